@@ -1,0 +1,136 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from hive.models import Community, RoleAssignment, Street, TimelineEntry, User
+from hive.roles import Role
+from hive.scoping import access_scope
+from hive.services import user_sync_staff_flag
+
+
+class ScopedAdminMixin:
+    """The admin starts from `visible_to(user)`, and foreign-key choices too, so community
+    staff see, pick and save only their own community's rows. Use on every ModelAdmin and
+    inline of a community-owned model."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if "queryset" not in kwargs and hasattr(related._default_manager, "visible_to"):
+            kwargs["queryset"] = related._default_manager.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Street)
+class StreetAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "created_at"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Community)
+class CommunityAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "street", "address", "phone"]
+    list_filter = ["street"]
+    search_fields = ["name", "code", "address"]
+    list_select_related = ["street"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a street administrator moves a community or renames its code.
+        if obj is not None and not (
+            request.user.is_superuser or access_scope(request.user).street_ids
+        ):
+            return ["street", "code"]
+        return []
+
+
+class RoleAssignmentFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.request_user.is_superuser:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        if not kept:
+            # A user with no role would vanish from the creator's scope.
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(_("Give the user at least one role in your community."))
+
+
+class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
+    model = RoleAssignment
+    formset = RoleAssignmentFormSet
+    fields = ["role", "community", "street"]
+    extra = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request_user = request.user
+        return formset
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role" and not (
+            request.user.is_superuser or access_scope(request.user).street_ids
+        ):
+            # Community staff cannot make anyone a street administrator.
+            kwargs["choices"] = [c for c in Role.choices if c[0] != Role.STREET_ADMIN]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    inlines = [RoleAssignmentInline]
+    list_display = ["username", "name", "is_active", "is_staff", "last_login"]
+    list_filter = ["is_active", "is_staff", "role_assignments__role"]
+    search_fields = ["username", "name", "email"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["name", "phone", "email"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "name", "phone", "password1", "password2"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        # Only superusers hand out superuser status and raw permissions.
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f == "is_active"]})
+            if name == _("Permissions")
+            else (name, opts)
+            for name, opts in fieldsets
+        ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user_sync_staff_flag(user=form.instance)
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The timeline is a record: readable, never edited or deleted by hand."""
+
+    list_display = ["created_at", "content_type", "object_id", "from_state", "to_state", "actor"]
+    list_filter = ["content_type", "community"]
+    list_select_related = ["content_type", "actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

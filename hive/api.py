@@ -1,0 +1,143 @@
+"""The core's API, and the pieces every app's API reuses: scoped viewsets, the router,
+and an exception handler that turns rule violations into 400s with field messages."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from hive.filters import CommunityFilter, RoleAssignmentFilter, TimelineEntryFilter
+from hive.models import Community, RoleAssignment, Street, TimelineEntry, User
+
+router = DefaultRouter()
+
+
+def exception_handler(exc, context):
+    """Django ValidationErrors raised by services (illegal transitions, rule checks)
+    become 400s with the same shape as serializer errors."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = serializers.ValidationError(detail=detail)
+    return drf_exception_handler(exc, context)
+
+
+class ScopedViewSetMixin:
+    """Start every list and detail from `visible_to(user)`: out of scope is a 404."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+
+class StreetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Street
+        fields = ["id", "name", "code"]
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    street_name = serializers.CharField(source="street.name", read_only=True)
+
+    class Meta:
+        model = Community
+        fields = ["id", "name", "code", "street", "street_name", "address", "phone"]
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+    user_name = serializers.CharField(source="user.name", read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = [
+            "id",
+            "user",
+            "username",
+            "user_name",
+            "role",
+            "role_label",
+            "street",
+            "community",
+        ]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = RoleAssignmentSerializer(source="role_assignments", many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "email", "phone", "roles"]
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="content_type.model", read_only=True)
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimelineEntry
+        fields = [
+            "id",
+            "model",
+            "object_id",
+            "community",
+            "actor",
+            "actor_name",
+            "from_state",
+            "to_state",
+            "note",
+            "created_at",
+        ]
+
+    def get_actor_name(self, entry) -> str:
+        return str(entry.actor) if entry.actor else ""
+
+
+class StreetViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Street.objects.all()
+    serializer_class = StreetSerializer
+
+
+class CommunityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Community.objects.select_related("street")
+    serializer_class = CommunitySerializer
+    filterset_class = CommunityFilter
+
+
+class UserViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = User.objects.all()
+    serializer_class = UserSerializer
+    search_fields = ["username", "name"]
+
+    @action(detail=False, serializer_class=MeSerializer)
+    def me(self, request):
+        user = User.objects.prefetch_related("role_assignments__user").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)
+
+
+class RoleAssignmentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = RoleAssignment.objects.select_related("user")
+    serializer_class = RoleAssignmentSerializer
+    filterset_class = RoleAssignmentFilter
+
+
+class TimelineEntryViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = TimelineEntry.objects.select_related("content_type", "actor")
+    serializer_class = TimelineEntrySerializer
+    filterset_class = TimelineEntryFilter
+
+
+router.register("streets", StreetViewSet)
+router.register("communities", CommunityViewSet)
+router.register("users", UserViewSet)
+router.register("role-assignments", RoleAssignmentViewSet)
+router.register("timeline", TimelineEntryViewSet)

@@ -1,0 +1,9 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings")
+
+app = Celery("hive")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,307 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hive.roles import STAFF_ROLES, Role
+from hive.scoping import NOTHING, ScopedQuerySet, access_scope
+from hive.validators import mobile_phone_validator
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class StreetQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = access_scope(user)
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(
+            Q(id__in=scope.street_ids) | Q(communities__id__in=scope.member_community_ids)
+        ).distinct()
+
+
+class Street(TimeStampedModel):
+    """A street (街道): one deployment serves the communities of one or more streets."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+
+    objects = StreetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+
+    def __str__(self):
+        return self.name
+
+
+class CommunityQuerySet(ScopedQuerySet):
+    community_path = ""
+
+    def role_condition(self, user, scope):
+        return Q(id__in=scope.member_community_ids)
+
+
+class Community(TimeStampedModel):
+    """A community (社区) of a street; every domain row belongs to exactly one."""
+
+    street = models.ForeignKey(
+        Street, on_delete=models.PROTECT, related_name="communities", verbose_name=_("street")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("office phone"), max_length=30, blank=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["street__name", "name"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        constraints = [
+            models.UniqueConstraint(fields=["street", "name"], name="community_name_per_street")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        scope = access_scope(user)
+        if scope.is_superuser:
+            return self.all()
+        assignments = RoleAssignment.objects.all()
+        condition = Q(pk=user.pk)
+        if scope.street_ids:
+            in_streets = assignments.filter(
+                Q(community__street_id__in=scope.street_ids) | Q(street_id__in=scope.street_ids)
+            )
+            condition |= Q(pk__in=in_streets.values("user_id"))
+        if scope.staff_community_ids:
+            in_communities = assignments.filter(community_id__in=scope.staff_community_ids)
+            # Community staff manage the people of their community, not those above them.
+            above = assignments.filter(role=Role.STREET_ADMIN).values("user_id")
+            condition |= (
+                Q(pk__in=in_communities.values("user_id"))
+                & ~Q(pk__in=above)
+                & Q(is_superuser=False)
+            )
+        return self.filter(condition)
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person who logs in: staff in the admin, the other roles in the portal."""
+
+    name = models.CharField(_("full name"), max_length=60, blank=True)
+    phone = models.CharField(
+        _("mobile phone"), max_length=11, blank=True, validators=[mobile_phone_validator]
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"], condition=~Q(phone=""), name="user_phone_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.name or self.username
+
+    def get_full_name(self):
+        return self.name or super().get_full_name()
+
+    def get_short_name(self):
+        return self.name or self.username
+
+
+class RoleAssignmentQuerySet(ScopedQuerySet):
+    def visible_to(self, user):
+        scope = access_scope(user)
+        queryset = super().visible_to(user)
+        if scope.street_ids and not scope.is_superuser:
+            # Street-level assignments have no community; the street admin still sees them.
+            queryset = queryset | self.filter(street_id__in=scope.street_ids)
+        return queryset
+
+    def role_condition(self, user, scope):
+        return Q(user_id=user.pk)
+
+
+class RoleAssignment(TimeStampedModel):
+    """Which role a user acts in, and for which street or community.
+
+    Later apps add the narrower target a role needs (the resident unit of a unit
+    representative, the grid of a grid member, the team of a volunteer).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    street = models.ForeignKey(
+        Street,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("street"),
+        help_text=_("Only for street administrators."),
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("community"),
+        help_text=_("For every role except street administrator."),
+    )
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            # A street admin acts for a street, every other role for one community.
+            models.CheckConstraint(
+                condition=(
+                    Q(role=Role.STREET_ADMIN, street__isnull=False, community__isnull=True)
+                    | (~Q(role=Role.STREET_ADMIN) & Q(street__isnull=True, community__isnull=False))
+                ),
+                name="role_assignment_target_matches_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "community"],
+                condition=Q(community__isnull=False),
+                name="role_assignment_unique_per_community",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "street"],
+                condition=Q(street__isnull=False),
+                name="role_assignment_unique_per_street",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.community or self.street}"
+
+    def clean(self):
+        if self.role == Role.STREET_ADMIN:
+            if not self.street_id:
+                raise ValidationError({"street": _("A street administrator needs a street.")})
+            if self.community_id:
+                raise ValidationError(
+                    {"community": _("A street administrator acts for a street, not a community.")}
+                )
+        elif self.role:
+            if not self.community_id:
+                raise ValidationError({"community": _("This role needs a community.")})
+            if self.street_id:
+                raise ValidationError({"street": _("Only street administrators act for a street.")})
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class TimelineEntryQuerySet(ScopedQuerySet):
+    def for_object(self, obj):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=obj.pk,
+        )
+
+    def role_condition(self, user, scope):
+        return NOTHING
+
+
+class TimelineEntry(models.Model):
+    """One workflow transition of any object: who, when, from, to, note. Never edited."""
+
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, verbose_name=_("object type")
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    subject = GenericForeignKey("content_type", "object_id")
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="timeline_entries",
+        verbose_name=_("community"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+        help_text=_("Empty when the system made the change (a scheduled task)."),
+    )
+    from_state = models.CharField(_("from"), max_length=40)
+    to_state = models.CharField(_("to"), max_length=40)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    objects = TimelineEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "created_at"], name="timeline_object"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.content_type} #{self.object_id}: {self.from_state} → {self.to_state}"
+
+    def _state_label(self, value: str) -> str:
+        model = self.content_type.model_class()
+        workflow = getattr(model, "workflow", None)
+        if workflow is None:
+            return value
+        return workflow.label(model, value)
+
+    @property
+    def from_label(self) -> str:
+        return self._state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return self._state_label(self.to_state)

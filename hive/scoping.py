@@ -1,0 +1,119 @@
+"""Who may see what: one place that turns a user's role assignments into row filters.
+
+Every model family gets a queryset with `visible_to(user)`; the admin, the portal views
+and the API viewsets all start from it, so the rule is written once.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q
+
+from hive.roles import Role
+
+_SCOPE_CACHE_ATTR = "_hive_access_scope"
+
+
+@dataclass(frozen=True)
+class AccessScope:
+    """What a user's role assignments open to them, computed once per user object."""
+
+    is_superuser: bool = False
+    roles: frozenset[str] = frozenset()
+    # Streets the user administers (every community of those streets is in scope).
+    street_ids: frozenset[int] = frozenset()
+    # Communities the user works in as community staff.
+    staff_community_ids: frozenset[int] = frozenset()
+    # Communities per role, for every role including the portal ones.
+    communities_by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    @property
+    def member_community_ids(self) -> frozenset[int]:
+        ids: set[int] = set()
+        for community_ids in self.communities_by_role.values():
+            ids |= community_ids
+        return frozenset(ids)
+
+    def community_ids_for(self, role: str) -> frozenset[int]:
+        return self.communities_by_role.get(role, frozenset())
+
+    @property
+    def is_staff_role(self) -> bool:
+        return bool(self.street_ids or self.staff_community_ids)
+
+
+EMPTY_SCOPE = AccessScope()
+
+
+def access_scope(user) -> AccessScope:
+    """The user's scope, cached on the user object (one query per request at most)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, _SCOPE_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from hive.models import RoleAssignment
+
+    rows = RoleAssignment.objects.filter(user=user).values_list("role", "street_id", "community_id")
+    roles: set[str] = set()
+    street_ids: set[int] = set()
+    by_role: dict[str, set[int]] = {}
+    for role, street_id, community_id in rows:
+        roles.add(role)
+        if role == Role.STREET_ADMIN and street_id:
+            street_ids.add(street_id)
+        if community_id:
+            by_role.setdefault(role, set()).add(community_id)
+    scope = AccessScope(
+        is_superuser=user.is_superuser,
+        roles=frozenset(roles),
+        street_ids=frozenset(street_ids),
+        staff_community_ids=frozenset(by_role.get(Role.COMMUNITY_STAFF, ())),
+        communities_by_role={role: frozenset(ids) for role, ids in by_role.items()},
+    )
+    setattr(user, _SCOPE_CACHE_ATTR, scope)
+    return scope
+
+
+def forget_access_scope(user) -> None:
+    """Drop the cached scope after the user's roles change."""
+    if hasattr(user, _SCOPE_CACHE_ATTR):
+        delattr(user, _SCOPE_CACHE_ATTR)
+
+
+NOTHING = Q(pk__in=[])
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows that belong to one community, filtered by what a user may see.
+
+    `community_path` is the lookup from this model to its Community ("" on Community
+    itself). Street administrators see their streets' rows, community staff their
+    communities' rows; portal roles see what `role_condition` opens, nothing by default.
+    """
+
+    community_path = "community"
+
+    def _lookup(self, attribute: str) -> str:
+        return f"{self.community_path}__{attribute}" if self.community_path else attribute
+
+    def visible_to(self, user):
+        scope = access_scope(user)
+        if scope is EMPTY_SCOPE:
+            return self.none()
+        if scope.is_superuser:
+            return self.all()
+        condition = NOTHING
+        if scope.street_ids:
+            condition |= Q(**{self._lookup("street_id__in"): scope.street_ids})
+        if scope.staff_community_ids:
+            condition |= Q(**{self._lookup("id__in"): scope.staff_community_ids})
+        condition |= self.role_condition(user, scope)
+        return self.filter(condition)
+
+    def role_condition(self, user, scope: AccessScope) -> Q:
+        """Extra rows the portal roles may see; each model family says which."""
+        return NOTHING
+
+    def in_community(self, community):
+        return self.filter(**{self._lookup("id"): getattr(community, "pk", community)})

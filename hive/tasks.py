@@ -1,0 +1,18 @@
+from celery import shared_task
+from django.core.management import call_command
+from django.db import connection
+
+
+@shared_task(name="hive.ping", time_limit=30, soft_time_limit=25)
+def ping() -> dict:
+    """Answer with the worker's view of the database: proves a worker is alive and wired."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"pong": True, "database": connection.vendor}
+
+
+@shared_task(name="hive.clear_expired_sessions", time_limit=600, soft_time_limit=540)
+def clear_expired_sessions() -> None:
+    """Delete expired portal and admin sessions (idempotent by nature)."""
+    call_command("clearsessions")

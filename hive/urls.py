@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from hive import views
+from hive.api import router
+
+portal_patterns = (
+    [
+        path("", views.portal_home, name="home"),
+        path("login/", views.PortalLoginView.as_view(), name="login"),
+        path("logout/", views.PortalLogoutView.as_view(), name="logout"),
+        path("password/", views.PortalPasswordChangeView.as_view(), name="password_change"),
+        path(
+            "password/done/",
+            views.PortalPasswordChangeDoneView.as_view(),
+            name="password_change_done",
+        ),
+    ],
+    "portal",
+)
+
+public_patterns = ([path("", views.landing, name="landing")], "public")
+
+urlpatterns = [
+    path("", include(public_patterns)),
+    path("portal/", include(portal_patterns)),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include(router.urls)),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from hive import portal
+from hive.forms import LoginForm, PortalPasswordChangeForm
+from hive.models import Community
+
+
+def landing(request):
+    communities = Community.objects.select_related("street")
+    return render(request, "public/landing.html", {"communities": communities})
+
+
+@login_required
+def portal_home(request):
+    context = {
+        "role_cards": portal.role_cards(request.user),
+        "can_use_admin": portal.user_can_use_admin(request.user),
+    }
+    return render(request, "portal/home.html", context)
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PortalLogoutView(auth_views.LogoutView):
+    pass
+
+
+class PortalPasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "portal/password_change.html"
+    form_class = PortalPasswordChangeForm
+    success_url = reverse_lazy("portal:password_change_done")
+
+
+class PortalPasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "portal/password_change_done.html"
+
+
+def _database_state() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "down"; say which
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+def _broker_state() -> str:
+    if not settings.REDIS_URL:
+        return "not configured"
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+        )
+        client.ping()
+    except redis.RedisError as exc:
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Liveness for load balancers and container health checks; no personal data."""
+    database = _database_state()
+    broker = _broker_state()
+    healthy = database == "ok" and broker in ("ok", "not configured")
+    body = {"status": "ok" if healthy else "error", "database": database, "broker": broker}
+    return JsonResponse(body, status=200 if healthy else 503)

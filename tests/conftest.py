@@ -1,0 +1,127 @@
+import pytest
+from rest_framework.test import APIClient
+
+from hive.roles import Role
+from tests.factories import CommunityFactory, StreetFactory, UserFactory, user_with_role
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+class World:
+    """Two streets; Saiyu has communities A and B, another street has C.
+    One user per role in A, staff in B, a street admin for Saiyu, and a superuser."""
+
+    def __init__(self):
+        self.street = StreetFactory(name="赛鱼街道", code="saiyu")
+        self.other_street = StreetFactory(name="别的街道", code="other")
+        self.a = CommunityFactory(street=self.street, name="虎尾沟社区", code="a")
+        self.b = CommunityFactory(street=self.street, name="新泽苑社区", code="b")
+        self.c = CommunityFactory(street=self.other_street, name="外街社区", code="c")
+        self.street_admin = user_with_role(Role.STREET_ADMIN, street=self.street, username="sa")
+        self.staff_a = user_with_role(Role.COMMUNITY_STAFF, community=self.a, username="staff_a")
+        self.staff_b = user_with_role(Role.COMMUNITY_STAFF, community=self.b, username="staff_b")
+        self.staff_c = user_with_role(Role.COMMUNITY_STAFF, community=self.c, username="staff_c")
+        self.unit_rep_a = user_with_role(Role.UNIT_REP, community=self.a, username="unit_a")
+        self.grid_a = user_with_role(Role.GRID_MEMBER, community=self.a, username="grid_a")
+        self.mediator_a = user_with_role(Role.MEDIATOR, community=self.a, username="mediator_a")
+        self.party_a = user_with_role(Role.PARTY_MEMBER, community=self.a, username="party_a")
+        self.superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+
+    def user(self, key):
+        return getattr(self, key)
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # PBKDF2 at production strength costs ~0.3 s per user; tests create dozens.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _database_url_for_worker() -> str | None:
+    """The test database as a URL, so a worker process reads what the tests wrote."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    if connection.vendor != "postgresql":
+        return None
+    user = config.get("USER") or ""
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    host = config.get("HOST") or "127.0.0.1"
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    return f"postgres://{auth}{host}{port}/{config['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `celery worker` process on Redis, consuming a queue of its own.
+
+    Skipped only where REDIS_URL is not set (embedded mode has no broker); CI sets it.
+    Tasks must be sent with `queue=celery_worker.queue`. Tests that need the worker to
+    see their rows use `transactional_db` (the worker has its own connection).
+    """
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    redis = os.environ.get("REDIS_URL")
+    if not redis:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set REDIS_URL: the real-worker tests may not be skipped there")
+        pytest.skip("REDIS_URL is not set: a real worker needs Redis (CI sets it)")
+    queue = f"hive-test-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, REDIS_URL=redis, CELERY_QUEUE=queue)
+    with django_db_blocker.unblock():
+        database_url = _database_url_for_worker()
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    root = Path(__file__).resolve().parents[1]
+    with open(log, "w") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "hive",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}@%h",
+                "--loglevel=INFO",
+            ],
+            cwd=root,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    class Worker:
+        pass
+
+    worker = Worker()
+    worker.queue = queue
+    worker.process = process
+    worker.log = log
+    yield worker
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -1,0 +1,117 @@
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from hive.models import TimelineEntry
+from hive.selectors import timeline_for
+from hive.workflow import TransitionNotAllowed, available_transitions, transition
+from tests.hive.workflow_models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ticket(world):
+    return Ticket.objects.create(community=world.a)
+
+
+def test_legal_transition_changes_state_and_writes_one_timeline_entry(world, ticket):
+    entry = transition(ticket, to=Ticket.Status.ACCEPTED, actor=world.staff_a, note="收到")
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.ACCEPTED
+    assert entry.from_state == "open"
+    assert entry.to_state == "accepted"
+    assert entry.actor == world.staff_a
+    assert entry.note == "收到"
+    assert entry.community == world.a
+    assert entry.subject == ticket
+    assert [e.pk for e in timeline_for(ticket)] == [entry.pk]
+
+
+def test_timeline_lists_every_move_in_order_with_labels(world, ticket):
+    transition(ticket, to=Ticket.Status.ACCEPTED, actor=world.staff_a)
+    transition(ticket, to=Ticket.Status.DONE, actor=world.grid_a, note="修好了")
+
+    entries = list(timeline_for(ticket))
+    assert [(e.from_state, e.to_state) for e in entries] == [
+        ("open", "accepted"),
+        ("accepted", "done"),
+    ]
+    assert entries[1].from_label == "Accepted"
+    assert entries[1].to_label == "Done"
+    assert entries[1].actor == world.grid_a
+
+
+def test_illegal_transition_is_refused_with_a_clear_error_and_changes_nothing(world, ticket):
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        transition(ticket, to=Ticket.Status.DONE, actor=world.staff_a)
+
+    message = excinfo.value.messages[0]
+    assert "Open" in message and "Done" in message
+    assert isinstance(excinfo.value, ValidationError)
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.OPEN
+    assert not TimelineEntry.objects.exists()
+
+
+def test_final_state_allows_no_move(world, ticket):
+    transition(ticket, to=Ticket.Status.CANCELLED, actor=world.staff_a)
+    assert available_transitions(ticket) == []
+    with pytest.raises(TransitionNotAllowed):
+        transition(ticket, to=Ticket.Status.ACCEPTED, actor=world.staff_a)
+
+
+def test_stale_object_in_memory_is_checked_against_the_stored_state(world, ticket):
+    stale = Ticket.objects.get(pk=ticket.pk)
+    transition(ticket, to=Ticket.Status.CANCELLED, actor=world.staff_a)
+
+    # The stale copy still says "open", but the row is cancelled: accepting must fail.
+    with pytest.raises(TransitionNotAllowed):
+        transition(stale, to=Ticket.Status.ACCEPTED, actor=world.staff_b)
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.CANCELLED
+
+
+def test_failure_while_writing_the_timeline_rolls_the_state_back(world, ticket):
+    ticket.assignee = "张网格"
+    with (
+        mock.patch.object(TimelineEntry.objects, "create", side_effect=RuntimeError("disk full")),
+        pytest.raises(RuntimeError),
+    ):
+        transition(
+            ticket, to=Ticket.Status.ACCEPTED, actor=world.staff_a, update_fields=["assignee"]
+        )
+
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert stored.status == Ticket.Status.OPEN
+    assert stored.assignee == ""
+    assert not TimelineEntry.objects.exists()
+
+
+def test_extra_fields_are_saved_with_the_state(world, ticket):
+    ticket.assignee = "张网格"
+    transition(ticket, to=Ticket.Status.ACCEPTED, actor=world.staff_a, update_fields=["assignee"])
+    assert Ticket.objects.get(pk=ticket.pk).assignee == "张网格"
+
+
+def test_available_transitions_follow_the_declaration(ticket):
+    assert [value for value, _label in available_transitions(ticket)] == ["accepted", "cancelled"]
+
+
+def test_system_actor_is_recorded_as_empty(ticket):
+    entry = transition(ticket, to=Ticket.Status.ACCEPTED, actor=None, note="自动")
+    assert entry.actor is None
+
+
+def test_system_check_rejects_a_workflow_naming_unknown_states():
+    from hive.checks import check_workflows
+    from hive.workflow import Workflow
+
+    original = Ticket.workflow
+    Ticket.workflow = Workflow(transitions={"open": ["archived"]})
+    try:
+        errors = check_workflows()
+    finally:
+        Ticket.workflow = original
+    assert [e.id for e in errors] == ["hive.E002"]
+    assert check_workflows() == []
