@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,10 @@ from hive.models import Community, RoleAssignment, Street, TimelineEntry, User
 from hive.roles import Role
 from hive.scoping import access_scope
 from hive.services import user_sync_staff_flag
+
+
+def _is_street_level(user) -> bool:
+    return user.is_superuser or bool(access_scope(user).street_ids)
 
 
 class ScopedAdminMixin:
@@ -39,9 +44,7 @@ class CommunityAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Only a street administrator moves a community or renames its code.
-        if obj is not None and not (
-            request.user.is_superuser or access_scope(request.user).street_ids
-        ):
+        if obj is not None and not _is_street_level(request.user):
             return ["street", "code"]
         return []
 
@@ -66,8 +69,21 @@ class RoleAssignmentFormSet(BaseInlineFormSet):
 class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
     model = RoleAssignment
     formset = RoleAssignmentFormSet
-    fields = ["role", "community", "street"]
     extra = 1
+
+    def get_fields(self, request, obj=None):
+        # Only street-level users hand out the street administrator role.
+        if _is_street_level(request.user):
+            return ["role", "community", "street"]
+        return ["role", "community"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(getattr(field, "widget", None), RelatedFieldWidgetWrapper):
+            # Communities and streets are not created or edited from a user's page.
+            for flag in ("can_add_related", "can_change_related", "can_view_related"):
+                setattr(field.widget, flag, False)
+        return field
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -75,9 +91,7 @@ class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
         return formset
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "role" and not (
-            request.user.is_superuser or access_scope(request.user).street_ids
-        ):
+        if db_field.name == "role" and not _is_street_level(request.user):
             # Community staff cannot make anyone a street administrator.
             kwargs["choices"] = [c for c in Role.choices if c[0] != Role.STREET_ADMIN]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
@@ -86,6 +100,7 @@ class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
 @admin.register(User)
 class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     inlines = [RoleAssignmentInline]
+    add_form_template = "admin/hive/user/add_form.html"
     list_display = ["username", "name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "role_assignments__role"]
     search_fields = ["username", "name", "email"]

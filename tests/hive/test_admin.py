@@ -125,3 +125,20 @@ def test_admin_index_is_in_chinese_with_the_product_name(world, client):
     assert "蜂巢" in html
     assert "社区" in html
     assert 'lang="zh-hans"' in html
+
+
+def test_staff_role_inline_offers_no_street_and_no_related_object_buttons(world, client):
+    client.force_login(world.staff_a)
+    response = client.get(reverse("admin:hive_user_add"))
+    form = response.context["inline_admin_formsets"][0].formset.form
+    assert "street" not in form.base_fields
+    widget = form.base_fields["community"].widget
+    assert not (widget.can_add_related or widget.can_change_related or widget.can_view_related)
+    assert [c for c, _ in form.base_fields["role"].choices if c] == [
+        Role.COMMUNITY_STAFF,
+        Role.UNIT_REP,
+        Role.GRID_MEMBER,
+        Role.MEDIATOR,
+        Role.PARTY_MEMBER,
+    ]
+    assert "至少分配一个角色" in response.content.decode()
