@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from hive.models import Community, RoleAssignment, Street, TimelineEntry, User
+from hive.models import Community, PersonalDataAccess, RoleAssignment, Street, TimelineEntry, User
 from hive.roles import Role
 from hive.scoping import access_scope
 from hive.services import user_sync_staff_flag
@@ -139,6 +139,26 @@ class TimelineEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "content_type", "object_id", "from_state", "to_state", "actor"]
     list_filter = ["content_type", "community"]
     list_select_related = ["content_type", "actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Staff read who saw which personal data; nobody edits the log."""
+
+    list_display = ["created_at", "viewer", "object_repr", "fields", "purpose", "community"]
+    list_filter = ["community", "content_type"]
+    search_fields = ["object_repr", "viewer__username", "viewer__name"]
+    list_select_related = ["viewer", "community"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):

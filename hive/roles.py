@@ -51,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hive.*_user",
         "hive.*_roleassignment",
         "hive.view_timelineentry",
+        "hive.view_personaldataaccess",
         *_DOMAIN_APPS,
     ],
 }

@@ -11,6 +11,8 @@ from hive.api import router
 portal_patterns = (
     [
         path("", views.portal_home, name="home"),
+        path("notifications/", views.notification_list, name="notifications"),
+        path("notifications/read/", views.notification_read_all, name="notifications_read_all"),
         path("login/", views.PortalLoginView.as_view(), name="login"),
         path("logout/", views.PortalLogoutView.as_view(), name="logout"),
         path("password/", views.PortalPasswordChangeView.as_view(), name="password_change"),

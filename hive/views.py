@@ -1,16 +1,18 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from hive import portal
 from hive.forms import LoginForm, PortalPasswordChangeForm
-from hive.models import Community
+from hive.models import Community, Notification
+from hive.notifications import notification_mark_read
 
 
 def landing(request):
@@ -25,6 +27,20 @@ def portal_home(request):
         "can_use_admin": portal.user_can_use_admin(request.user),
     }
     return render(request, "portal/home.html", context)
+
+
+@login_required
+def notification_list(request):
+    notifications = Notification.objects.visible_to(request.user)
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(request, "portal/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    notification_mark_read(user=request.user)
+    return redirect("portal:notifications")
 
 
 class PortalLoginView(auth_views.LoginView):
