@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,26 @@ from hive.services import user_sync_staff_flag
 
 def _is_street_level(user) -> bool:
     return user.is_superuser or bool(access_scope(user).street_ids)
+
+
+def run_for_each(modeladmin, request, queryset, action, *, success_message):
+    """Run a service over the selected rows, one at a time, and report the outcome.
+
+    `action(obj, user)` calls the service; a row it refuses (ValidationError, e.g. an
+    illegal transition) is named in a warning and the others still go through.
+    """
+    done, refused = 0, []
+    for obj in queryset:
+        try:
+            action(obj, request.user)
+        except ValidationError as exc:
+            refused.append(f"{obj}: {'; '.join(exc.messages)}")
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, success_message % {"count": done}, messages.SUCCESS)
+    for line in refused:
+        modeladmin.message_user(request, line, messages.WARNING)
 
 
 class ScopedAdminMixin:
@@ -61,8 +82,6 @@ class RoleAssignmentFormSet(BaseInlineFormSet):
         ]
         if not kept:
             # A user with no role would vanish from the creator's scope.
-            from django.core.exceptions import ValidationError
-
             raise ValidationError(_("Give the user at least one role in your community."))
 
 

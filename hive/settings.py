@@ -213,3 +213,4 @@ LOGGING = {
 
 # --- Product -------------------------------------------------------------------------
 HIVE_PRODUCT_NAME = _("Hive grassroots governance")
+HIVE_MAX_IMAGE_BYTES = env_int("HIVE_MAX_IMAGE_BYTES", 8 * 1024 * 1024)

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -7,6 +9,11 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from hive import views
 from hive.api import router
+
+DOMAIN_APPS = [app for app in settings.PROJECT_APPS if app != "hive"]
+# Each app's api.py registers its viewsets on the shared router.
+for _app in DOMAIN_APPS:
+    import_module(f"{_app}.api")
 
 portal_patterns = (
     [
@@ -30,6 +37,7 @@ public_patterns = ([path("", views.landing, name="landing")], "public")
 urlpatterns = [
     path("", include(public_patterns)),
     path("portal/", include(portal_patterns)),
+    *[path("", include(f"{app}.urls")) for app in DOMAIN_APPS],
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(router.urls)),
