@@ -36,18 +36,34 @@ def run_for_each(modeladmin, request, queryset, action, *, success_message):
 
 
 class ScopedAdminMixin:
-    """The admin starts from `visible_to(user)`, and foreign-key choices too, so community
-    staff see, pick and save only their own community's rows. Use on every ModelAdmin and
-    inline of a community-owned model."""
+    """The admin starts from `managed_by(user)` — rows a staff role covers, never what a
+    portal role elsewhere opens — and so do foreign-key choices, so community staff see,
+    pick and save only their own community's rows. Use on every ModelAdmin and inline of
+    a community-owned model."""
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+        return super().get_queryset(request).managed_by(request.user)
+
+    @staticmethod
+    def _choices(related_model, user):
+        manager = related_model._default_manager
+        if hasattr(manager, "managed_by"):
+            return manager.managed_by(user)
+        return None
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if "queryset" not in kwargs and hasattr(related._default_manager, "visible_to"):
-            kwargs["queryset"] = related._default_manager.visible_to(request.user)
+        if "queryset" not in kwargs:
+            choices = self._choices(db_field.related_model, request.user)
+            if choices is not None:
+                kwargs["queryset"] = choices
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs:
+            choices = self._choices(db_field.related_model, request.user)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Street)
@@ -73,14 +89,19 @@ class CommunityAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class RoleAssignmentFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
-        if self.request_user.is_superuser:
-            return
         kept = [
             form
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
         ]
-        if not kept:
+        seen = set()
+        for form in kept:
+            data = form.cleaned_data
+            key = (data.get("role"), data.get("community"), data.get("street"))
+            if key in seen:
+                raise ValidationError(_("The same role is listed twice for the same place."))
+            seen.add(key)
+        if not kept and not self.request_user.is_superuser:
             # A user with no role would vanish from the creator's scope.
             raise ValidationError(_("Give the user at least one role in your community."))
 
@@ -91,8 +112,8 @@ class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
     extra = 1
 
     def get_fields(self, request, obj=None):
-        # Only street-level users hand out the street administrator role.
-        if _is_street_level(request.user):
+        # Only superusers appoint street administrators.
+        if request.user.is_superuser:
             return ["role", "community", "street"]
         return ["role", "community"]
 
@@ -110,8 +131,8 @@ class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
         return formset
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name == "role" and not _is_street_level(request.user):
-            # Community staff cannot make anyone a street administrator.
+        if db_field.name == "role" and not request.user.is_superuser:
+            # Only superusers appoint street administrators.
             kwargs["choices"] = [c for c in Role.choices if c[0] != Role.STREET_ADMIN]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 

@@ -2,7 +2,7 @@
 and an exception handler that turns rule violations into 400s with field messages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -10,6 +10,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from hive.filters import CommunityFilter, RoleAssignmentFilter, TimelineEntryFilter
 from hive.models import Community, RoleAssignment, Street, TimelineEntry, User
+from hive.scoping import access_scope
 
 router = DefaultRouter()
 
@@ -28,6 +29,40 @@ class ScopedViewSetMixin:
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+
+_WRITE_ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
+
+
+class RoleWritePermission(permissions.BasePermission):
+    """Reads: whatever the scoped queryset shows. Writes: staff holding the model
+    permission, or a portal role the viewset names for that action in
+    `portal_write_roles` (e.g. {"report": {Role.UNIT_REP}}); the scoped queryset still
+    limits which objects they reach, and services check the rest."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        opts = view.get_queryset().model._meta
+        action = _WRITE_ACTIONS.get(request.method)
+        if action and request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
+            return True
+        roles = getattr(view, "portal_write_roles", {}).get(view.action, ())
+        return bool(set(roles) & access_scope(request.user).roles)
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key the request's user can only point at rows they may see."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        return queryset.visible_to(request.user) if request else queryset.none()
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class StreetSerializer(serializers.ModelSerializer):

@@ -27,8 +27,13 @@ class StreetQuerySet(models.QuerySet):
         if scope.is_superuser:
             return self.all()
         return self.filter(
-            Q(id__in=scope.street_ids) | Q(communities__id__in=scope.member_community_ids)
-        ).distinct()
+            Q(id__in=scope.street_ids)
+            | Q(id__in=Community.objects.filter(id__in=scope.member_community_ids).values("street"))
+        )
+
+    def managed_by(self, user):
+        scope = access_scope(user)
+        return self.all() if scope.is_superuser else self.filter(id__in=scope.street_ids)
 
 
 class Street(TimeStampedModel):
@@ -81,29 +86,39 @@ class Community(TimeStampedModel):
 
 
 class UserQuerySet(models.QuerySet):
+    @staticmethod
+    def _managed_assignments(scope) -> Q:
+        condition = NOTHING
+        if scope.street_ids:
+            condition |= Q(community__street_id__in=scope.street_ids)
+        if scope.staff_community_ids:
+            condition |= Q(community_id__in=scope.staff_community_ids)
+        return condition
+
     def visible_to(self, user):
+        """Whom the user may see listed: themselves, and the people of the communities
+        their staff roles cover."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         scope = access_scope(user)
         if scope.is_superuser:
             return self.all()
-        assignments = RoleAssignment.objects.all()
-        condition = Q(pk=user.pk)
-        if scope.street_ids:
-            in_streets = assignments.filter(
-                Q(community__street_id__in=scope.street_ids) | Q(street_id__in=scope.street_ids)
-            )
-            condition |= Q(pk__in=in_streets.values("user_id"))
-        if scope.staff_community_ids:
-            in_communities = assignments.filter(community_id__in=scope.staff_community_ids)
-            # Community staff manage the people of their community, not those above them.
-            above = assignments.filter(role=Role.STREET_ADMIN).values("user_id")
-            condition |= (
-                Q(pk__in=in_communities.values("user_id"))
-                & ~Q(pk__in=above)
-                & Q(is_superuser=False)
-            )
-        return self.filter(condition)
+        members = RoleAssignment.objects.filter(self._managed_assignments(scope))
+        return self.filter(Q(pk=user.pk) | Q(pk__in=members.values("user_id")))
+
+    def managed_by(self, user):
+        """Whom the user may edit (password, roles, active flag): people every one of whose
+        role assignments lies in communities the user administers. Anyone who also acts
+        elsewhere, any street administrator and any superuser is out of reach."""
+        scope = access_scope(user)
+        if scope.is_superuser:
+            return self.all()
+        if not scope.is_staff_role:
+            return self.none()
+        inside = self._managed_assignments(scope)
+        members = RoleAssignment.objects.filter(inside).values("user_id")
+        elsewhere = RoleAssignment.objects.exclude(inside).values("user_id")
+        return self.filter(pk__in=members, is_superuser=False).exclude(pk__in=elsewhere)
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
@@ -133,6 +148,11 @@ class User(AbstractUser):
     def __str__(self):
         return self.name or self.username
 
+    def clean(self):
+        super().clean()
+        if self.phone and User.objects.filter(phone=self.phone).exclude(pk=self.pk).exists():
+            raise ValidationError({"phone": _("Another user already has this mobile number.")})
+
     def get_full_name(self):
         return self.name or super().get_full_name()
 
@@ -141,16 +161,9 @@ class User(AbstractUser):
 
 
 class RoleAssignmentQuerySet(ScopedQuerySet):
-    def visible_to(self, user):
-        scope = access_scope(user)
-        queryset = super().visible_to(user)
-        if scope.street_ids and not scope.is_superuser:
-            # Street-level assignments have no community; the street admin still sees them.
-            queryset = queryset | self.filter(street_id__in=scope.street_ids)
-        return queryset
-
     def role_condition(self, user, scope):
-        return Q(user_id=user.pk)
+        # Everyone sees their own roles; a street admin also the street-level ones.
+        return Q(user_id=user.pk) | Q(street_id__in=scope.street_ids)
 
 
 class RoleAssignment(TimeStampedModel):
@@ -238,7 +251,7 @@ class RoleAssignment(TimeStampedModel):
 class TimelineEntryQuerySet(ScopedQuerySet):
     def for_object(self, obj):
         return self.filter(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            content_type=ContentType.objects.get_for_model(obj),
             object_id=obj.pk,
         )
 

@@ -3,7 +3,6 @@
 import logging
 
 from django.db import transaction
-from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +18,9 @@ def enqueue(task, *args, **kwargs) -> None:
     def send():
         try:
             task.apply_async(args=args, kwargs=kwargs)
-        except OperationalError:
-            logger.exception("Broker unavailable, task %s not sent", task.name)
+        except Exception:
+            # The broker is down (or, in eager mode, the task itself failed): the request
+            # has already committed and must still succeed.
+            logger.exception("Task %s could not be sent or run", task.name)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)

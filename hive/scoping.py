@@ -97,19 +97,32 @@ class ScopedQuerySet(models.QuerySet):
     def _lookup(self, attribute: str) -> str:
         return f"{self.community_path}__{attribute}" if self.community_path else attribute
 
-    def visible_to(self, user):
-        scope = access_scope(user)
-        if scope is EMPTY_SCOPE:
-            return self.none()
-        if scope.is_superuser:
-            return self.all()
+    def _staff_condition(self, scope: AccessScope) -> Q:
         condition = NOTHING
         if scope.street_ids:
             condition |= Q(**{self._lookup("street_id__in"): scope.street_ids})
         if scope.staff_community_ids:
             condition |= Q(**{self._lookup("id__in"): scope.staff_community_ids})
-        condition |= self.role_condition(user, scope)
-        return self.filter(condition)
+        return condition
+
+    def visible_to(self, user):
+        """What the user may read: the portal, the API."""
+        scope = access_scope(user)
+        if scope is EMPTY_SCOPE:
+            return self.none()
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(self._staff_condition(scope) | self.role_condition(user, scope))
+
+    def managed_by(self, user):
+        """What the user may administer: only what a staff role covers. The admin uses
+        this, so a portal role held in another community opens nothing there."""
+        scope = access_scope(user)
+        if scope is EMPTY_SCOPE:
+            return self.none()
+        if scope.is_superuser:
+            return self.all()
+        return self.filter(self._staff_condition(scope))
 
     def role_condition(self, user, scope: AccessScope) -> Q:
         """Extra rows the portal roles may see; each model family says which."""

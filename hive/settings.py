@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "import_export",
     *PROJECT_APPS,
 ]
 
@@ -144,6 +145,9 @@ else:
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks report through the database; a result store would also be one more thing a web
+# request waits on when Redis is down. Tasks whose caller waits set ignore_result=False.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "hive")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
@@ -182,6 +186,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "kind" field; name their enums after the model.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "partycommittee.models.Project.Status",
+        "ResponsibilityStatusEnum": "partycommittee.models.Responsibility.Status",
+        "AttendanceStatusEnum": "partycommittee.models.MeetingAttendance.Status",
+        "UnitKindEnum": "partycommittee.models.ResidentUnit.Kind",
+        "ResourceKindEnum": "partycommittee.models.ResourceItem.Kind",
+        "CampaignKindEnum": "partycommittee.models.Campaign.Kind",
+    },
 }
 
 # --- Security ------------------------------------------------------------------------
@@ -214,3 +227,4 @@ LOGGING = {
 # --- Product -------------------------------------------------------------------------
 HIVE_PRODUCT_NAME = _("Hive grassroots governance")
 HIVE_MAX_IMAGE_BYTES = env_int("HIVE_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
+HIVE_MAX_DOCUMENT_BYTES = env_int("HIVE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)

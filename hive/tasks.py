@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.db import connection
 
 
-@shared_task(name="hive.ping", time_limit=30, soft_time_limit=25)
+@shared_task(name="hive.ping", time_limit=30, soft_time_limit=25, ignore_result=False)
 def ping() -> dict:
     """Answer with the worker's view of the database: proves a worker is alive and wired."""
     with connection.cursor() as cursor:

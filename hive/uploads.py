@@ -97,3 +97,59 @@ class PhotosField(forms.FileField):
         if errors:
             raise ValidationError(errors)
         return cleaned
+
+
+# --- Documents (charters, agreements): PDF, Word or an image ----------------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc
+
+
+def max_document_bytes() -> int:
+    return getattr(settings, "HIVE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+
+
+def _document_kind(upload) -> str | None:
+    import zipfile
+
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head == _OLE_MAGIC:
+        return "doc"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return None
+        finally:
+            upload.seek(0)
+        return "docx" if "word/document.xml" in names else None
+    try:
+        with Image.open(upload) as probe:
+            image_format = probe.format
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+    finally:
+        upload.seek(0)
+    return "image" if image_format in ALLOWED_IMAGE_FORMATS else None
+
+
+def validate_document_upload(value) -> None:
+    """Model-field validator: PDF, Word (.doc/.docx) or a JPEG/PNG/WebP image, by content."""
+    upload = getattr(value, "file", value)
+    limit = max_document_bytes()
+    if value.size > limit:
+        raise ValidationError(
+            _("The file is larger than %(limit)s MB."),
+            code="too_large",
+            params={"limit": limit // (1024 * 1024)},
+        )
+    if _document_kind(upload) is None:
+        raise ValidationError(
+            _("Only PDF, Word documents and JPEG/PNG/WebP images are accepted."),
+            code="bad_document",
+        )

@@ -53,6 +53,20 @@ def available_transitions(obj) -> list[tuple[str, str]]:
     ]
 
 
+def _community_id(obj):
+    """The community the object belongs to, through its queryset's `community_path`, so
+    timeline entries are scoped like the object itself."""
+    path = getattr(type(obj)._default_manager._queryset_class, "community_path", "community")
+    if not path:
+        return obj.pk
+    target = obj
+    for name in path.split("__"):
+        target = getattr(target, name, None)
+        if target is None:
+            return None
+    return target.pk
+
+
 @transaction.atomic
 def transition(obj, *, to: str, actor=None, note: str = "", update_fields: Iterable[str] = ()):
     """Move `obj` to state `to`, save it with `update_fields`, and record the move.
@@ -84,6 +98,7 @@ def transition(obj, *, to: str, actor=None, note: str = "", update_fields: Itera
                 "target": workflow.label(model, to),
             },
         )
+    community_id = _community_id(obj)
     setattr(obj, workflow.field, to)
     fields = {workflow.field, *update_fields}
     if any(f.name == "updated_at" for f in model._meta.concrete_fields):
@@ -91,7 +106,7 @@ def transition(obj, *, to: str, actor=None, note: str = "", update_fields: Itera
     obj.save(update_fields=sorted(fields))
     return TimelineEntry.objects.create(
         subject=obj,
-        community_id=getattr(obj, "community_id", None),
+        community_id=community_id,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         from_state=source,
         to_state=to,

@@ -103,8 +103,31 @@ def test_staff_form_hides_superuser_and_permission_fields(world, client):
 def test_staff_cannot_grant_superuser_by_posting_the_field(world, client):
     client.force_login(world.staff_a)
     url = reverse("admin:hive_user_change", args=[world.grid_a.pk])
-    client.post(url, {"username": "grid_a", "is_superuser": "on", "is_active": "on"})
+    role = world.grid_a.role_assignments.get()
+    response = client.post(
+        url,
+        {
+            "username": "grid_a",
+            "name": "网格员",
+            "phone": "",
+            "email": "",
+            "is_active": "on",
+            "is_superuser": "on",
+            "role_assignments-TOTAL_FORMS": "1",
+            "role_assignments-INITIAL_FORMS": "1",
+            "role_assignments-MIN_NUM_FORMS": "0",
+            "role_assignments-MAX_NUM_FORMS": "1000",
+            "role_assignments-0-id": role.pk,
+            "role_assignments-0-user": world.grid_a.pk,
+            "role_assignments-0-role": Role.GRID_MEMBER,
+            "role_assignments-0-community": world.a.pk,
+            "_save": "1",
+        },
+    )
+    # The save went through (the form was valid), and the field was simply not there.
+    assert response.status_code == 302
     world.grid_a.refresh_from_db()
+    assert world.grid_a.name == "网格员"
     assert not world.grid_a.is_superuser
 
 
