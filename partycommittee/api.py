@@ -1,1 +1,500 @@
-"""API of the partycommittee app: viewsets register on the shared router (hive.api.router)."""
+"""API of the bee colony: viewsets register on the shared router (hive.api.router)."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from hive.api import (
+    RoleWritePermission,
+    ScopedPrimaryKeyRelatedField,
+    ScopedViewSetMixin,
+    TransitionSerializer,
+    router,
+)
+from hive.models import Community
+from hive.personal_data import mask_phone
+from hive.roles import Role
+from partycommittee import filters, services
+from partycommittee.models import (
+    Campaign,
+    CommitteeMember,
+    DemandItem,
+    JointMeeting,
+    MeetingAttendance,
+    Nomination,
+    Project,
+    ResidentUnit,
+    ResourceItem,
+    Responsibility,
+    Vote,
+)
+from partycommittee.selectors import campaign_results
+
+
+class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    permission_classes = [IsAuthenticated, RoleWritePermission]
+
+
+# --- Resident units ------------------------------------------------------------------
+
+
+class ResidentUnitSerializer(serializers.ModelSerializer):
+    community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+    contact_phone_masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ResidentUnit
+        fields = [
+            "id",
+            "community",
+            "name",
+            "kind",
+            "address",
+            "contact_name",
+            "contact_phone",
+            "contact_phone_masked",
+            "party_org_name",
+            "party_org_head",
+            "party_member_count",
+            "joined_on",
+            "is_active",
+        ]
+        extra_kwargs = {"contact_phone": {"write_only": True}}
+
+    def get_contact_phone_masked(self, unit) -> str:
+        return mask_phone(unit.contact_phone)
+
+
+class UnitProfileSerializer(ResidentUnitSerializer):
+    """What a unit representative may change on their own unit."""
+
+    class Meta(ResidentUnitSerializer.Meta):
+        read_only_fields = ["community", "name", "kind", "is_active", "joined_on"]
+
+
+class ResidentUnitViewSet(ScopedModelViewSet):
+    queryset = ResidentUnit.objects.select_related("community")
+    filterset_class = filters.ResidentUnitFilter
+    search_fields = ["name", "party_org_name"]
+    portal_write_roles = {"update": {Role.UNIT_REP}, "partial_update": {Role.UNIT_REP}}
+
+    def get_serializer_class(self):
+        if self.request.user.has_perm("partycommittee.change_residentunit"):
+            return ResidentUnitSerializer
+        return UnitProfileSerializer
+
+
+# --- Committee -----------------------------------------------------------------------
+
+
+class CommitteeMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="user.__str__", read_only=True)
+    position_label = serializers.CharField(source="get_position_display", read_only=True)
+
+    class Meta:
+        model = CommitteeMember
+        fields = [
+            "id",
+            "committee",
+            "user",
+            "name",
+            "unit",
+            "position",
+            "position_label",
+            "term_start",
+            "term_end",
+        ]
+
+    def validate(self, attrs):
+        start = attrs.get("term_start", getattr(self.instance, "term_start", None))
+        end = attrs.get("term_end", getattr(self.instance, "term_end", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"term_end": _("The term cannot end before it starts.")}
+            )
+        return attrs
+
+
+class CommitteeMemberViewSet(ScopedModelViewSet):
+    queryset = CommitteeMember.objects.select_related("user", "committee")
+    serializer_class = CommitteeMemberSerializer
+    filterset_class = filters.CommitteeMemberFilter
+
+
+# --- Meetings ------------------------------------------------------------------------
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = MeetingAttendance
+        fields = ["unit", "unit_name", "status", "attendee"]
+
+
+class JointMeetingSerializer(serializers.ModelSerializer):
+    community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+    attendance = AttendanceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = JointMeeting
+        fields = ["id", "community", "title", "held_at", "place", "agenda", "minutes", "attendance"]
+
+
+class DecisionSerializer(serializers.Serializer):
+    creates = serializers.ChoiceField(choices=[("demand", _("demand")), ("project", _("project"))])
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=DemandItem.Category.choices, required=False)
+
+    def validate(self, attrs):
+        if attrs["creates"] == "demand" and not attrs.get("category"):
+            raise serializers.ValidationError({"category": _("A demand needs a category.")})
+        return attrs
+
+
+class JointMeetingViewSet(ScopedModelViewSet):
+    queryset = JointMeeting.objects.select_related("community").prefetch_related("attendance__unit")
+    serializer_class = JointMeetingSerializer
+    filterset_class = filters.JointMeetingFilter
+
+    @extend_schema(request=DecisionSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        """Turn a decision of this meeting into a demand or a project."""
+        meeting = self.get_object()
+        decision = DecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        data = decision.validated_data
+        if data["creates"] == "demand":
+            demand = services.meeting_decision_to_demand(
+                meeting=meeting,
+                title=data["title"],
+                description=data["description"],
+                category=data["category"],
+            )
+            return Response({"demand": demand.pk}, status=201)
+        project = services.meeting_decision_to_project(
+            meeting=meeting, title=data["title"], description=data["description"]
+        )
+        return Response({"project": project.pk}, status=201)
+
+
+# --- The four lists -------------------------------------------------------------------
+
+
+class DemandItemSerializer(serializers.ModelSerializer):
+    community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+
+    class Meta:
+        model = DemandItem
+        fields = [
+            "id",
+            "community",
+            "title",
+            "description",
+            "source",
+            "category",
+            "priority",
+            "raised_by",
+            "meeting",
+            "created_at",
+        ]
+
+
+class DemandItemViewSet(ScopedModelViewSet):
+    queryset = DemandItem.objects.select_related("community")
+    serializer_class = DemandItemSerializer
+    filterset_class = filters.DemandItemFilter
+    search_fields = ["title", "description"]
+
+
+class ResourceItemSerializer(serializers.ModelSerializer):
+    unit = ScopedPrimaryKeyRelatedField(queryset=ResidentUnit.objects.all())
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = ResourceItem
+        fields = [
+            "id",
+            "community",
+            "unit",
+            "unit_name",
+            "kind",
+            "title",
+            "description",
+            "capacity",
+            "availability",
+            "is_available",
+        ]
+        read_only_fields = ["community"]
+
+    def validate(self, attrs):
+        unit = attrs.get("unit") or getattr(self.instance, "unit", None)
+        attrs["community"] = unit.community
+        return attrs
+
+
+class ResourceItemViewSet(ScopedModelViewSet):
+    queryset = ResourceItem.objects.select_related("unit", "community")
+    serializer_class = ResourceItemSerializer
+    filterset_class = filters.ResourceItemFilter
+    search_fields = ["title", "description"]
+    portal_write_roles = {
+        "create": {Role.UNIT_REP},
+        "update": {Role.UNIT_REP},
+        "partial_update": {Role.UNIT_REP},
+    }
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "community",
+            "title",
+            "description",
+            "status",
+            "status_label",
+            "demands",
+            "resources",
+            "units",
+            "meeting",
+            "created_at",
+        ]
+        read_only_fields = ["status"]
+
+    def validate(self, attrs):
+        community = attrs.get("community") or getattr(self.instance, "community", None)
+        for name in ("demands", "resources", "units"):
+            for item in attrs.get(name, []):
+                if item.community_id != community.pk:
+                    raise serializers.ValidationError(
+                        {name: _("Everything linked must belong to the project's community.")}
+                    )
+        return attrs
+
+
+class AgreementSerializer(serializers.Serializer):
+    parties = serializers.CharField()
+    signed_on = serializers.DateField()
+
+
+class ProjectViewSet(ScopedModelViewSet):
+    queryset = Project.objects.select_related("community").prefetch_related(
+        "demands", "resources", "units"
+    )
+    serializer_class = ProjectSerializer
+    filterset_class = filters.ProjectFilter
+    search_fields = ["title", "description"]
+
+    @extend_schema(request=TransitionSerializer, responses=ProjectSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the project to another step; an illegal move is a 400 with the reason."""
+        project = self.get_object()
+        move = TransitionSerializer(data=request.data)
+        move.is_valid(raise_exception=True)
+        services.project_transition(
+            project=project,
+            to=move.validated_data["to"],
+            actor=request.user,
+            note=move.validated_data["note"],
+        )
+        return Response(self.get_serializer(project).data)
+
+    @extend_schema(request=AgreementSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def agreement(self, request, pk=None):
+        project = self.get_object()
+        data = AgreementSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agreement = services.agreement_record(project=project, **data.validated_data)
+        return Response({"agreement": agreement.pk}, status=201)
+
+
+class ResponsibilitySerializer(serializers.ModelSerializer):
+    unit = ScopedPrimaryKeyRelatedField(queryset=ResidentUnit.objects.all())
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Responsibility
+        fields = [
+            "id",
+            "community",
+            "project",
+            "unit",
+            "task",
+            "deadline",
+            "status",
+            "progress_note",
+            "is_overdue",
+        ]
+        read_only_fields = ["community"]
+
+    def validate(self, attrs):
+        unit = attrs.get("unit") or getattr(self.instance, "unit", None)
+        attrs["community"] = unit.community
+        project = attrs.get("project")
+        if project and project.community_id != unit.community_id:
+            raise serializers.ValidationError(
+                {"project": _("The project belongs to another community.")}
+            )
+        return attrs
+
+
+class ProgressSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Responsibility.Status.choices)
+    progress_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResponsibilityViewSet(ScopedModelViewSet):
+    queryset = Responsibility.objects.select_related("unit", "community")
+    serializer_class = ResponsibilitySerializer
+    filterset_class = filters.ResponsibilityFilter
+    portal_write_roles = {"report": {Role.UNIT_REP}}
+
+    @extend_schema(request=ProgressSerializer, responses=ResponsibilitySerializer)
+    @action(detail=True, methods=["post"])
+    def report(self, request, pk=None):
+        """The responsible unit reports its progress."""
+        responsibility = self.get_object()
+        data = ProgressSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.responsibility_update(responsibility=responsibility, **data.validated_data)
+        return Response(self.get_serializer(responsibility).data)
+
+
+# --- Advanced selection --------------------------------------------------------------
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "community",
+            "title",
+            "kind",
+            "other_kind",
+            "seats",
+            "nomination_start",
+            "nomination_end",
+            "voting_start",
+            "voting_end",
+        ]
+
+    def validate(self, attrs):
+        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
+        errors = {}
+        if (
+            get("nomination_end")
+            and get("nomination_start")
+            and (get("nomination_end") <= get("nomination_start"))
+        ):
+            errors["nomination_end"] = _("Nominations must close after they open.")
+        if (
+            get("voting_start")
+            and get("nomination_end")
+            and (get("voting_start") < get("nomination_end"))
+        ):
+            errors["voting_start"] = _("Voting opens after nominations close.")
+        if get("voting_end") and get("voting_start") and get("voting_end") <= get("voting_start"):
+            errors["voting_end"] = _("Voting must close after it opens.")
+        if get("kind") == Campaign.Kind.OTHER and not get("other_kind"):
+            errors["other_kind"] = _("Name the kind of selection.")
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ResultSerializer(serializers.Serializer):
+    nomination = serializers.IntegerField(source="pk")
+    nominee_name = serializers.CharField()
+    vote_count = serializers.IntegerField()
+
+
+class CampaignViewSet(ScopedModelViewSet):
+    queryset = Campaign.objects.select_related("community")
+    serializer_class = CampaignSerializer
+    filterset_class = filters.CampaignFilter
+
+    @extend_schema(responses=ResultSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def results(self, request, pk=None):
+        campaign = self.get_object()
+        return Response(ResultSerializer(campaign_results(campaign=campaign), many=True).data)
+
+
+class NominationSerializer(serializers.ModelSerializer):
+    campaign = ScopedPrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    unit = ScopedPrimaryKeyRelatedField(
+        queryset=ResidentUnit.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Nomination
+        fields = ["id", "campaign", "nominee_kind", "unit", "nominee_name", "reason"]
+        extra_kwargs = {"nominee_name": {"required": False}}
+
+    def create(self, validated_data):
+        return services.nomination_create(
+            nominated_by=self.context["request"].user, **validated_data
+        )
+
+
+class NominationViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Nomination.objects.select_related("campaign", "unit")
+    serializer_class = NominationSerializer
+    filterset_class = filters.NominationFilter
+    permission_classes = [IsAuthenticated, RoleWritePermission]
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    nomination = ScopedPrimaryKeyRelatedField(queryset=Nomination.objects.all())
+
+    class Meta:
+        model = Vote
+        fields = ["id", "nomination", "campaign", "created_at"]
+        read_only_fields = ["campaign"]
+
+    def create(self, validated_data):
+        return services.vote_cast(
+            nomination=validated_data["nomination"], voter=self.context["request"].user
+        )
+
+
+class VoteViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """Committee members vote; the service checks membership, window and seats."""
+
+    queryset = Vote.objects.select_related("nomination")
+    serializer_class = VoteSerializer
+
+
+router.register("units", ResidentUnitViewSet)
+router.register("committee-members", CommitteeMemberViewSet)
+router.register("meetings", JointMeetingViewSet)
+router.register("demands", DemandItemViewSet)
+router.register("resources", ResourceItemViewSet)
+router.register("projects", ProjectViewSet)
+router.register("responsibilities", ResponsibilityViewSet)
+router.register("campaigns", CampaignViewSet)
+router.register("nominations", NominationViewSet)
+router.register("votes", VoteViewSet)

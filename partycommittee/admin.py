@@ -1,0 +1,202 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin, ImportExportMixin
+
+from hive.admin import ScopedAdminMixin, run_for_each
+from hive.resources import ScopedImportExportMixin
+from partycommittee import services
+from partycommittee.models import (
+    Agreement,
+    BigPartyCommittee,
+    Campaign,
+    CommitteeDocument,
+    CommitteeMember,
+    DemandItem,
+    JointMeeting,
+    MeetingAttendance,
+    Nomination,
+    Project,
+    ResidentUnit,
+    ResourceItem,
+    Responsibility,
+)
+from partycommittee.resources import (
+    DemandItemResource,
+    JointMeetingResource,
+    ProjectResource,
+    ResidentUnitResource,
+    ResourceItemResource,
+    ResponsibilityResource,
+)
+from partycommittee.selectors import campaign_results
+
+
+class ImportExportAdmin(
+    ScopedImportExportMixin, ScopedAdminMixin, ImportExportMixin, admin.ModelAdmin
+):
+    pass
+
+
+class ExportAdmin(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+    pass
+
+
+@admin.register(ResidentUnit)
+class ResidentUnitAdmin(ImportExportAdmin):
+    resource_classes = [ResidentUnitResource]
+    list_display = [
+        "name",
+        "kind",
+        "community",
+        "party_org_head",
+        "party_member_count",
+        "is_active",
+    ]
+    list_filter = ["community", "kind", "is_active"]
+    search_fields = ["name", "party_org_name", "party_org_head", "contact_name"]
+    list_select_related = ["community"]
+    filter_horizontal = ["representatives"]
+
+
+class CommitteeMemberInline(ScopedAdminMixin, admin.TabularInline):
+    model = CommitteeMember
+    fields = ["user", "position", "unit", "term_start", "term_end"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+class CommitteeDocumentInline(admin.TabularInline):
+    model = CommitteeDocument
+    fields = ["title", "kind", "file"]
+    extra = 0
+
+
+@admin.register(BigPartyCommittee)
+class BigPartyCommitteeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "community", "established_on"]
+    inlines = [CommitteeMemberInline, CommitteeDocumentInline]
+    list_select_related = ["community"]
+
+
+class AttendanceInline(ScopedAdminMixin, admin.TabularInline):
+    model = MeetingAttendance
+    fields = ["unit", "status", "attendee"]
+    extra = 0
+
+
+@admin.register(JointMeeting)
+class JointMeetingAdmin(ExportAdmin):
+    resource_classes = [JointMeetingResource]
+    list_display = ["title", "held_at", "place", "community"]
+    list_filter = ["community", "held_at"]
+    search_fields = ["title", "agenda", "minutes"]
+    date_hierarchy = "held_at"
+    inlines = [AttendanceInline]
+    list_select_related = ["community"]
+
+
+@admin.register(DemandItem)
+class DemandItemAdmin(ImportExportAdmin):
+    resource_classes = [DemandItemResource]
+    list_display = ["title", "category", "priority", "source", "community", "created_at"]
+    list_filter = ["community", "category", "priority", "source"]
+    search_fields = ["title", "description", "raised_by"]
+    list_select_related = ["community"]
+
+
+@admin.register(ResourceItem)
+class ResourceItemAdmin(ImportExportAdmin):
+    resource_classes = [ResourceItemResource]
+    list_display = ["title", "kind", "unit", "capacity", "is_available", "community"]
+    list_filter = ["community", "kind", "is_available"]
+    search_fields = ["title", "description", "unit__name"]
+    list_select_related = ["community", "unit"]
+
+
+class ResponsibilityInline(ScopedAdminMixin, admin.TabularInline):
+    model = Responsibility
+    fields = ["unit", "task", "deadline", "status", "progress_note"]
+    extra = 0
+
+
+class AgreementInline(admin.StackedInline):
+    model = Agreement
+    fields = ["parties", "signed_on", "file"]
+    extra = 0
+    max_num = 1
+
+
+def _step_action(target, label):
+    def action(modeladmin, request, queryset):
+        run_for_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda project, user: services.project_transition(
+                project=project, to=target, actor=user
+            ),
+            success_message=_("%(count)s project(s) moved on."),
+        )
+
+    action.__name__ = f"move_to_{target}"
+    action.short_description = label
+    return action
+
+
+@admin.register(Project)
+class ProjectAdmin(ExportAdmin):
+    resource_classes = [ProjectResource]
+    list_display = ["title", "status", "community", "created_at"]
+    list_filter = ["community", "status"]
+    search_fields = ["title", "description"]
+    filter_horizontal = ["demands", "resources", "units"]
+    inlines = [ResponsibilityInline, AgreementInline]
+    readonly_fields = ["status"]
+    list_select_related = ["community"]
+    actions = [
+        _step_action(Project.Status.RESOURCES_COMBED, _("Step: resources combed")),
+        _step_action(Project.Status.TOPIC_FORMED, _("Step: topic formed")),
+        _step_action(Project.Status.NEGOTIATING, _("Step: open negotiation")),
+        _step_action(Project.Status.DECIDED, _("Step: decide the project")),
+        _step_action(Project.Status.AGREEMENT_SIGNED, _("Step: agreement signed")),
+        _step_action(Project.Status.IN_PROGRESS, _("Start carrying out")),
+        _step_action(Project.Status.COMPLETED, _("Mark completed")),
+    ]
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(ExportAdmin):
+    resource_classes = [ResponsibilityResource]
+    list_display = ["task", "unit", "deadline", "status", "overdue", "community"]
+    list_filter = ["community", "status", "deadline"]
+    search_fields = ["task", "unit__name"]
+    list_select_related = ["community", "unit"]
+
+    @admin.display(boolean=True, description=_("overdue"))
+    def overdue(self, obj):
+        return obj.is_overdue
+
+
+class NominationInline(ScopedAdminMixin, admin.TabularInline):
+    model = Nomination
+    fields = ["nominee_kind", "unit", "nominee_name", "reason", "nominated_by"]
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "kind", "seats", "nomination_start", "voting_end", "community"]
+    list_filter = ["community", "kind"]
+    search_fields = ["title"]
+    inlines = [NominationInline]
+    readonly_fields = ["results"]
+    list_select_related = ["community"]
+
+    @admin.display(description=_("results"))
+    def results(self, obj):
+        if obj.pk is None:
+            return "-"
+        return (
+            "；".join(f"{n.nominee_name} {n.vote_count}" for n in campaign_results(campaign=obj))
+            or "-"
+        )

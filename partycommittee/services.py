@@ -1,0 +1,159 @@
+"""Writes with rules in them for the bee colony: projects, responsibilities, meetings,
+committee seats and the advanced-selection votes."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from hive.workflow import transition
+from partycommittee.models import (
+    Agreement,
+    Campaign,
+    DemandItem,
+    JointMeeting,
+    Nomination,
+    Project,
+    Responsibility,
+    Vote,
+)
+
+
+@transaction.atomic
+def project_transition(*, project: Project, to: str, actor, note: str = "") -> Project:
+    """Move a project one step. Signing needs the agreement record first."""
+    if (
+        to == Project.Status.AGREEMENT_SIGNED
+        and not Agreement.objects.filter(project=project).exists()
+    ):
+        raise ValidationError(
+            {"agreement": _("Record the co-construction agreement before signing.")},
+            code="agreement_missing",
+        )
+    if to == Project.Status.CANCELLED and not note.strip():
+        raise ValidationError({"note": _("Say why the project is cancelled.")}, code="reason")
+    transition(project, to=to, actor=actor, note=note)
+    return project
+
+
+@transaction.atomic
+def agreement_record(*, project: Project, parties: str, signed_on, file=None) -> Agreement:
+    if project.status not in (Project.Status.DECIDED, Project.Status.AGREEMENT_SIGNED):
+        raise ValidationError(
+            {"project": _("An agreement is recorded once the project has been decided.")},
+            code="too_early",
+        )
+    if not parties.strip():
+        raise ValidationError({"parties": _("Name the parties that sign.")}, code="required")
+    agreement, _created = Agreement.objects.update_or_create(
+        project=project, defaults={"parties": parties.strip(), "signed_on": signed_on}
+    )
+    if file is not None:
+        agreement.file = file
+        agreement.full_clean()
+        agreement.save(update_fields=["file", "updated_at"])
+    return agreement
+
+
+@transaction.atomic
+def responsibility_update(
+    *, responsibility: Responsibility, status: str, progress_note: str = ""
+) -> Responsibility:
+    """A unit reports progress on what it is responsible for."""
+    if status not in Responsibility.Status.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid")
+    responsibility.status = status
+    responsibility.progress_note = progress_note
+    responsibility.save(update_fields=["status", "progress_note", "updated_at"])
+    return responsibility
+
+
+@transaction.atomic
+def meeting_decision_to_demand(
+    *, meeting: JointMeeting, title: str, category: str, description: str = "", priority: int = 2
+) -> DemandItem:
+    """A joint meeting's decision becomes an item on the demand list."""
+    demand = DemandItem(
+        community=meeting.community,
+        meeting=meeting,
+        title=title,
+        description=description,
+        category=category,
+        priority=priority,
+        source=DemandItem.Source.MEETING,
+        raised_by=meeting.title[:100],
+    )
+    demand.full_clean()
+    demand.save()
+    return demand
+
+
+@transaction.atomic
+def meeting_decision_to_project(
+    *, meeting: JointMeeting, title: str, description: str = "", demands=()
+) -> Project:
+    """A joint meeting's decision opens a project at its first step."""
+    project = Project(
+        community=meeting.community, meeting=meeting, title=title, description=description
+    )
+    project.full_clean()
+    project.save()
+    if demands:
+        project.demands.set(demands)
+    return project
+
+
+def _check_window(opened: bool, message: str) -> None:
+    if not opened:
+        raise ValidationError({"campaign": message}, code="window_closed")
+
+
+@transaction.atomic
+def nomination_create(
+    *,
+    campaign: Campaign,
+    nominee_kind: str,
+    nominee_name: str,
+    nominated_by,
+    unit=None,
+    reason: str = "",
+) -> Nomination:
+    _check_window(campaign.nominations_open(), _("Nominations are not open for this campaign."))
+    nomination = Nomination(
+        campaign=campaign,
+        nominee_kind=nominee_kind,
+        nominee_name=nominee_name.strip() or (unit.name if unit else ""),
+        unit=unit,
+        reason=reason,
+        nominated_by=nominated_by,
+    )
+    nomination.full_clean()
+    nomination.save()
+    return nomination
+
+
+@transaction.atomic
+def vote_cast(*, nomination: Nomination, voter) -> Vote:
+    """A committee member backs a nominee: once per nominee, at most one vote per seat."""
+    # Lock the campaign: two votes from one member at once must not both fit the last seat.
+    campaign = Campaign.objects.select_for_update().get(pk=nomination.campaign_id)
+    _check_window(campaign.voting_open(), _("Voting is not open for this campaign."))
+    if not campaign.community.committee.members.filter(user=voter).exists():
+        raise ValidationError(
+            {"voter": _("Only members of the big party committee vote.")}, code="not_member"
+        )
+    cast = Vote.objects.filter(campaign=campaign, voter=voter)
+    if cast.filter(nomination=nomination).exists():
+        raise ValidationError(
+            {"nomination": _("You have already voted for this nominee.")}, code="duplicate"
+        )
+    if cast.count() >= campaign.seats:
+        raise ValidationError(
+            {"nomination": _("You have used all your votes in this campaign.")}, code="no_votes"
+        )
+    try:
+        with transaction.atomic():
+            return Vote.objects.create(campaign=campaign, nomination=nomination, voter=voter)
+    except IntegrityError:
+        raise ValidationError(
+            {"nomination": _("You have already voted for this nominee.")}, code="duplicate"
+        ) from None
