@@ -189,11 +189,8 @@ class UnitParticipationQuerySet(ScopedQuerySet):
     def role_condition(self, user, scope):
         if Role.UNIT_REP not in scope.roles:
             return NOTHING
-        return Q(
-            id__in=self.model.units.through.objects.filter(
-                residentunit_id__in=_units_represented_by(user)
-            ).values(f"{self.model._meta.model_name}_id")
-        )
+        taking_part = self.model._default_manager.filter(units__in=_units_represented_by(user))
+        return Q(id__in=taking_part.values("id"))
 
 
 class JointMeeting(TimeStampedModel):

@@ -106,3 +106,23 @@ def test_pages_are_responsive(client):
     html = client.get(reverse("portal:login")).content.decode()
     assert 'name="viewport"' in html
     assert "bootstrap.min.css" in html
+
+
+def test_bootstrap_forms_validate_after_a_subclass_narrows_its_choices(world):
+    """Regression: the styling mixin once validated inside __init__, before subclasses
+    limited a field's queryset, so an out-of-scope choice passed."""
+    from django import forms
+
+    from hive.forms import BootstrapFormMixin
+    from hive.models import Community
+
+    class PickCommunity(BootstrapFormMixin, forms.Form):
+        community = forms.ModelChoiceField(queryset=Community.objects.all())
+
+        def __init__(self, *args, allowed=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["community"].queryset = allowed
+
+    form = PickCommunity({"community": world.b.pk}, allowed=Community.objects.filter(pk=world.a.pk))
+    assert not form.is_valid()
+    assert "is-invalid" in form.fields["community"].widget.attrs["class"]
