@@ -20,9 +20,32 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
 
     def get_queryset(self, value, row, *args, **kwargs):
         queryset = self.model._default_manager.all()
-        if self.user is not None and hasattr(queryset, "visible_to"):
-            queryset = queryset.visible_to(self.user)
+        if self.user is not None and hasattr(queryset, "managed_by"):
+            queryset = queryset.managed_by(self.user)
         return queryset
+
+    def clean(self, value, row=None, **kwargs):
+        # A ValueError becomes a message on the row's cell, not a traceback.
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("“%(value)s” is not a %(model)s you manage.")
+                % {"value": value, "model": self.model._meta.verbose_name}
+            ) from None
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(
+                _("More than one %(model)s is called “%(value)s”.")
+                % {"value": value, "model": self.model._meta.verbose_name}
+            ) from None
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (ArithmeticError, ValueError, TypeError):
+            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
 
 
 class CommunityResource(resources.ModelResource):
@@ -39,6 +62,14 @@ class CommunityResource(resources.ModelResource):
             widget = field.widget
             if isinstance(widget, widgets.ForeignKeyWidget):
                 field.widget = ScopedForeignKeyWidget(widget.model, field=widget.field, user=user)
+
+    def get_instance(self, instance_loader, row):
+        # A bad value in an identifying column (an unknown community) is reported by that
+        # field's own cleaning, as a cell error shown with all the others.
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            return None
 
     def before_import_row(self, row, **kwargs):
         column = str(_("community code"))

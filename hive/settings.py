@@ -228,3 +228,9 @@ LOGGING = {
 HIVE_PRODUCT_NAME = _("Hive grassroots governance")
 HIVE_MAX_IMAGE_BYTES = env_int("HIVE_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
 HIVE_MAX_DOCUMENT_BYTES = env_int("HIVE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
+
+# --- Spreadsheets (django-import-export) ------------------------------------------------
+# Staff exchange .xlsx (and .csv) with the ledgers; nothing else to choose from.
+from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
+
+IMPORT_EXPORT_FORMATS = [XLSX, CSV]

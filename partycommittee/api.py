@@ -445,6 +445,9 @@ class NominationSerializer(serializers.ModelSerializer):
         model = Nomination
         fields = ["id", "campaign", "nominee_kind", "unit", "nominee_name", "reason"]
         extra_kwargs = {"nominee_name": {"required": False}}
+        # A unit's nomination takes the unit's name; the service's full_clean checks the
+        # uniqueness once the name is known.
+        validators = []
 
     def create(self, validated_data):
         return services.nomination_create(

@@ -520,6 +520,13 @@ class Responsibility(TimeStampedModel):
         return self.status != self.Status.DONE and self.deadline < timezone.localdate()
 
 
+class CommunityMembersQuerySet(ScopedQuerySet):
+    """Rows every person acting in the community may read (campaigns are public there)."""
+
+    def role_condition(self, user, scope):
+        return Q(community_id__in=scope.member_community_ids)
+
+
 class Campaign(TimeStampedModel):
     """An advanced-selection campaign (评先选优) with nomination and voting windows."""
 
@@ -547,7 +554,7 @@ class Campaign(TimeStampedModel):
     voting_start = models.DateTimeField(_("voting opens"))
     voting_end = models.DateTimeField(_("voting closes"))
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CommunityMembersQuerySet.as_manager()
 
     class Meta:
         ordering = ["-voting_end"]
@@ -576,7 +583,21 @@ class Campaign(TimeStampedModel):
 
 
 class CampaignScopedQuerySet(ScopedQuerySet):
+    """Nominations: everyone who acts in the community sees them (they vote on them)."""
+
     community_path = "campaign__community"
+
+    def role_condition(self, user, scope):
+        return Q(campaign__community_id__in=scope.member_community_ids)
+
+
+class VoteQuerySet(ScopedQuerySet):
+    """Votes: staff see their community's; a voter sees only their own."""
+
+    community_path = "campaign__community"
+
+    def role_condition(self, user, scope):
+        return Q(voter_id=user.pk)
 
 
 class Nomination(TimeStampedModel):
@@ -641,7 +662,7 @@ class Vote(models.Model):
     )
     created_at = models.DateTimeField(_("voted at"), auto_now_add=True)
 
-    objects = CampaignScopedQuerySet.as_manager()
+    objects = VoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["campaign", "created_at"]

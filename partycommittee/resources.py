@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
 
-from hive.resources import CommunityResource
+from hive.resources import CommunityResource, WholeNumberWidget
 from partycommittee.models import (
     DemandItem,
     JointMeeting,
@@ -13,6 +13,8 @@ from partycommittee.models import (
 
 
 def _field(attribute, label, **kwargs):
+    # Empty cells arrive as None; text columns store them as "".
+    kwargs.setdefault("widget", widgets.CharWidget(allow_blank=True))
     return fields.Field(attribute=attribute, column_name=label, **kwargs)
 
 
@@ -25,7 +27,7 @@ class ResidentUnitResource(CommunityResource):
     party_org_name = _field("party_org_name", _("party organisation"))
     party_org_head = _field("party_org_head", _("party organisation head"))
     party_member_count = _field(
-        "party_member_count", _("number of party members"), widget=widgets.IntegerWidget()
+        "party_member_count", _("number of party members"), widget=WholeNumberWidget()
     )
     joined_on = _field("joined_on", _("joined on"), widget=widgets.DateWidget("%Y-%m-%d"))
     is_active = _field("is_active", _("active"), widget=widgets.BooleanWidget())
@@ -55,7 +57,7 @@ class DemandItemResource(CommunityResource):
     description = _field("description", _("description"))
     source = _field("source", _("source"))
     category = _field("category", _("category"))
-    priority = _field("priority", _("priority"), widget=widgets.IntegerWidget())
+    priority = _field("priority", _("priority"), widget=WholeNumberWidget())
     raised_by = _field("raised_by", _("raised by"))
 
     class Meta:

@@ -115,8 +115,8 @@ def nomination_create(
     *,
     campaign: Campaign,
     nominee_kind: str,
-    nominee_name: str,
     nominated_by,
+    nominee_name: str = "",
     unit=None,
     reason: str = "",
 ) -> Nomination:
