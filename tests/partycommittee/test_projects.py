@@ -198,3 +198,25 @@ def test_meeting_decision_creates_a_project_or_a_demand(world, api_client):
         format="json",
     )
     assert demand.status_code == 201
+
+
+def test_demo_data_has_18_units_and_a_project_at_every_step(settings):
+    from django.core.management import call_command
+
+    from partycommittee.models import ResidentUnit
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert ResidentUnit.objects.filter(community__code="huweigou").count() == 18
+    assert set(Project.objects.values_list("status", flat=True)) == set(S.values)
+    signed = Project.objects.exclude(
+        status__in=[
+            S.SOLICITED,
+            S.RESOURCES_COMBED,
+            S.TOPIC_FORMED,
+            S.NEGOTIATING,
+            S.DECIDED,
+            S.CANCELLED,
+        ]
+    )
+    assert all(Agreement.objects.filter(project=p).exists() for p in signed)
