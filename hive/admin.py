@@ -44,6 +44,18 @@ class ScopedAdminMixin:
     def get_queryset(self, request):
         return super().get_queryset(request).managed_by(request.user)
 
+    def get_list_filter(self, request):
+        # Foreign-key filters list only the values present in the user's rows; the plain
+        # filter would name every community and unit of the street.
+        filters = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and "__" not in item:
+                field = self.model._meta.get_field(item)
+                if field.is_relation and field.many_to_one:
+                    item = (item, admin.RelatedOnlyFieldListFilter)
+            filters.append(item)
+        return filters
+
     @staticmethod
     def _choices(related_model, user):
         manager = related_model._default_manager

@@ -226,3 +226,10 @@ def test_admin_unit_list_is_scoped(world, colony, client, key):
     client.force_login(world.user(key))
     listed = client.get("/admin/partycommittee/residentunit/").context["cl"].result_list
     assert {u.name for u in listed} == MATRIX[key][0]
+
+
+def test_admin_filters_name_only_the_staff_members_own_community(world, colony, client):
+    client.force_login(world.staff_a)
+    html = client.get("/admin/partycommittee/project/").content.decode()
+    assert "虎尾沟社区" in html
+    assert "新泽苑社区" not in html
