@@ -1,0 +1,29 @@
+import pytest
+from django.core.cache import cache
+
+from hive.roles import Role
+from tests.factories import user_with_role
+from tests.volunteers.factories import MicroWishFactory, walk
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    # Rate-limit counters live in the cache; each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def party_a2(world):
+    return user_with_role(Role.PARTY_MEMBER, community=world.a, username="party_a2")
+
+
+@pytest.fixture
+def wish(world):
+    return MicroWishFactory(community=world.a)
+
+
+@pytest.fixture
+def published(world):
+    return walk(MicroWishFactory(community=world.a), "published", world=world)
