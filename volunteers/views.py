@@ -122,13 +122,14 @@ def _not_found(request):
 @never_cache
 @require_GET
 def wish_track_lookup(request):
-    form = TrackLookupForm(request.GET or None)
-    if form.is_valid():
-        code = form.cleaned_data["code"].strip().upper()
-        if wish_by_code(code) is None:
+    code = request.GET.get("code", "").strip()
+    if code:
+        # Any code typed, well-formed or not, found or not: found, or the one answer.
+        wish = wish_by_code(code)
+        if wish is None:
             return _not_found(request)
-        return redirect("volunteers:wish_track", code=code)
-    return render(request, "volunteers/wish_lookup.html", {"form": form})
+        return redirect("volunteers:wish_track", code=wish.tracking_code)
+    return render(request, "volunteers/wish_lookup.html", {"form": TrackLookupForm()})
 
 
 @never_cache
@@ -138,12 +139,9 @@ def wish_track(request, code):
         return _not_found(request)
     context = {
         "wish": wish,
-        "timeline": timeline_for(wish).only(
-            "created_at", "from_state", "to_state", "note", "content_type"
-        ),
-        "photos": wish.photos.all()
-        if wish.status == MicroWish.Status.CONFIRMED or wish.status == MicroWish.Status.FULFILLED
-        else [],
+        # The template shows no actor: the resident sees what happened, not who did it.
+        "timeline": timeline_for(wish),
+        "photos": wish.photos.all(),
         "can_withdraw": wish.status in MicroWish.OPEN_STATES,
         "can_confirm": wish.status == MicroWish.Status.FULFILLED,
         "withdraw_form": WithdrawForm(),
