@@ -68,6 +68,10 @@ class MicroWishSerializer(serializers.ModelSerializer):
         return mask_address(wish.address)
 
 
+class ClaimSerializer(serializers.Serializer):
+    """No body: the caller claims for themselves."""
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
@@ -134,7 +138,7 @@ class MicroWishViewSet(
             services.wish_reject(wish=self.get_object(), actor=request.user, reason=data["reason"])
         )
 
-    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    @action(detail=True, methods=["post"], serializer_class=ClaimSerializer)
     def claim(self, request, pk=None):
         return self._respond(services.wish_claim(wish=self.get_object(), member=request.user))
 

@@ -133,7 +133,10 @@ class RejectForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class AssignForm(BootstrapFormMixin, forms.Form):
+class AssignForm(forms.Form):
+    """Used in the admin. Not BootstrapFormMixin: that mixin reads `self.errors` inside
+    __init__, which would validate `member` before its queryset is narrowed here."""
+
     member = forms.ModelChoiceField(label=_("Party member"), queryset=User.objects.none())
     note = forms.CharField(
         label=_("Note"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2})

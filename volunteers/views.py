@@ -280,7 +280,10 @@ def portal_wish_detail(request, pk):
 @login_required
 @require_POST
 def portal_wish_claim(request, pk):
-    wish = get_object_or_404(_portal_wishes(request.user), pk=pk)
+    # Any wish of the member's communities, so that someone who pressed "claim" a moment
+    # after a colleague hears "already claimed" rather than "not found".
+    communities = access_scope(request.user).community_ids_for(Role.PARTY_MEMBER)
+    wish = get_object_or_404(MicroWish.objects.filter(community_id__in=communities), pk=pk)
     try:
         services.wish_claim(wish=wish, member=request.user)
     except ValidationError as exc:

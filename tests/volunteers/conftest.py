@@ -1,5 +1,6 @@
+import uuid
+
 import pytest
-from django.core.cache import cache
 
 from hive.roles import Role
 from tests.factories import user_with_role
@@ -7,11 +8,10 @@ from tests.volunteers.factories import MicroWishFactory, walk
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    # Rate-limit counters live in the cache; each test starts with none.
-    cache.clear()
-    yield
-    cache.clear()
+def fresh_rate_limits(settings):
+    # Rate-limit counters live in the cache; a prefix of its own gives each test fresh
+    # counters. (Not cache.clear(): on Redis that is FLUSHDB, shared with the broker.)
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"
 
 
 @pytest.fixture
