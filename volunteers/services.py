@@ -89,7 +89,9 @@ def wish_submit(
         fingerprint=fingerprint,
         dedup_window=int(now.timestamp()) // window,
     )
-    wish.full_clean(exclude=["tracking_code", "fingerprint", "dedup_window"])
+    # Field rules only (phone format, lengths, choices): the database enforces the
+    # constraints, and checking them here would cost a query each on every submission.
+    wish.clean_fields(exclude=["community", "tracking_code", "fingerprint", "dedup_window"])
     try:
         with transaction.atomic():
             wish.save()
