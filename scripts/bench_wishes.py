@@ -303,7 +303,7 @@ def main():
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
         STATIC_MANIFEST="0",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="ERROR",  # 429s are expected; do not log each one
         HIVE_BENCH="1",
         HIVE_WISH_RATE_PER_ADDRESS=args.rate_per_address,
         HIVE_WISH_RATE_PER_PHONE=args.rate_per_phone,
