@@ -194,6 +194,9 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "partycommittee.models.ResidentUnit.Kind",
         "ResourceKindEnum": "partycommittee.models.ResourceItem.Kind",
         "CampaignKindEnum": "partycommittee.models.Campaign.Kind",
+        "DemandCategoryEnum": "partycommittee.models.DemandItem.Category",
+        "WishCategoryEnum": "volunteers.models.MicroWish.Category",
+        "WishStatusEnum": "volunteers.models.MicroWish.Status",
     },
 }
 
@@ -234,3 +237,18 @@ HIVE_MAX_DOCUMENT_BYTES = env_int("HIVE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
 from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
 
 IMPORT_EXPORT_FORMATS = [XLSX, CSV]
+
+# --- volunteers: micro-wishes ---------------------------------------------------------
+# Public wish form limits, counted in the cache (Redis in production, local memory in
+# embedded mode) per client address and per phone number; "count/period", period s/m/h/d.
+# The client address is REMOTE_ADDR. Behind a reverse proxy every request has the proxy's
+# address: set CLIENT_IP_META_KEY to the header the proxy overwrites (e.g. HTTP_X_REAL_IP
+# with nginx's `proxy_set_header X-Real-IP $remote_addr`). Never a header clients can send.
+RATELIMIT_IP_META_KEY = env_str("CLIENT_IP_META_KEY", "") or None
+HIVE_WISH_RATE_PER_ADDRESS = env_str("HIVE_WISH_RATE_PER_ADDRESS", "20/h")
+HIVE_WISH_RATE_PER_PHONE = env_str("HIVE_WISH_RATE_PER_PHONE", "5/d")
+HIVE_WISH_DUPLICATE_WINDOW_SECONDS = env_int("HIVE_WISH_DUPLICATE_WINDOW_SECONDS", 600)
+HIVE_WISH_STALE_DAYS = env_int("HIVE_WISH_STALE_DAYS", 3)
+HIVE_WISH_CLAIM_REMINDER_HOURS = env_int("HIVE_WISH_CLAIM_REMINDER_HOURS", 72)
+# Only for scripts/bench_wishes.py: adds /bench/ping, a bare JSON view to compare against.
+HIVE_BENCH = env_bool("HIVE_BENCH", default=False)

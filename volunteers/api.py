@@ -1,1 +1,178 @@
 """API of the volunteers app: viewsets register on the shared router (hive.api.router)."""
+
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from hive.api import ScopedViewSetMixin, router
+from hive.models import User
+from hive.personal_data import mask_address, mask_name, mask_phone
+from volunteers import services
+from volunteers.filters import WishFilter
+from volunteers.models import MicroWish
+from volunteers.selectors import wish_funnel
+
+
+class MicroWishSerializer(serializers.ModelSerializer):
+    """Contact details masked: the full values are only on the logged portal/admin views."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    claimed_by_name = serializers.SerializerMethodField()
+    resident_name = serializers.SerializerMethodField()
+    resident_phone = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MicroWish
+        fields = [
+            "id",
+            "tracking_code",
+            "community",
+            "community_name",
+            "category",
+            "category_label",
+            "title",
+            "description",
+            "status",
+            "status_label",
+            "resident_name",
+            "resident_phone",
+            "address",
+            "created_at",
+            "published_at",
+            "rejection_reason",
+            "claimed_by",
+            "claimed_by_name",
+            "claimed_at",
+            "fulfilment_note",
+            "fulfilled_at",
+            "rating",
+            "confirmation_note",
+            "confirmed_at",
+            "stale_flagged_at",
+        ]
+        read_only_fields = fields
+
+    def get_claimed_by_name(self, wish) -> str:
+        return str(wish.claimed_by) if wish.claimed_by_id else ""
+
+    def get_resident_name(self, wish) -> str:
+        return mask_name(wish.resident_name)
+
+    def get_resident_phone(self, wish) -> str:
+        return mask_phone(wish.resident_phone)
+
+    def get_address(self, wish) -> str:
+        return mask_address(wish.address)
+
+
+class ClaimSerializer(serializers.Serializer):
+    """No body: the caller claims for themselves."""
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class AssignSerializer(NoteSerializer):
+    member = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+
+class FulfilSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000)
+
+
+class ConfirmSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    note = serializers.CharField(max_length=500)
+
+
+class FunnelStepSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class MicroWishViewSet(
+    ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Micro-wishes in the caller's scope. Workflow moves are POST actions; an illegal
+    move is a 400. Wishes are created by residents through the public form only."""
+
+    queryset = MicroWish.objects.select_related("community", "claimed_by")
+    serializer_class = MicroWishSerializer
+    filterset_class = WishFilter
+    search_fields = ["title", "tracking_code"]
+    ordering_fields = ["created_at", "published_at", "status"]
+
+    def _respond(self, wish):
+        wish = (
+            self.get_queryset()
+            .model.objects.select_related("community", "claimed_by")
+            .get(pk=wish.pk)
+        )
+        return Response(MicroWishSerializer(wish).data)
+
+    def _payload(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
+    def publish(self, request, pk=None):
+        data = self._payload(NoteSerializer)
+        return self._respond(
+            services.wish_publish(wish=self.get_object(), actor=request.user, note=data["note"])
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
+    def reject(self, request, pk=None):
+        data = self._payload(RejectSerializer)
+        return self._respond(
+            services.wish_reject(wish=self.get_object(), actor=request.user, reason=data["reason"])
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=ClaimSerializer)
+    def claim(self, request, pk=None):
+        return self._respond(services.wish_claim(wish=self.get_object(), member=request.user))
+
+    @action(detail=True, methods=["post"], serializer_class=AssignSerializer)
+    def assign(self, request, pk=None):
+        data = self._payload(AssignSerializer)
+        return self._respond(
+            services.wish_assign(
+                wish=self.get_object(), member=data["member"], actor=request.user, note=data["note"]
+            )
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=FulfilSerializer)
+    def fulfil(self, request, pk=None):
+        data = self._payload(FulfilSerializer)
+        return self._respond(
+            services.wish_fulfil(wish=self.get_object(), member=request.user, note=data["note"])
+        )
+
+    @action(detail=True, methods=["post"], serializer_class=ConfirmSerializer)
+    def confirm(self, request, pk=None):
+        """Staff confirm on the resident's behalf (the resident uses the tracking page)."""
+        data = self._payload(ConfirmSerializer)
+        return self._respond(
+            services.wish_confirm(
+                wish=self.get_object(), rating=data["rating"], note=data["note"], actor=request.user
+            )
+        )
+
+    @action(detail=False, serializer_class=FunnelStepSerializer, pagination_class=None)
+    def funnel(self, request):
+        """Counts per status over the wishes in scope (after the list's filters)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        return Response(wish_funnel(queryset))
+
+
+router.register("wishes", MicroWishViewSet)

@@ -1,1 +1,208 @@
-# Models arrive with this app's issue; the app is installed so its migrations chain from the start.
+"""Micro-wishes (微心愿): residents order, party members claim, the organisation follows up.
+
+Teams, activities and party-member points arrive with their own issues; points for a
+confirmed wish hook into `volunteers.services.wish_confirm` (see `volunteers.signals`).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from hive.models import Community, TimeStampedModel
+from hive.roles import Role
+from hive.scoping import ScopedQuerySet
+from hive.validators import mobile_phone_validator
+from hive.workflow import Workflow
+
+# No 0/O, 1/I/L: a resident reads the code aloud or types it from a note without doubt.
+TRACKING_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_CODE_LENGTH = 12  # 31**12 ≈ 7.9e17 codes (59 bits): not guessable, not sequential
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_CODE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
+
+
+class MicroWishQuerySet(ScopedQuerySet):
+    def role_condition(self, user, scope):
+        # Party members see the published wishes of their communities (the wall) and
+        # every wish they have claimed, whatever its state since.
+        party_communities = scope.community_ids_for(Role.PARTY_MEMBER)
+        return Q(community_id__in=party_communities, status=MicroWish.Status.PUBLISHED) | Q(
+            claimed_by_id=user.pk
+        )
+
+    def on_wall(self):
+        """What the public wish wall shows: reviewed wishes still waiting or being done."""
+        return self.filter(status__in=MicroWish.WALL_STATES)
+
+
+class MicroWish(TimeStampedModel):
+    """A resident's small wish, from the public form to the resident's confirmation."""
+
+    class Category(models.TextChoices):
+        DAILY_NECESSITIES = "daily_necessities", _("Daily necessities")
+        HELP_AT_HOME = "help_at_home", _("Help at home")
+        MEDICAL_ACCOMPANIMENT = "medical_accompaniment", _("Medical accompaniment")
+        STUDY_TUTORING = "study_tutoring", _("Study and tutoring")
+        REPAIRS = "repairs", _("Repairs")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        PUBLISHED = "published", _("Published")
+        CLAIMED = "claimed", _("Claimed")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    WALL_STATES = (Status.PUBLISHED, Status.CLAIMED)
+    OPEN_STATES = (Status.SUBMITTED, Status.PUBLISHED, Status.CLAIMED)
+
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="micro_wishes",
+        verbose_name=_("community"),
+    )
+    tracking_code = models.CharField(
+        _("tracking code"), max_length=20, unique=True, default=new_tracking_code, editable=False
+    )
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    title = models.CharField(_("wish"), max_length=60)
+    description = models.TextField(_("details"), max_length=500, blank=True)
+    resident_name = models.CharField(_("resident's name"), max_length=30)
+    resident_phone = models.CharField(
+        _("resident's phone"), max_length=11, validators=[mobile_phone_validator]
+    )
+    address = models.CharField(_("address or grid"), max_length=120)
+    consent_at = models.DateTimeField(
+        _("personal-data notice accepted at"),
+        help_text=_("When the resident ticked the personal-data notice."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    # Duplicate window: the same wish sent twice in one window is one row (see services).
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, editable=False)
+    dedup_window = models.BigIntegerField(_("duplicate window"), editable=False)
+
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), max_length=500, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claimed_wishes",
+        verbose_name=_("claimed by"),
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # 组织派单: set when staff gave the wish to a party member rather than the member
+    # claiming it. Assigning to a resident unit waits for partycommittee.ResidentUnit.
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    fulfilment_note = models.TextField(_("fulfilment note"), max_length=1000, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    confirmation_note = models.TextField(_("confirmation note"), max_length=500, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by staff"),
+        help_text=_("Empty when the resident confirmed from the tracking page."),
+    )
+    stale_flagged_at = models.DateTimeField(
+        _("flagged as unclaimed at"),
+        null=True,
+        blank=True,
+        help_text=_("When staff were told that nobody has claimed the wish."),
+    )
+    claim_reminded_at = models.DateTimeField(_("claimer reminded at"), null=True, blank=True)
+
+    objects = MicroWishQuerySet.as_manager()
+
+    workflow = Workflow(
+        transitions={
+            Status.SUBMITTED: [Status.PUBLISHED, Status.REJECTED, Status.WITHDRAWN],
+            Status.PUBLISHED: [Status.CLAIMED, Status.REJECTED, Status.WITHDRAWN],
+            Status.CLAIMED: [Status.FULFILLED, Status.WITHDRAWN],
+            Status.FULFILLED: [Status.CONFIRMED],
+        }
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("micro-wish")
+        verbose_name_plural = _("micro-wishes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint", "dedup_window"], name="micro_wish_once_per_window"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="micro_wish_rating_1_to_5",
+            ),
+            # A wish someone is working on, or has done, has someone doing it.
+            models.CheckConstraint(
+                condition=~Q(status__in=["claimed", "fulfilled", "confirmed"])
+                | Q(claimed_by__isnull=False),
+                name="micro_wish_claimed_has_claimer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="micro_wish_rejected_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status"], name="micro_wish_community_status"),
+            models.Index(fields=["status", "published_at"], name="micro_wish_status_published"),
+        ]
+
+    def __str__(self):
+        return f"{self.tracking_code} · {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("volunteers:wish_track", args=[self.tracking_code])
+
+
+def wish_photo_path(instance, filename):
+    return f"wishes/{instance.wish.created_at:%Y/%m}/{filename}"
+
+
+class WishPhoto(TimeStampedModel):
+    """Evidence of a fulfilled wish; stored only after hive.uploads cleaned it."""
+
+    wish = models.ForeignKey(
+        MicroWish, on_delete=models.CASCADE, related_name="photos", verbose_name=_("micro-wish")
+    )
+    image = models.ImageField(_("photo"), upload_to=wish_photo_path)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("wish photo")
+        verbose_name_plural = _("wish photos")
+
+    def __str__(self):
+        return self.image.name

@@ -1,0 +1,29 @@
+import uuid
+
+import pytest
+
+from hive.roles import Role
+from tests.factories import user_with_role
+from tests.volunteers.factories import MicroWishFactory, walk
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    # Rate-limit counters live in the cache; a prefix of its own gives each test fresh
+    # counters. (Not cache.clear(): on Redis that is FLUSHDB, shared with the broker.)
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"
+
+
+@pytest.fixture
+def party_a2(world):
+    return user_with_role(Role.PARTY_MEMBER, community=world.a, username="party_a2")
+
+
+@pytest.fixture
+def wish(world):
+    return MicroWishFactory(community=world.a)
+
+
+@pytest.fixture
+def published(world):
+    return walk(MicroWishFactory(community=world.a), "published", world=world)

@@ -1,0 +1,156 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hive.forms import BootstrapFormMixin
+from hive.models import Community, User
+from hive.roles import Role
+from hive.uploads import PhotosField
+from hive.validators import mobile_phone_validator
+from volunteers.models import MicroWish
+
+HONEYPOT_FIELD = "website"
+
+
+class WishForm(BootstrapFormMixin, forms.Form):
+    """The public form: no account, works without JavaScript."""
+
+    community = forms.ModelChoiceField(
+        label=_("Your community"),
+        queryset=Community.objects.select_related("street"),
+        empty_label=_("Choose your community"),
+    )
+    category = forms.ChoiceField(label=_("Kind of wish"), choices=MicroWish.Category.choices)
+    title = forms.CharField(
+        label=_("Your wish"),
+        min_length=4,
+        max_length=60,
+        help_text=_("In one line, e.g. “Someone to go with me to the hospital on Tuesday”."),
+    )
+    description = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Anything that helps (at most 500 characters)."),
+    )
+    resident_name = forms.CharField(label=_("Your name"), max_length=30)
+    resident_phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    address = forms.CharField(
+        label=_("Address or grid"),
+        max_length=120,
+        help_text=_("Building and room, or the name of your grid."),
+    )
+    consent = forms.BooleanField(
+        label=_("I have read the personal-data notice above and agree."),
+        error_messages={"required": _("Please read and accept the personal-data notice.")},
+    )
+    # A field people never see; bots fill every field they find.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def clean_resident_phone(self):
+        phone = re.sub(r"[\s-]", "", self.cleaned_data["resident_phone"])
+        if phone.startswith("+86"):
+            phone = phone[3:]
+        mobile_phone_validator(phone)
+        return phone
+
+    def clean_resident_name(self):
+        return " ".join(self.cleaned_data["resident_name"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get(HONEYPOT_FIELD):
+            raise forms.ValidationError(
+                _("Your wish could not be accepted. Please phone your community office."),
+                code="honeypot",
+            )
+        return cleaned
+
+
+class TrackLookupForm(BootstrapFormMixin, forms.Form):
+    code = forms.CharField(label=_("Tracking code"), max_length=20)
+
+
+class WithdrawForm(BootstrapFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("Why (optional)"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
+
+
+class ConfirmForm(BootstrapFormMixin, forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you? (5 = very)"),
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("A word of thanks or a remark (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # BootstrapFormMixin styles radio buttons as text inputs; they are check inputs.
+        self.fields["rating"].widget.attrs["class"] = "form-check-input"
+
+
+class StaffConfirmForm(ConfirmForm):
+    note = forms.CharField(
+        label=_("How the resident confirmed"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class FulfilForm(BootstrapFormMixin, forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    photos = PhotosField(label=_("Photos (optional)"), max_count=6)
+
+
+class RejectForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason shown to the resident"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AssignForm(forms.Form):
+    """Used in the admin. Not BootstrapFormMixin: that mixin reads `self.errors` inside
+    __init__, which would validate `member` before its queryset is narrowed here."""
+
+    member = forms.ModelChoiceField(label=_("Party member"), queryset=User.objects.none())
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, community_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = User.objects.filter(
+            is_active=True,
+            role_assignments__role=Role.PARTY_MEMBER,
+            role_assignments__community_id=community_id,
+        ).order_by("name", "username")

@@ -1,0 +1,366 @@
+"""Every write with a rule in it for micro-wishes. Views, the API, the admin and the
+Celery tasks call these and nothing else."""
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hive.models import Community, RoleAssignment, TimelineEntry, User
+from hive.notifications import notify
+from hive.roles import Role
+from hive.scoping import access_scope
+from hive.workflow import transition
+from volunteers.models import MicroWish, WishPhoto
+from volunteers.signals import wish_confirmed
+
+
+def duplicate_window_seconds() -> int:
+    return getattr(settings, "HIVE_WISH_DUPLICATE_WINDOW_SECONDS", 600)
+
+
+def stale_after() -> timedelta:
+    return timedelta(days=getattr(settings, "HIVE_WISH_STALE_DAYS", 3))
+
+
+def claim_reminder_after() -> timedelta:
+    return timedelta(hours=getattr(settings, "HIVE_WISH_CLAIM_REMINDER_HOURS", 72))
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def wish_fingerprint(*, community_id: int, phone: str, category: str, title: str, description):
+    """The same person asking the same thing in the same community: one wish."""
+    parts = [str(community_id), phone, category, _normalise(title), _normalise(description)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def wish_submit(
+    *,
+    community: Community,
+    category: str,
+    title: str,
+    description: str = "",
+    resident_name: str,
+    resident_phone: str,
+    address: str,
+    now: datetime | None = None,
+) -> tuple[MicroWish, bool]:
+    """Store a resident's wish; return (wish, created).
+
+    The same wish sent again within the duplicate window returns the stored one. Two
+    copies racing each other are stopped by the unique (fingerprint, window) constraint;
+    the check over the last `window` seconds catches a resend across a window edge.
+    """
+    now = now or timezone.now()
+    window = duplicate_window_seconds()
+    fingerprint = wish_fingerprint(
+        community_id=community.pk,
+        phone=resident_phone,
+        category=category,
+        title=title,
+        description=description,
+    )
+    existing = (
+        MicroWish.objects.filter(
+            fingerprint=fingerprint, consent_at__gte=now - timedelta(seconds=window)
+        )
+        .order_by("consent_at")
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    wish = MicroWish(
+        community=community,
+        category=category,
+        title=title,
+        description=description,
+        resident_name=resident_name,
+        resident_phone=resident_phone,
+        address=address,
+        consent_at=now,
+        fingerprint=fingerprint,
+        dedup_window=int(now.timestamp()) // window,
+    )
+    # Field rules only (phone format, lengths, choices): the database enforces the
+    # constraints, and checking them here would cost a query each on every submission.
+    wish.clean_fields(exclude=["community", "tracking_code", "fingerprint", "dedup_window"])
+    try:
+        with transaction.atomic():
+            wish.save()
+            TimelineEntry.objects.create(
+                subject=wish,
+                community=community,
+                from_state="",
+                to_state=MicroWish.Status.SUBMITTED,
+            )
+    except IntegrityError:
+        # A copy sent at the same moment won the race; that one is the wish.
+        existing = MicroWish.objects.filter(
+            fingerprint=fingerprint, dedup_window=wish.dedup_window
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
+    return wish, True
+
+
+def _lock(wish: MicroWish) -> MicroWish:
+    return MicroWish.objects.select_for_update().get(pk=wish.pk)
+
+
+def _is_party_member(user: User, community_id: int) -> bool:
+    return community_id in access_scope(user).community_ids_for(Role.PARTY_MEMBER)
+
+
+def _require_staff(actor: User, wish: MicroWish) -> None:
+    """Reviewing, assigning and confirming for a resident are the community office's job."""
+    scope = access_scope(actor)
+    if scope.is_superuser or wish.community_id in scope.staff_community_ids:
+        return
+    if scope.street_ids and wish.community.street_id in scope.street_ids:
+        return
+    raise ValidationError(
+        _("Only the staff of this wish's community can do this."), code="not_staff"
+    )
+
+
+@transaction.atomic
+def wish_publish(*, wish: MicroWish, actor: User, note: str = "") -> MicroWish:
+    """Staff reviewed the wish: it goes on the wall for party members to claim."""
+    _require_staff(actor, wish)
+    wish = _lock(wish)
+    wish.published_at = timezone.now()
+    transition(
+        wish, to=MicroWish.Status.PUBLISHED, actor=actor, note=note, update_fields=["published_at"]
+    )
+    return wish
+
+
+@transaction.atomic
+def wish_reject(*, wish: MicroWish, actor: User, reason: str) -> MicroWish:
+    """Refuse the wish; the resident reads `reason` on the tracking page."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the resident a reason for the rejection.")})
+    _require_staff(actor, wish)
+    wish = _lock(wish)
+    wish.rejection_reason = reason
+    transition(
+        wish,
+        to=MicroWish.Status.REJECTED,
+        actor=actor,
+        note=reason,
+        update_fields=["rejection_reason"],
+    )
+    return wish
+
+
+@transaction.atomic
+def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
+    """The resident, holding the tracking code, takes the wish back (until it is done)."""
+    wish = _lock(wish)
+    transition(wish, to=MicroWish.Status.WITHDRAWN, actor=None, note=note.strip())
+    if wish.claimed_by_id:
+        notify(
+            recipients=[wish.claimed_by],
+            title=_("A wish you took on was withdrawn: %(title)s") % {"title": wish.title},
+            url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
+            key=f"wish-withdrawn-{wish.pk}",
+            community=wish.community,
+        )
+    return wish
+
+
+def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: str):
+    if not _is_party_member(member, wish.community_id):
+        raise ValidationError(
+            {"member": _("Only a party member of this wish's community can take it on.")}
+        )
+    if wish.status == MicroWish.Status.CLAIMED:
+        raise ValidationError(
+            _("Someone else has already claimed this wish."), code="already_claimed"
+        )
+    wish.claimed_by = member
+    wish.claimed_at = timezone.now()
+    wish.assigned_by = assigned_by
+    wish.claim_reminded_at = None
+    transition(
+        wish,
+        to=MicroWish.Status.CLAIMED,
+        actor=actor,
+        note=note,
+        update_fields=["claimed_by", "claimed_at", "assigned_by", "claim_reminded_at"],
+    )
+    return wish
+
+
+@transaction.atomic
+def wish_claim(*, wish: MicroWish, member: User) -> MicroWish:
+    """A party member takes the wish on. The row lock makes a simultaneous second claim
+    wait, then see "claimed" and get a clear refusal."""
+    wish = _lock(wish)
+    return _give_to(wish, member=member, actor=member, assigned_by=None, note="")
+
+
+@transaction.atomic
+def wish_assign(*, wish: MicroWish, member: User, actor: User, note: str = "") -> MicroWish:
+    """组织派单: staff give a published wish nobody claimed to a party member."""
+    _require_staff(actor, wish)
+    wish = _lock(wish)
+    wish = _give_to(wish, member=member, actor=actor, assigned_by=actor, note=note)
+    notify(
+        recipients=[member],
+        title=_("A wish was assigned to you: %(title)s") % {"title": wish.title},
+        body=note,
+        url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
+        key=f"wish-assigned-{wish.pk}-{wish.claimed_at.timestamp():.0f}",
+        community=wish.community,
+    )
+    return wish
+
+
+@transaction.atomic
+def wish_fulfil(*, wish: MicroWish, member: User, note: str, photos=()) -> MicroWish:
+    """The claimer says the wish came true, with a note and optional photos (already
+    cleaned by hive.uploads)."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what was done.")})
+    wish = _lock(wish)
+    if wish.claimed_by_id != member.pk:
+        raise ValidationError(_("Only the party member who claimed this wish can fulfil it."))
+    wish.fulfilment_note = note
+    wish.fulfilled_at = timezone.now()
+    transition(
+        wish,
+        to=MicroWish.Status.FULFILLED,
+        actor=member,
+        note=note,
+        update_fields=["fulfilment_note", "fulfilled_at"],
+    )
+    WishPhoto.objects.bulk_create([WishPhoto(wish=wish, image=photo) for photo in photos])
+    return wish
+
+
+def _valid_rating(rating) -> int:
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
+    return rating
+
+
+@transaction.atomic
+def wish_confirm(
+    *, wish: MicroWish, rating: int, note: str = "", actor: User | None = None
+) -> MicroWish:
+    """The resident (actor None, from the tracking page) or staff on the resident's behalf
+    (actor set, note required) confirm that the wish came true, with a 1–5 rating.
+
+    Hook: sends `volunteers.signals.wish_confirmed` in this transaction; the points issue
+    awards the claimer's points there.
+    """
+    rating = _valid_rating(rating)
+    note = (note or "").strip()
+    if actor is not None and not note:
+        raise ValidationError(
+            {"note": _("Say how the resident confirmed (for example, by phone on 3 May).")}
+        )
+    if actor is not None:
+        _require_staff(actor, wish)
+    wish = _lock(wish)
+    wish.rating = rating
+    wish.confirmation_note = note
+    wish.confirmed_at = timezone.now()
+    wish.confirmed_by_staff = actor
+    transition(
+        wish,
+        to=MicroWish.Status.CONFIRMED,
+        actor=actor,
+        note=note,
+        update_fields=["rating", "confirmation_note", "confirmed_at", "confirmed_by_staff"],
+    )
+    wish_confirmed.send(sender=MicroWish, wish=wish, actor=actor)
+    return wish
+
+
+def _staff_of(community_id: int):
+    return User.objects.filter(
+        is_active=True,
+        pk__in=RoleAssignment.objects.filter(
+            role=Role.COMMUNITY_STAFF, community_id=community_id
+        ).values("user_id"),
+    )
+
+
+def wishes_flag_stale(*, now: datetime | None = None) -> int:
+    """Tell staff about wishes published and unclaimed for too long; each wish once.
+
+    The conditional UPDATE (… WHERE stale_flagged_at IS NULL) lets one run win each
+    wish, and the notification key stops a repeat even if a run is retried.
+    """
+    now = now or timezone.now()
+    candidates = MicroWish.objects.filter(
+        status=MicroWish.Status.PUBLISHED,
+        published_at__lte=now - stale_after(),
+        stale_flagged_at__isnull=True,
+    ).values_list("pk", flat=True)
+    flagged = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            won = MicroWish.objects.filter(
+                pk=pk, status=MicroWish.Status.PUBLISHED, stale_flagged_at__isnull=True
+            ).update(stale_flagged_at=now)
+            if not won:
+                continue
+            wish = MicroWish.objects.select_related("community").get(pk=pk)
+            notify(
+                recipients=list(_staff_of(wish.community_id)),
+                title=_("Nobody has claimed this wish yet: %(title)s") % {"title": wish.title},
+                body=_("Assign it to a party member, or follow it up with the resident."),
+                url=reverse("admin:volunteers_microwish_workflow", args=[wish.pk]),
+                key=f"wish-stale-{wish.pk}",
+                community=wish.community,
+            )
+            flagged += 1
+    return flagged
+
+
+def wishes_remind_claimers(*, now: datetime | None = None) -> int:
+    """Remind each claimer whose wish is still not fulfilled after the allowed time;
+    once per claim (a new claim after a reassignment is reminded again)."""
+    now = now or timezone.now()
+    candidates = MicroWish.objects.filter(
+        status=MicroWish.Status.CLAIMED,
+        claimed_at__lte=now - claim_reminder_after(),
+        claim_reminded_at__isnull=True,
+    ).values_list("pk", flat=True)
+    reminded = 0
+    for pk in list(candidates):
+        with transaction.atomic():
+            won = MicroWish.objects.filter(
+                pk=pk, status=MicroWish.Status.CLAIMED, claim_reminded_at__isnull=True
+            ).update(claim_reminded_at=now)
+            if not won:
+                continue
+            wish = MicroWish.objects.select_related("claimed_by", "community").get(pk=pk)
+            notify(
+                recipients=[wish.claimed_by],
+                title=_("Your claimed wish is waiting: %(title)s") % {"title": wish.title},
+                body=_("Please fulfil it and record what was done, or tell the community office."),
+                url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
+                key=f"wish-claim-reminder-{wish.pk}-{wish.claimed_at.timestamp():.0f}",
+                community=wish.community,
+            )
+            reminded += 1
+    return reminded
