@@ -2,6 +2,8 @@
 and an exception handler that turns rule violations into 400s with field messages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,14 +23,34 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = serializers.ValidationError(detail=detail)
+    elif isinstance(exc, ProtectedError):
+        exc = serializers.ValidationError(
+            {"detail": [_("This record is still used elsewhere and cannot be deleted.")]}
+        )
     return drf_exception_handler(exc, context)
 
 
+def _portal_write(request, view) -> bool:
+    """Whether this write is one a portal role makes (see RoleWritePermission)."""
+    roles = getattr(view, "portal_write_roles", {}).get(getattr(view, "action", None), ())
+    return bool(set(roles) & access_scope(request.user).roles)
+
+
+def scoped_for(queryset, request, view):
+    """Reads see `visible_to`; staff writes reach only what their staff role administers
+    (`managed_by`), so a portal role held in another community opens nothing to write;
+    portal-role writes (listed in `portal_write_roles`) stay within `visible_to`."""
+    user = request.user
+    if request.method in permissions.SAFE_METHODS or _portal_write(request, view):
+        return queryset.visible_to(user)
+    return queryset.managed_by(user)
+
+
 class ScopedViewSetMixin:
-    """Start every list and detail from `visible_to(user)`: out of scope is a 404."""
+    """Start every list and detail from the user's scope: out of scope is a 404."""
 
     def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
+        return scoped_for(super().get_queryset(), self.request, self)
 
 
 _WRITE_ACTIONS = {"POST": "add", "PUT": "change", "PATCH": "change", "DELETE": "delete"}
@@ -47,17 +69,20 @@ class RoleWritePermission(permissions.BasePermission):
         action = _WRITE_ACTIONS.get(request.method)
         if action and request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
             return True
-        roles = getattr(view, "portal_write_roles", {}).get(view.action, ())
-        return bool(set(roles) & access_scope(request.user).roles)
+        return _portal_write(request, view)
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """A foreign key the request's user can only point at rows they may see."""
+    """A foreign key the request's user can only point at rows in their scope (the same
+    rule as the viewset's: managed rows for staff writes, visible rows otherwise)."""
 
     def get_queryset(self):
         queryset = super().get_queryset()
         request = self.context.get("request")
-        return queryset.visible_to(request.user) if request else queryset.none()
+        view = self.context.get("view")
+        if request is None:
+            return queryset.none()
+        return scoped_for(queryset, request, view)
 
 
 class TransitionSerializer(serializers.Serializer):

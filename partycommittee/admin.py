@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 
 from hive.admin import ScopedAdminMixin, run_for_each
+from hive.personal_data import personal_data_reveal
 from hive.resources import ScopedImportExportMixin
 from partycommittee import services
 from partycommittee.models import (
@@ -56,6 +58,16 @@ class ResidentUnitAdmin(ImportExportAdmin):
     search_fields = ["name", "party_org_name", "party_org_head", "contact_name"]
     list_select_related = ["community"]
     filter_horizontal = ["representatives"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The change form shows the contact phone in full: an unmasked view, logged.
+        if request.method == "GET":
+            unit = self.get_object(request, object_id)
+            if unit is not None and unit.contact_phone:
+                personal_data_reveal(
+                    viewer=request.user, obj=unit, fields=["contact_phone"], purpose="admin"
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class CommitteeMemberInline(ScopedAdminMixin, admin.TabularInline):
@@ -113,8 +125,30 @@ class ResourceItemAdmin(ImportExportAdmin):
     list_select_related = ["community", "unit"]
 
 
+class ResponsibilityFormSet(BaseInlineFormSet):
+    """Responsibilities take the project's community; their unit must belong to it."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            unit = form.cleaned_data.get("unit") if form.cleaned_data else None
+            if unit is not None and unit.community_id != self.instance.community_id:
+                form.add_error("unit", _("The unit belongs to another community."))
+
+    def save_new(self, form, commit=True):
+        form.instance.community_id = self.instance.community_id
+        return super().save_new(form, commit)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Set before validation, so the model's own checks see the community.
+        form.instance.community_id = self.instance.community_id
+        return form
+
+
 class ResponsibilityInline(ScopedAdminMixin, admin.TabularInline):
     model = Responsibility
+    formset = ResponsibilityFormSet
     fields = ["unit", "task", "deadline", "status", "progress_note"]
     extra = 0
 

@@ -14,11 +14,12 @@ from hive.api import (
     TransitionSerializer,
     router,
 )
-from hive.models import Community
+from hive.models import Community, User
 from hive.personal_data import mask_phone
 from hive.roles import Role
 from partycommittee import filters, services
 from partycommittee.models import (
+    BigPartyCommittee,
     Campaign,
     CommitteeMember,
     DemandItem,
@@ -82,15 +83,26 @@ class ResidentUnitViewSet(ScopedModelViewSet):
     portal_write_roles = {"update": {Role.UNIT_REP}, "partial_update": {Role.UNIT_REP}}
 
     def get_serializer_class(self):
-        if self.request.user.has_perm("partycommittee.change_residentunit"):
-            return ResidentUnitSerializer
-        return UnitProfileSerializer
+        # Staff edit every field of the units they administer; anyone else — including
+        # staff acting as a unit's representative elsewhere — only the unit's profile.
+        user = self.request.user
+        if not user.has_perm("partycommittee.change_residentunit"):
+            return UnitProfileSerializer
+        pk = self.kwargs.get("pk")
+        if pk is not None and not ResidentUnit.objects.managed_by(user).filter(pk=pk).exists():
+            return UnitProfileSerializer
+        return ResidentUnitSerializer
 
 
 # --- Committee -----------------------------------------------------------------------
 
 
 class CommitteeMemberSerializer(serializers.ModelSerializer):
+    committee = ScopedPrimaryKeyRelatedField(queryset=BigPartyCommittee.objects.all())
+    user = ScopedPrimaryKeyRelatedField(queryset=User.objects.all())
+    unit = ScopedPrimaryKeyRelatedField(
+        queryset=ResidentUnit.objects.all(), required=False, allow_null=True
+    )
     name = serializers.CharField(source="user.__str__", read_only=True)
     position_label = serializers.CharField(source="get_position_display", read_only=True)
 
@@ -115,6 +127,10 @@ class CommitteeMemberSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"term_end": _("The term cannot end before it starts.")}
             )
+        committee = attrs.get("committee", getattr(self.instance, "committee", None))
+        unit = attrs.get("unit", getattr(self.instance, "unit", None))
+        if committee and unit and unit.community_id != committee.community_id:
+            raise serializers.ValidationError({"unit": _("The unit belongs to another community.")})
         return attrs
 
 
@@ -186,8 +202,29 @@ class JointMeetingViewSet(ScopedModelViewSet):
 # --- The four lists -------------------------------------------------------------------
 
 
-class DemandItemSerializer(serializers.ModelSerializer):
+class SameCommunityMixin:
+    """Linked rows must belong to the row's own community."""
+
+    same_community_fields: tuple[str, ...] = ()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        community = attrs.get("community") or getattr(self.instance, "community", None)
+        for name in self.same_community_fields:
+            linked = attrs.get(name)
+            if linked is not None and community is not None and linked.community_id != community.pk:
+                raise serializers.ValidationError(
+                    {name: _("Everything linked must belong to the same community.")}
+                )
+        return attrs
+
+
+class DemandItemSerializer(SameCommunityMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+    meeting = ScopedPrimaryKeyRelatedField(
+        queryset=JointMeeting.objects.all(), required=False, allow_null=True
+    )
+    same_community_fields = ("meeting",)
 
     class Meta:
         model = DemandItem
@@ -250,8 +287,21 @@ class ResourceItemViewSet(ScopedModelViewSet):
     }
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(SameCommunityMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+    meeting = ScopedPrimaryKeyRelatedField(
+        queryset=JointMeeting.objects.all(), required=False, allow_null=True
+    )
+    demands = ScopedPrimaryKeyRelatedField(
+        queryset=DemandItem.objects.all(), many=True, required=False
+    )
+    resources = ScopedPrimaryKeyRelatedField(
+        queryset=ResourceItem.objects.all(), many=True, required=False
+    )
+    units = ScopedPrimaryKeyRelatedField(
+        queryset=ResidentUnit.objects.all(), many=True, required=False
+    )
+    same_community_fields = ("meeting",)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -272,6 +322,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only_fields = ["status"]
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         community = attrs.get("community") or getattr(self.instance, "community", None)
         for name in ("demands", "resources", "units"):
             for item in attrs.get(name, []):
@@ -392,6 +443,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "voting_start",
             "voting_end",
         ]
+        extra_kwargs = {"seats": {"min_value": 1, "max_value": 100}}
 
     def validate(self, attrs):
         get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
@@ -489,6 +541,9 @@ class VoteViewSet(
 
     queryset = Vote.objects.select_related("nomination")
     serializer_class = VoteSerializer
+    permission_classes = [IsAuthenticated, RoleWritePermission]
+    # Committee members hold any role; vote_cast checks the seat and the window.
+    portal_write_roles = {"create": set(Role.values)}
 
 
 router.register("units", ResidentUnitViewSet)

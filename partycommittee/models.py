@@ -151,6 +151,16 @@ class CommitteeMember(TimeStampedModel):
     def __str__(self):
         return f"{self.user} · {self.get_position_display()}"
 
+    def clean(self):
+        if self.term_start and self.term_end and self.term_end < self.term_start:
+            raise ValidationError({"term_end": _("The term cannot end before it starts.")})
+        if (
+            self.unit_id
+            and self.committee_id
+            and (self.unit.community_id != self.committee.community_id)
+        ):
+            raise ValidationError({"unit": _("The unit belongs to another community.")})
+
 
 class CommitteeDocument(TimeStampedModel):
     class Kind(models.TextChoices):
@@ -572,6 +582,23 @@ class Campaign(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        errors = {}
+        if (
+            self.nomination_start
+            and self.nomination_end
+            and (self.nomination_end <= self.nomination_start)
+        ):
+            errors["nomination_end"] = _("Nominations must close after they open.")
+        if self.voting_start and self.nomination_end and self.voting_start < self.nomination_end:
+            errors["voting_start"] = _("Voting opens after nominations close.")
+        if self.voting_end and self.voting_start and self.voting_end <= self.voting_start:
+            errors["voting_end"] = _("Voting must close after it opens.")
+        if self.kind == self.Kind.OTHER and not self.other_kind:
+            errors["other_kind"] = _("Name the kind of selection.")
+        if errors:
+            raise ValidationError(errors)
 
     def nominations_open(self, at=None) -> bool:
         at = at or timezone.now()

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
 
+from hive.personal_data import mask_phone
 from hive.resources import CommunityResource, WholeNumberWidget
 from partycommittee.models import (
     DemandItem,
@@ -24,6 +25,17 @@ class ResidentUnitResource(CommunityResource):
     address = _field("address", _("address"))
     contact_name = _field("contact_name", _("contact person"))
     contact_phone = _field("contact_phone", _("contact phone"))
+
+    def dehydrate_contact_phone(self, unit):
+        # Exports carry the phone masked; the full number is only on the logged form.
+        return mask_phone(unit.contact_phone)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        # A masked number coming back from an exported sheet keeps the stored one.
+        if field.attribute == "contact_phone" and "*" in str(row.get(field.column_name) or ""):
+            return
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
     party_org_name = _field("party_org_name", _("party organisation"))
     party_org_head = _field("party_org_head", _("party organisation head"))
     party_member_count = _field(

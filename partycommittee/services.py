@@ -3,12 +3,15 @@ committee seats and the advanced-selection votes."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hive.workflow import transition
 from partycommittee.models import (
     Agreement,
     Campaign,
+    CommitteeMember,
     DemandItem,
     JointMeeting,
     Nomination,
@@ -140,7 +143,11 @@ def vote_cast(*, nomination: Nomination, voter) -> Vote:
     # Lock the campaign: two votes from one member at once must not both fit the last seat.
     campaign = Campaign.objects.select_for_update().get(pk=nomination.campaign_id)
     _check_window(campaign.voting_open(), _("Voting is not open for this campaign."))
-    if not campaign.community.committee.members.filter(user=voter).exists():
+    today = timezone.localdate()
+    seated = CommitteeMember.objects.filter(
+        committee__community_id=campaign.community_id, user=voter, term_start__lte=today
+    ).filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
+    if not seated.exists():
         raise ValidationError(
             {"voter": _("Only members of the big party committee vote.")}, code="not_member"
         )

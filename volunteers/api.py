@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from hive.api import ScopedViewSetMixin, router
 from hive.models import User
 from hive.personal_data import mask_address, mask_name, mask_phone
+from hive.roles import Role
+from hive.scoping import access_scope
 from volunteers import services
 from volunteers.filters import WishFilter
 from volunteers.models import MicroWish
@@ -67,6 +69,25 @@ class MicroWishSerializer(serializers.ModelSerializer):
     def get_address(self, wish) -> str:
         return mask_address(wish.address)
 
+    def to_representation(self, wish):
+        data = super().to_representation(wish)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        scope = access_scope(user)
+        is_staff = (
+            scope.is_superuser
+            or wish.community_id in scope.staff_community_ids
+            or (wish.community.street_id in scope.street_ids)
+        )
+        if not is_staff:
+            # The tracking code is the resident's key to withdraw and confirm: staff only.
+            data.pop("tracking_code", None)
+            if wish.claimed_by_id != getattr(user, "pk", None):
+                # Contact details reach only the claimer, after claiming.
+                for field in ("resident_name", "resident_phone", "address"):
+                    data.pop(field, None)
+        return data
+
 
 class ClaimSerializer(serializers.Serializer):
     """No body: the caller claims for themselves."""
@@ -110,6 +131,8 @@ class MicroWishViewSet(
     filterset_class = WishFilter
     search_fields = ["title", "tracking_code"]
     ordering_fields = ["created_at", "published_at", "status"]
+    # Party members claim and fulfil from the wall; every other move is staff work.
+    portal_write_roles = {"claim": {Role.PARTY_MEMBER}, "fulfil": {Role.PARTY_MEMBER}}
 
     def _respond(self, wish):
         wish = (

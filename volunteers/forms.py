@@ -13,6 +13,10 @@ from volunteers.models import MicroWish
 HONEYPOT_FIELD = "website"
 
 
+# Seven or more digits in a row: a phone number (mobile or landline).
+PHONE_LIKE = re.compile(r"\d{7,}")
+
+
 class WishForm(BootstrapFormMixin, forms.Form):
     """The public form: no account, works without JavaScript."""
 
@@ -66,6 +70,22 @@ class WishForm(BootstrapFormMixin, forms.Form):
 
     def clean_resident_name(self):
         return " ".join(self.cleaned_data["resident_name"].split())
+
+    def _no_contact_details(self, field):
+        # The wish and its details go on the public wall: no phone numbers there.
+        value = self.cleaned_data[field]
+        if PHONE_LIKE.search(re.sub(r"[\s-]", "", value)):
+            raise forms.ValidationError(
+                _("Please leave phone numbers out of the wish; give yours in the contact part."),
+                code="contact_in_text",
+            )
+        return value
+
+    def clean_title(self):
+        return self._no_contact_details("title")
+
+    def clean_description(self):
+        return self._no_contact_details("description")
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,7 @@
 """Public micro-wish pages (form, tracking, wall) and the party members' portal pages."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,29 +25,39 @@ from volunteers.forms import ConfirmForm, FulfilForm, TrackLookupForm, WishForm,
 from volunteers.models import MicroWish
 from volunteers.selectors import wall_wishes, wish_by_code
 
+logger = logging.getLogger(__name__)
+
 # --- Rate limits ------------------------------------------------------------------------
 # django-ratelimit's counters (cache.add + cache.incr: atomic in Redis) keyed on the
 # client address (REMOTE_ADDR, or settings.RATELIMIT_IP_META_KEY behind a proxy) and on
 # the phone number given.
 
 
+def _limited(request, **options) -> bool:
+    """Count one submission; if the cache (Redis) is down, let the resident through
+    rather than fail: the duplicate window still stops a double submission."""
+    try:
+        return is_ratelimited(request, increment=True, **options)
+    except Exception:  # the cache client's connection errors vary by backend
+        logger.exception("Rate-limit counters unavailable; submission let through")
+        return False
+
+
 def _over_address_limit(request) -> bool:
-    return is_ratelimited(
+    return _limited(
         request,
         group="volunteers.wish_submit.address",
         key="ip",
         rate=settings.HIVE_WISH_RATE_PER_ADDRESS,
-        increment=True,
     )
 
 
 def _over_phone_limit(request, phone: str) -> bool:
-    return is_ratelimited(
+    return _limited(
         request,
         group="volunteers.wish_submit.phone",
         key=lambda group, request: phone,
         rate=settings.HIVE_WISH_RATE_PER_PHONE,
-        increment=True,
     )
 
 

@@ -156,3 +156,41 @@ def test_demand_list_imports_and_rejects_a_missing_title(world, client):
 def test_every_list_has_an_export_page(world, colony, client, url):
     client.force_login(world.staff_a)
     assert client.get(url).status_code == 200
+
+
+def test_export_masks_the_phone_and_reimporting_it_keeps_the_number(world, colony):
+    from partycommittee.resources import ResidentUnitResource
+
+    resource = ResidentUnitResource(user=world.staff_a)
+    dataset = resource.export(ResidentUnit.objects.filter(pk=colony.unit_a1.pk))
+    assert "138****1111" in dataset.csv and "13800001111" not in dataset.csv
+    result = ResidentUnitResource(user=world.staff_a).import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert ResidentUnit.objects.get(pk=colony.unit_a1.pk).contact_phone == "13800001111"
+
+
+def test_the_real_import_of_a_file_with_a_bad_row_stores_nothing(world):
+    """Not only the preview: the import itself rolls the good rows back."""
+    import tablib
+
+    from partycommittee.resources import ResidentUnitResource
+
+    headers = list(UNIT_HEADERS)
+    dataset = tablib.Dataset(
+        ["a", "阳泉银行", "bank", "", "", "", "", "", 12, "", 1],
+        ["a", "坏单位", "spaceship", "", "", "", "", "", "many", "", 1],
+        headers=headers,
+    )
+    result = ResidentUnitResource(user=world.staff_a).import_data(
+        dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
+    )
+    assert result.has_validation_errors()
+    assert not ResidentUnit.objects.exists()
+
+
+def test_admin_change_form_logs_the_unmasked_contact_phone(world, colony, client):
+    from hive.models import PersonalDataAccess
+
+    client.force_login(world.staff_a)
+    client.get(f"/admin/partycommittee/residentunit/{colony.unit_a1.pk}/change/")
+    assert PersonalDataAccess.objects.filter(viewer=world.staff_a, fields="contact_phone").exists()

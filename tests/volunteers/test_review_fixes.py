@@ -1,0 +1,60 @@
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from volunteers.models import MicroWish
+
+pytestmark = pytest.mark.django_db
+
+
+def _payload(world, **extra):
+    data = {
+        "community": world.a.pk,
+        "category": "repairs",
+        "title": "修理楼道灯",
+        "description": "三单元楼道灯坏了",
+        "resident_name": "张大爷",
+        "resident_phone": "13912345678",
+        "address": "3号楼2单元",
+        "consent": "on",
+    }
+    data.update(extra)
+    return data
+
+
+def test_a_phone_number_in_the_wish_text_is_a_field_error(world, client):
+    response = client.post(
+        reverse("volunteers:wish_new"), _payload(world, description="请打 139 1234 5678 联系我")
+    )
+    assert response.status_code == 200
+    assert "description" in response.context["form"].errors
+    assert not MicroWish.objects.exists()
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+)
+def test_the_form_still_works_when_the_rate_limit_store_is_down(world, client):
+    response = client.post(reverse("volunteers:wish_new"), _payload(world))
+    assert response.status_code in (200, 302)
+    assert MicroWish.objects.count() == 1
+
+
+def test_the_api_never_gives_tracking_codes_or_contacts_to_party_members(world, api_client):
+    from tests.volunteers.factories import MicroWishFactory, walk
+
+    published = walk(MicroWishFactory(community=world.a), "published", world=world)
+    api_client.force_authenticate(world.party_a)
+    rows = api_client.get("/api/wishes/").json()["results"]
+    row = next(r for r in rows if r["id"] == published.pk)
+    assert "tracking_code" not in row
+    assert not {"resident_name", "resident_phone", "address"} & set(row)
+    api_client.force_authenticate(world.staff_a)
+    staff_row = api_client.get(f"/api/wishes/{published.pk}/").json()
+    assert staff_row["tracking_code"] == published.tracking_code
+    assert staff_row["resident_phone"].count("*") == 4
