@@ -1,0 +1,53 @@
+"""Reused reads of the grids app."""
+
+import re
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from grids.models import Grid, Household, Incident, Resident
+from hive.models import TimelineEntry
+
+_MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
+
+
+def grids_of_member(user) -> QuerySet[Grid]:
+    """The grids a user works in as exclusive member or deputy."""
+    return (
+        Grid.objects.visible_to(user)
+        .filter(
+            Q(member_id=user.pk)
+            | Q(pk__in=Grid.deputies.through.objects.filter(user_id=user.pk).values("grid_id"))
+        )
+        .select_related("community", "member")
+    )
+
+
+def household_search(queryset: QuerySet[Household], query: str) -> QuerySet[Household]:
+    """By the name of the head or of any resident, by masked phone (138****5678, as shown
+    on screen), or by the last four digits of a phone."""
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    if _MASKED_PHONE.match(query):
+        residents = Resident.objects.filter(household=OuterRef("pk"), phone_mask=query)
+        return queryset.filter(Q(phone_mask=query) | Exists(residents))
+    if query.isdigit() and len(query) == 4:
+        residents = Resident.objects.filter(household=OuterRef("pk"), phone__endswith=query)
+        return queryset.filter(Q(phone__endswith=query) | Exists(residents))
+    residents = Resident.objects.filter(household=OuterRef("pk"), name__startswith=query)
+    return queryset.filter(
+        Q(head_name__startswith=query) | Q(number__iexact=query) | Exists(residents)
+    )
+
+
+def incident_timeline(incident: Incident) -> QuerySet[TimelineEntry]:
+    """The incident's transitions, joined by those of the reports marked as its duplicates."""
+    ids = [incident.pk, *incident.duplicates.values_list("pk", flat=True)]
+    return (
+        TimelineEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Incident), object_id__in=ids
+        )
+        .select_related("actor", "content_type")
+        .order_by("created_at", "id")
+    )
