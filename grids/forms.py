@@ -15,9 +15,31 @@ from grids.models import (
     Resident,
 )
 from grids.services import MAX_INCIDENT_PHOTOS
-from hive.forms import BootstrapFormMixin
 from hive.models import User
 from hive.uploads import PhotosField
+
+
+class PortalFormMixin:
+    """Bootstrap classes as hive.forms.BootstrapFormMixin gives them, applied after
+    `narrow()` limits the choices. (The core mixin reads `self.errors` inside __init__,
+    which validates the form before a subclass could narrow its querysets.)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrow()
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                continue
+            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
+            if isinstance(widget, forms.Select):
+                css = "form-select"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def narrow(self) -> None:
+        """Limit choices to what the user may pick; runs before any validation."""
 
 
 class CameraPhotosField(PhotosField):
@@ -28,7 +50,7 @@ class CameraPhotosField(PhotosField):
         self.widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
 
 
-class IncidentReportForm(BootstrapFormMixin, forms.Form):
+class IncidentReportForm(PortalFormMixin, forms.Form):
     grid = forms.ModelChoiceField(queryset=Grid.objects.none(), label=_("Grid"))
     category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
     priority = forms.ChoiceField(
@@ -62,11 +84,15 @@ class IncidentReportForm(BootstrapFormMixin, forms.Form):
     )
 
     def __init__(self, *args, grids, staff=False, **kwargs):
+        self.grids, self.staff = grids, staff
         super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        grids = self.grids
         self.fields["grid"].queryset = Grid.objects.filter(pk__in=[g.pk for g in grids])
         if len(grids) == 1:
             self.fields["grid"].initial = grids[0].pk
-        if not staff:
+        if not self.staff:
             del self.fields["on_behalf_of"]
 
     def clean(self):
@@ -76,7 +102,7 @@ class IncidentReportForm(BootstrapFormMixin, forms.Form):
         return cleaned
 
 
-class VisitForm(BootstrapFormMixin, forms.Form):
+class VisitForm(PortalFormMixin, forms.Form):
     resident = forms.ModelChoiceField(
         queryset=Resident.objects.none(),
         required=False,
@@ -92,11 +118,16 @@ class VisitForm(BootstrapFormMixin, forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Notes"))
 
     def __init__(self, *args, household, **kwargs):
+        self.household = household
         super().__init__(*args, **kwargs)
-        self.fields["resident"].queryset = household.residents.filter(status=Resident.Status.LIVING)
+
+    def narrow(self):
+        self.fields["resident"].queryset = self.household.residents.filter(
+            status=Resident.Status.LIVING
+        )
 
 
-class ResidentAddForm(BootstrapFormMixin, forms.ModelForm):
+class ResidentAddForm(PortalFormMixin, forms.ModelForm):
     born_here = forms.BooleanField(
         required=False,
         label=_("Born into this household"),
@@ -126,18 +157,20 @@ class ResidentAddForm(BootstrapFormMixin, forms.ModelForm):
         }
 
     def __init__(self, *args, community, **kwargs):
+        self.community = community
         super().__init__(*args, **kwargs)
+
+    def narrow(self):
         self.fields["tags"].queryset = KeyPersonTag.objects.filter(
-            Q(community__isnull=True) | Q(community=community)
+            Q(community__isnull=True) | Q(community=self.community)
         )
-        self.fields["tags"].widget.attrs["class"] = ""
 
     def _post_clean(self):
         # The service validates the full model (household, community) when it saves.
         pass
 
 
-class LeaveForm(BootstrapFormMixin, forms.Form):
+class LeaveForm(PortalFormMixin, forms.Form):
     what = forms.ChoiceField(
         choices=[("move_out", _("Moved out")), ("death", _("Death"))], label=_("Change")
     )
@@ -149,37 +182,44 @@ class LeaveForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(max_length=200, required=False, label=_("Note"))
 
 
-class ReasonForm(BootstrapFormMixin, forms.Form):
+class ReasonForm(PortalFormMixin, forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
 
 
-class NoteForm(BootstrapFormMixin, forms.Form):
+class NoteForm(PortalFormMixin, forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note")
     )
 
 
-class ResolveForm(BootstrapFormMixin, forms.Form):
+class ResolveForm(PortalFormMixin, forms.Form):
     resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("What was done"))
     photos = CameraPhotosField(label=_("Photos"))
 
 
-class AssignForm(BootstrapFormMixin, forms.Form):
+class AssignForm(PortalFormMixin, forms.Form):
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Assign to"))
     note = forms.CharField(max_length=500, required=False, label=_("Note"))
 
     def __init__(self, *args, community_id, **kwargs):
+        self.community_id = community_id
         super().__init__(*args, **kwargs)
+
+    def narrow(self):
         self.fields["assignee"].queryset = User.objects.filter(
-            is_active=True, role_assignments__community_id=community_id
+            is_active=True, role_assignments__community_id=self.community_id
         ).distinct()
 
 
-class DuplicateForm(BootstrapFormMixin, forms.Form):
+class DuplicateForm(PortalFormMixin, forms.Form):
     original = forms.ModelChoiceField(queryset=Incident.objects.none(), label=_("Original report"))
 
     def __init__(self, *args, incident, **kwargs):
+        self.incident = incident
         super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        incident = self.incident
         self.fields["original"].queryset = Incident.objects.filter(
             community_id=incident.community_id, duplicate_of__isnull=True
         ).exclude(pk=incident.pk)
@@ -187,7 +227,7 @@ class DuplicateForm(BootstrapFormMixin, forms.Form):
         self.fields["original"].help_text = _("The number of the original report.")
 
 
-class ReplyForm(BootstrapFormMixin, forms.Form):
+class ReplyForm(PortalFormMixin, forms.Form):
     template = forms.ModelChoiceField(
         queryset=ReplyTemplate.objects.none(), required=False, label=_("Reply template")
     )
@@ -200,13 +240,13 @@ class ReplyForm(BootstrapFormMixin, forms.Form):
         self.fields["template"].queryset = ReplyTemplate.objects.filter(community_id=community_id)
 
 
-class TaskDoneForm(BootstrapFormMixin, forms.Form):
+class TaskDoneForm(PortalFormMixin, forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("What was done")
     )
 
 
-class SweepCheckForm(BootstrapFormMixin, forms.Form):
+class SweepCheckForm(PortalFormMixin, forms.Form):
     place = forms.ChoiceField(label=_("Place"))
     failed_items = forms.MultipleChoiceField(
         required=False,
@@ -224,7 +264,9 @@ class SweepCheckForm(BootstrapFormMixin, forms.Form):
     photos = CameraPhotosField(label=_("Photos"))
 
     def __init__(self, *args, sweep, pending_places, **kwargs):
+        self.sweep, self.pending_places = sweep, pending_places
         super().__init__(*args, **kwargs)
-        self.fields["place"].choices = [(p.pk, str(p)) for p in pending_places]
-        self.fields["failed_items"].choices = [(item, item) for item in sweep.checklist_items]
-        self.fields["failed_items"].widget.attrs["class"] = ""
+
+    def narrow(self):
+        self.fields["place"].choices = [(p.pk, str(p)) for p in self.pending_places]
+        self.fields["failed_items"].choices = [(item, item) for item in self.sweep.checklist_items]
