@@ -501,6 +501,23 @@ def _locked(incident: Incident, action: str) -> Incident:
     return incident
 
 
+def incident_perform(*, action: str, incident: Incident, actor: User, **data) -> Incident:
+    """Run one workflow action by name (the portal's and the API's buttons)."""
+    if action == "assign":
+        return incident_assign(incident=incident, actor=actor, **data)
+    if action == "resolve":
+        return incident_resolve(incident=incident, actor=actor, **data)
+    if action in ("send_back", "close_not_fixed", "reject", "reopen"):
+        service = globals()[f"incident_{action}"]
+        return service(incident=incident, actor=actor, reason=data["reason"])
+    if action == "mark_duplicate":
+        return incident_mark_duplicate(incident=incident, actor=actor, original=data["original"])
+    if action not in INCIDENT_ACTIONS:
+        raise ValidationError(_("Unknown action."))
+    service = globals()[f"incident_{action}"]
+    return service(incident=incident, actor=actor, note=data.get("note", ""))
+
+
 def incident_actions_for(user, incident: Incident) -> list[str]:
     """The actions `user` may take on `incident` now (for buttons; services re-check)."""
     staff = is_community_staff(user, incident.community_id)

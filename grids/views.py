@@ -360,22 +360,6 @@ def _action_form(action, incident, data=None, files=None):
     return NoteForm(data)
 
 
-def _run_action(action, incident, user, data):
-    if action == "assign":
-        return services.incident_assign(incident=incident, actor=user, **data)
-    if action == "resolve":
-        return services.incident_resolve(incident=incident, actor=user, **data)
-    if action in ("send_back", "close_not_fixed", "reject", "reopen"):
-        service = getattr(services, f"incident_{action}")
-        return service(incident=incident, actor=user, reason=data["reason"])
-    if action == "mark_duplicate":
-        return services.incident_mark_duplicate(
-            incident=incident, actor=user, original=data["original"]
-        )
-    service = getattr(services, f"incident_{action}")
-    return service(incident=incident, actor=user, note=data.get("note", ""))
-
-
 @login_required
 def incident_detail(request, pk):
     incident = _incident_for(request, pk)
@@ -403,7 +387,9 @@ def incident_action(request, pk, action):
     form = _action_form(action, incident, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _run_action(action, incident, request.user, form.cleaned_data)
+            services.incident_perform(
+                action=action, incident=incident, actor=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and set(exc.error_dict) & set(form.fields):
                 _form_error(form, exc)
