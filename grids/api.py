@@ -138,6 +138,9 @@ class KeyPlaceSerializer(serializers.ModelSerializer):
 
 
 class ChangeLogSerializer(serializers.ModelSerializer):
+    # Plain strings in the schema: an enum here would clash with KeyPlace's "kind".
+    kind = serializers.CharField(read_only=True)
+
     class Meta:
         model = ChangeLogEntry
         fields = [
@@ -196,6 +199,7 @@ class SweepCheckSerializer(serializers.ModelSerializer):
 
 
 class SweepSerializer(serializers.ModelSerializer):
+    place_kind = serializers.CharField(read_only=True)
     checklist_items = serializers.ListField(read_only=True)
     checks = SweepCheckSerializer(many=True, read_only=True)
 

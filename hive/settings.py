@@ -214,3 +214,6 @@ LOGGING = {
 # --- Product -------------------------------------------------------------------------
 HIVE_PRODUCT_NAME = _("Hive grassroots governance")
 HIVE_MAX_IMAGE_BYTES = env_int("HIVE_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
+
+# --- grids: spreadsheet import/export in the admin (django-import-export's templates) ----
+INSTALLED_APPS += ["import_export"]
