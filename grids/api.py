@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from grids import personal, services
@@ -14,7 +15,7 @@ from grids.filters import (
     GridFilter,
     GridTaskFilter,
     HouseholdFilter,
-    IncidentFilter,
+    IncidentApiFilter,
     KeyPlaceFilter,
     ResidentFilter,
     SweepFilter,
@@ -488,8 +489,10 @@ class IncidentViewSet(
 
     queryset = Incident.objects.all()
     serializer_class = IncidentSerializer
-    filterset_class = IncidentFilter
+    filterset_class = IncidentApiFilter
     filter_backends = [DjangoFilterBackend]
+    # JSON only: content negotiation stays trivial on the busiest list.
+    renderer_classes = [JSONRenderer]
     pagination_class = IdCursorPagination
 
     def get_queryset(self):

@@ -123,3 +123,12 @@ class SweepFilter(django_filters.FilterSet):
     class Meta:
         model = Sweep
         fields = ["grid", "scope", "status"]
+
+
+class IncidentApiFilter(IncidentFilter):
+    """The API's variant: ids are filtered as numbers, without loading the grid or user row
+    to validate it (rows outside the user's scope are excluded by visible_to anyway)."""
+
+    grid = django_filters.NumberFilter(field_name="grid_id")
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    reporter = django_filters.NumberFilter(field_name="reporter_id")

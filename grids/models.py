@@ -169,7 +169,13 @@ class Household(TimeStampedModel):
             )
         ]
         indexes = [
-            models.Index(fields=["head_name"], name="household_head_name"),
+            # varchar_pattern_ops: a LIKE 'prefix%' search uses the index whatever the
+            # database collation (PostgreSQL; other databases ignore the operator class).
+            models.Index(
+                fields=["head_name"],
+                name="household_head_name",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["phone_mask"], name="household_phone_mask"),
         ]
 
@@ -312,7 +318,7 @@ class Resident(TimeStampedModel):
             )
         ]
         indexes = [
-            models.Index(fields=["name"], name="resident_name"),
+            models.Index(fields=["name"], name="resident_name", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["phone_mask"], name="resident_phone_mask"),
         ]
 

@@ -3,7 +3,7 @@
 import re
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from grids.models import Grid, Household, Incident, Resident
 from hive.models import TimelineEntry
@@ -24,21 +24,29 @@ def grids_of_member(user) -> QuerySet[Grid]:
 
 
 def household_search(queryset: QuerySet[Household], query: str) -> QuerySet[Household]:
-    """By the name of the head or of any resident, by masked phone (138****5678, as shown
-    on screen), or by the last four digits of a phone."""
+    """By the name of the head or of any resident (prefix), by masked phone (138****5678,
+    as shown on screen), or by the last four digits of a phone.
+
+    Matching households are found with index lookups first (a prefix index on names, an
+    index on the masked phone), then the caller's scoped queryset is narrowed to them:
+    an OR across two tables would make PostgreSQL scan every household.
+    """
     query = (query or "").strip()
     if not query:
         return queryset
+    limit = 2000
     if _MASKED_PHONE.match(query):
-        residents = Resident.objects.filter(household=OuterRef("pk"), phone_mask=query)
-        return queryset.filter(Q(phone_mask=query) | Exists(residents))
-    if query.isdigit() and len(query) == 4:
-        residents = Resident.objects.filter(household=OuterRef("pk"), phone__endswith=query)
-        return queryset.filter(Q(phone__endswith=query) | Exists(residents))
-    residents = Resident.objects.filter(household=OuterRef("pk"), name__startswith=query)
-    return queryset.filter(
-        Q(head_name__startswith=query) | Q(number__iexact=query) | Exists(residents)
-    )
+        own = Household.objects.filter(phone_mask=query)
+        members = Resident.objects.filter(phone_mask=query)
+    elif query.isdigit() and len(query) == 4:
+        own = Household.objects.filter(phone__endswith=query)
+        members = Resident.objects.filter(phone__endswith=query)
+    else:
+        own = Household.objects.filter(Q(head_name__startswith=query) | Q(number=query))
+        members = Resident.objects.filter(name__startswith=query)
+    ids = set(own.values_list("pk", flat=True)[:limit])
+    ids |= set(members.values_list("household_id", flat=True)[:limit])
+    return queryset.filter(pk__in=ids)
 
 
 def incident_timeline(incident: Incident) -> QuerySet[TimelineEntry]:
