@@ -465,6 +465,7 @@ def sweep_list(request):
         .annotate(
             place_count=Count("places", distinct=True), check_count=Count("checks", distinct=True)
         )
+        .order_by("-scheduled_on", "-id")
     )
     return render(request, "grids/sweep_list.html", {"page": _page(request, sweeps)})
 
