@@ -5,3 +5,38 @@ from django.utils.translation import gettext_lazy as _
 class GridsConfig(AppConfig):
     name = "grids"
     verbose_name = _("Bee lattice: grid governance")
+
+    def ready(self):
+        from hive import portal, schedules
+        from hive.roles import Role
+
+        grid_member = frozenset({Role.GRID_MEMBER})
+        for label, url_name, description in [
+            (_("My grid"), "grids:my_grid", _("Your grid at a glance: households, key places.")),
+            (
+                _("Households and residents"),
+                "grids:household_list",
+                _("Search by name or phone; log visits and changes."),
+            ),
+            (_("Key persons"), "grids:key_person_list", _("Elderly living alone, disabled …")),
+            (
+                _("Report an incident"),
+                "grids:incident_create",
+                _("A six-small report with photos from the camera."),
+            ),
+            (_("My incidents"), "grids:incident_list", _("Reports you made or must handle.")),
+            (_("My tasks"), "grids:task_list", _("Grid tasks with their deadlines.")),
+            (_("Sweeps"), "grids:sweep_list", _("Scheduled inspections of key places.")),
+        ]:
+            portal.register(
+                portal.PortalLink(
+                    label=label, url_name=url_name, roles=grid_member, description=description
+                )
+            )
+        schedules.register(
+            schedules.PeriodicTaskSpec(
+                name=_("Flag six-small incidents past their deadline"),
+                task="grids.flag_overdue_incidents",
+                minute="*/15",
+            )
+        )

@@ -197,6 +197,7 @@ SPECTACULAR_SETTINGS = {
         "DemandCategoryEnum": "partycommittee.models.DemandItem.Category",
         "WishCategoryEnum": "volunteers.models.MicroWish.Category",
         "WishStatusEnum": "volunteers.models.MicroWish.Status",
+        "IncidentCategoryEnum": "grids.models.Category",
     },
 }
 

@@ -1,0 +1,722 @@
+"""Staff's door to grids: everything, scoped to their community; .xlsx import of buildings,
+households and residents (row-level errors) and .xlsx export of every list."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.formats.base_formats import XLSX
+
+from grids import services
+from grids.models import (
+    Building,
+    ChangeLogEntry,
+    Grid,
+    GridTask,
+    Household,
+    Incident,
+    IncidentPhoto,
+    IncidentTimeLimit,
+    KeyPersonTag,
+    KeyPlace,
+    ReplyTemplate,
+    Resident,
+    Sweep,
+    SweepCheck,
+    Visit,
+)
+from grids.personal import reveal
+from hive.admin import ScopedAdminMixin, run_for_each
+from hive.models import User
+from hive.personal_data import mask_id_number, mask_phone
+from hive.roles import Role
+
+# --- Spreadsheets ----------------------------------------------------------------------
+
+
+class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
+    """Look a related row up by a natural key among the rows the importing user may see."""
+
+    def __init__(self, model, field, user):
+        super().__init__(model, field)
+        self.user = user
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return self.model.objects.visible_to(self.user)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("“%(value)s” was not found in your community.") % {"value": value}
+            ) from None
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(
+                _("“%(value)s” is ambiguous: it exists in several communities.") % {"value": value}
+            ) from None
+
+
+class ScopedResource(resources.ModelResource):
+    """A resource that knows who imports (so lookups stay in their community)."""
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    def before_import_row(self, row, **kwargs):
+        # Empty spreadsheet cells arrive as None; text columns store "" for "nothing".
+        for key in list(row.keys()):
+            if row[key] is None:
+                row[key] = ""
+
+    def _scoped(self, field_name, model, natural_key):
+        self.fields[field_name].widget = ScopedForeignKeyWidget(model, natural_key, self.user)
+
+
+class BuildingResource(ScopedResource):
+    grid = fields.Field(attribute="grid", column_name="grid")
+
+    class Meta:
+        model = Building
+        fields = ["id", "grid", "name", "address", "floors"]
+        import_id_fields = ["id"]
+        clean_model_instances = True
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(user, **kwargs)
+        self._scoped("grid", Grid, "code")
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance.community_id = instance.grid.community_id
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if instance.grid_id:
+            instance.community_id = instance.grid.community_id
+
+
+class HouseholdResource(ScopedResource):
+    grid = fields.Field(attribute="grid", column_name="grid")
+    building = fields.Field(attribute="building", column_name="building")
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "grid",
+            "building",
+            "number",
+            "room",
+            "address",
+            "head_name",
+            "phone",
+            "is_rental",
+            "notes",
+        ]
+        import_id_fields = ["id"]
+        clean_model_instances = True
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(user, **kwargs)
+        self._scoped("grid", Grid, "code")
+        self._scoped("building", Building, "name")
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if instance.grid_id:
+            instance.community_id = instance.grid.community_id
+
+    def dehydrate_phone(self, household):
+        return mask_phone(household.phone)
+
+
+class ResidentResource(ScopedResource):
+    """New residents imported are logged as move-ins, like those added by hand."""
+
+    household = fields.Field(attribute="household", column_name="household")
+
+    class Meta:
+        model = Resident
+        fields = [
+            "id",
+            "household",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "phone",
+            "relation",
+            "moved_in_on",
+            "status",
+        ]
+        import_id_fields = ["id"]
+        clean_model_instances = True
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(user, **kwargs)
+        self._scoped("household", Household, "number")
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if instance.household_id:
+            instance.community_id = instance.household.community_id
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        super().save_instance(instance, is_create, row, **kwargs)
+        if is_create and not kwargs.get("dry_run"):
+            services.change_log_record(
+                kind=ChangeLogEntry.Kind.MOVE_IN,
+                household=instance.household,
+                resident=instance,
+                actor=self.user,
+                occurred_on=instance.moved_in_on,
+            )
+
+    # Exports are ledgers: personal data leaves masked.
+    def dehydrate_phone(self, resident):
+        return mask_phone(resident.phone)
+
+    def dehydrate_id_number(self, resident):
+        return mask_id_number(resident.id_number)
+
+
+class SpreadsheetMixin:
+    """.xlsx only; import needs the add permission, export the view permission; the
+    resource is told who imports."""
+
+    import_formats = [XLSX]
+    export_formats = [XLSX]
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+
+class ExportOnly(SpreadsheetMixin, ExportMixin):
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return kwargs
+
+
+# --- Filters ---------------------------------------------------------------------------
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        overdue = Q(status__in=Incident.OPEN_STATES, deadline__lt=timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class GridListFilter(admin.RelatedFieldListFilter):
+    """Only the grids the staff member may see."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(grid.pk, str(grid)) for grid in Grid.objects.visible_to(request.user)]
+
+
+# --- Grids -----------------------------------------------------------------------------
+
+
+class GridAdminForm(forms.ModelForm):
+    class Meta:
+        model = Grid
+        fields = ["community", "code", "name", "boundary", "member", "deputies"]
+
+    def clean(self):
+        cleaned = super().clean()
+        community = cleaned.get("community")
+        if community is not None:
+            try:
+                services.grid_validate_people(
+                    community_id=community.pk,
+                    member=cleaned.get("member"),
+                    deputies=list(cleaned.get("deputies") or []),
+                )
+            except ValidationError as exc:
+                for field, errors in exc.error_dict.items():
+                    self.add_error(field, errors)
+        return cleaned
+
+
+def _grid_member_users(request):
+    return (
+        User.objects.visible_to(request.user)
+        .filter(role_assignments__role=Role.GRID_MEMBER)
+        .distinct()
+    )
+
+
+@admin.register(Grid)
+class GridAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
+    form = GridAdminForm
+    list_display = ["code", "name", "community", "member"]
+    list_filter = ["community"]
+    search_fields = ["code", "name", "member__name"]
+    list_select_related = ["community", "member"]
+    filter_horizontal = ["deputies"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "member":
+            kwargs["queryset"] = _grid_member_users(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "deputies":
+            kwargs["queryset"] = _grid_member_users(request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class GridChildAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Rows of a grid: the community follows from the grid."""
+
+    exclude = ["community"]
+
+    def get_list_filter(self, request):
+        return [("grid", GridListFilter), *super().get_list_filter(request)]
+
+    def save_model(self, request, obj, form, change):
+        obj.community_id = obj.grid.community_id
+        super().save_model(request, obj, form, change)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        base_clean = form._post_clean
+
+        def _post_clean(self):
+            grid = self.cleaned_data.get("grid")
+            if grid is not None:
+                self.instance.community_id = grid.community_id
+            base_clean(self)
+
+        form._post_clean = _post_clean
+        return form
+
+
+@admin.register(Building)
+class BuildingAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
+    resource_classes = [BuildingResource]
+    list_display = ["name", "grid", "address", "floors"]
+    search_fields = ["name", "address"]
+    list_select_related = ["grid"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
+    resource_classes = [HouseholdResource]
+    list_display = ["number", "head_name", "grid", "building", "room", "masked_phone", "is_rental"]
+    list_filter = ["is_rental"]
+    search_fields = ["number", "head_name", "phone_mask"]
+    list_select_related = ["grid", "building"]
+
+    @admin.display(description=_("contact phone"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+
+class ResidentAdminForm(forms.ModelForm):
+    key_person_tags = forms.ModelMultipleChoiceField(
+        queryset=KeyPersonTag.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Key-person tags"),
+    )
+
+    class Meta:
+        model = Resident
+        fields = [
+            "household",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number",
+            "phone",
+            "relation",
+            "moved_in_on",
+        ]
+
+
+@admin.register(Resident)
+class ResidentAdmin(SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Residents: masked in the list; opening one shows its full ID number and phone, and
+    that view is logged. Moving out and death are actions (they write the change log)."""
+
+    form = ResidentAdminForm
+    resource_classes = [ResidentResource]
+    list_display = [
+        "name",
+        "household",
+        "gender",
+        "relation",
+        "masked_id",
+        "masked_phone",
+        "status",
+    ]
+    list_filter = ["status", "gender", "tags"]
+    search_fields = ["name", "household__number", "phone_mask"]
+    list_select_related = ["household"]
+    actions = ["mark_moved_out", "mark_deceased"]
+
+    @admin.display(description=_("ID number"))
+    def masked_id(self, obj):
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.base_fields["key_person_tags"].queryset = KeyPersonTag.objects.visible_to(request.user)
+        if obj is not None:
+            form.base_fields["key_person_tags"].initial = list(obj.tags.all())
+        base_clean = form._post_clean
+
+        def _post_clean(self):
+            household = self.cleaned_data.get("household")
+            if household is not None:
+                self.instance.community_id = household.community_id
+            base_clean(self)
+
+        form._post_clean = _post_clean
+        return form
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            resident = self.get_object(request, object_id)
+            if resident is not None:
+                fields = [f for f in ("id_number", "phone") if getattr(resident, f)]
+                if fields:
+                    # The change form shows the full values: that is a view, and logged.
+                    reveal(viewer=request.user, obj=resident, fields=fields, purpose="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            editable = {name: form.cleaned_data[name] for name in services.RESIDENT_EDITABLE_FIELDS}
+            services.resident_update(actor=request.user, resident=obj, **editable)
+        else:
+            data = {name: form.cleaned_data[name] for name in services.RESIDENT_EDITABLE_FIELDS}
+            created = services.resident_add(
+                actor=request.user, household=form.cleaned_data["household"], **data
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.resident_set_tags(
+            actor=request.user, resident=form.instance, tags=form.cleaned_data["key_person_tags"]
+        )
+
+    @admin.action(description=_("Record as moved out"))
+    def mark_moved_out(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj, user: services.resident_move_out(actor=user, resident=obj),
+            success_message=_("%(count)s residents recorded as moved out."),
+        )
+
+    @admin.action(description=_("Record as deceased"))
+    def mark_deceased(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj, user: services.resident_record_death(actor=user, resident=obj),
+            success_message=_("%(count)s residents recorded as deceased."),
+        )
+
+
+@admin.register(KeyPersonTag)
+class KeyPersonTagAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "community"]
+
+    def has_change_permission(self, request, obj=None):
+        # The built-in tags are shared by every community: only superusers edit them.
+        if obj is not None and obj.community_id is None and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+
+@admin.register(KeyPlace)
+class KeyPlaceAdmin(ExportOnly, GridChildAdmin):
+    list_display = ["name", "kind", "grid", "address", "contact_name"]
+    list_filter = ["kind"]
+    search_fields = ["name", "address"]
+    list_select_related = ["grid"]
+
+
+@admin.register(GridTask)
+class GridTaskAdmin(ExportOnly, GridChildAdmin):
+    list_display = ["title", "grid", "responsible", "deadline", "status"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    list_select_related = ["grid", "responsible"]
+    readonly_fields = ["done_at", "done_note"]
+
+
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChangeLogEntry)
+class ChangeLogEntryAdmin(ExportOnly, ReadOnlyAdmin):
+    list_display = ["occurred_on", "kind", "household", "resident", "detail", "grid", "actor"]
+    list_filter = ["kind", ("grid", GridListFilter)]
+    list_select_related = ["household", "resident", "grid", "actor"]
+    date_hierarchy = "occurred_on"
+
+
+@admin.register(Visit)
+class VisitAdmin(ExportOnly, ReadOnlyAdmin):
+    list_display = ["visited_at", "household", "resident", "visitor", "role", "grid"]
+    list_filter = ["role", ("grid", GridListFilter)]
+    list_select_related = ["household", "resident", "visitor", "grid"]
+    date_hierarchy = "visited_at"
+
+
+@admin.register(IncidentTimeLimit)
+class IncidentTimeLimitAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["community", "category", "hours"]
+    list_filter = ["community"]
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "community"]
+    list_filter = ["community"]
+
+
+class IncidentPhotoInline(admin.TabularInline):
+    model = IncidentPhoto
+    extra = 0
+    fields = ["preview", "uploaded_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("photo"))
+    def preview(self, photo):
+        url = reverse("grids:incident_photo", args=[photo.incident_id, photo.pk])
+        return format_html('<a href="{}"><img src="{}" style="max-height:80px"></a>', url, url)
+
+
+class IncidentResource(resources.ModelResource):
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "grid__code",
+            "category",
+            "priority",
+            "status",
+            "location",
+            "description",
+            "reporter__name",
+            "on_behalf_of",
+            "assignee__name",
+            "deadline",
+            "created_at",
+            "closed_at",
+            "resolution",
+            "rejection_reason",
+        ]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ExportOnly, GridChildAdmin):
+    """Staff report on a resident's behalf here; the workflow steps are actions, and the
+    portal page of each incident offers every step with its inputs."""
+
+    resource_classes = [IncidentResource]
+    list_display = [
+        "id",
+        "category",
+        "status",
+        "grid",
+        "priority",
+        "assignee",
+        "deadline",
+        "overdue_badge",
+        "created_at",
+    ]
+    list_filter = ["category", "status", "priority", OverdueFilter]
+    search_fields = ["location", "description", "on_behalf_of"]
+    list_select_related = ["grid", "assignee"]
+    date_hierarchy = "created_at"
+    inlines = [IncidentPhotoInline]
+    actions = ["accept", "verify", "close"]
+    add_fields = [
+        "grid",
+        "category",
+        "priority",
+        "location",
+        "latitude",
+        "longitude",
+        "description",
+        "on_behalf_of",
+    ]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.add_fields
+        return [
+            *self.add_fields,
+            "status",
+            "reporter",
+            "deadline",
+            "assignee",
+            "rejected_by",
+            "rejection_reason",
+            "resolution",
+            "duplicate_of",
+            "closed_at",
+            "portal_link",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    @admin.display(description=_("workflow"))
+    def portal_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', obj.get_absolute_url(), _("Open the incident page")
+        )
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue_badge(self, obj):
+        return obj.is_overdue
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        data = {name: form.cleaned_data.get(name) for name in self.add_fields}
+        created = services.incident_report(reporter=request.user, **data)
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        base_clean = form._post_clean
+
+        def _post_clean(self):
+            # The reporter and deadline come from the service; validate the rest.
+            self.instance.reporter = request.user
+            base_clean(self)
+
+        form._post_clean = _post_clean
+        return form
+
+    def _run(self, request, queryset, service, message):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda obj, user: service(incident=obj, actor=user),
+            success_message=message,
+        )
+
+    @admin.action(description=_("Accept the selected reports"))
+    def accept(self, request, queryset):
+        self._run(request, queryset, services.incident_accept, _("%(count)s reports accepted."))
+
+    @admin.action(description=_("Verify the selected reports"))
+    def verify(self, request, queryset):
+        self._run(request, queryset, services.incident_verify, _("%(count)s reports verified."))
+
+    @admin.action(description=_("Close the selected reports"))
+    def close(self, request, queryset):
+        self._run(request, queryset, services.incident_close, _("%(count)s reports closed."))
+
+
+class SweepCheckInline(admin.TabularInline):
+    model = SweepCheck
+    extra = 0
+    fields = ["place", "result", "notes", "checked_by", "incident"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SweepAdminForm(forms.ModelForm):
+    class Meta:
+        model = Sweep
+        fields = [
+            "community",
+            "grid",
+            "title",
+            "scope",
+            "place_kind",
+            "scheduled_on",
+            "checklist",
+            "inspectors",
+            "places",
+        ]
+
+
+@admin.register(Sweep)
+class SweepAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
+    form = SweepAdminForm
+    list_display = ["title", "scope", "scheduled_on", "grid", "status"]
+    list_filter = ["scope", "status", "community"]
+    list_select_related = ["grid"]
+    filter_horizontal = ["inspectors", "places"]
+    inlines = [SweepCheckInline]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "inspectors":
+            kwargs["queryset"] = _grid_member_users(request)
+        elif db_field.name == "places":
+            kwargs["queryset"] = KeyPlace.objects.visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        sweep = form.instance
+        if not sweep.places.exists():
+            # No places picked: the key places of the grid (or community) of the kind.
+            places = KeyPlace.objects.filter(community_id=sweep.community_id)
+            if sweep.grid_id:
+                places = places.filter(grid_id=sweep.grid_id)
+            if sweep.place_kind:
+                places = places.filter(kind=sweep.place_kind)
+            sweep.places.set(places)
+            messages.info(
+                request, _("The sweep covers %(count)s key places.") % {"count": places.count()}
+            )

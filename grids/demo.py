@@ -1,0 +1,222 @@
+"""Demo data for grids: grids in both communities, a few hundred households with residents
+and key persons, key places, tasks, a sweep, and incidents in every category and status.
+
+Idempotent: rows are keyed on natural keys (grid code, household number); incidents and
+sweeps are created only for a community that has none yet.
+"""
+
+import datetime
+import random
+
+from django.utils import timezone
+
+from grids import services
+from grids.models import (
+    Building,
+    Category,
+    Grid,
+    GridTask,
+    Household,
+    Incident,
+    IncidentTimeLimit,
+    KeyPersonTag,
+    KeyPlace,
+    ReplyTemplate,
+    Resident,
+    Sweep,
+)
+from grids.validators import id_number_check_char
+from hive.demo import DEMO_PASSWORD
+from hive.models import User
+from hive.roles import Role
+from hive.services import role_assign
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ["建国", "秀英", "桂兰", "志强", "丽", "伟", "芳", "军", "敏", "静", "磊", "洋", "艳", "勇"]
+HOUSEHOLDS_PER_GRID = 75
+S = Incident.Status
+
+# Each status, and the actions that lead there from "reported".
+PATHS = {
+    S.REPORTED: [],
+    S.ACCEPTED: ["accept"],
+    S.ASSIGNED: ["accept", "assign"],
+    S.IN_PROGRESS: ["accept", "assign", "start"],
+    S.RESOLVED: ["accept", "assign", "start", "resolve"],
+    S.VERIFIED: ["accept", "assign", "start", "resolve", "verify"],
+    S.CLOSED: ["accept", "assign", "start", "resolve", "verify", "close"],
+    S.CLOSED_NOT_FIXED: ["accept", "assign", "start", "close_not_fixed"],
+    S.REJECTED: ["reject"],
+    S.DUPLICATE: ["mark_duplicate"],
+}
+
+
+def _grid_user(username: str, name: str, community) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username=username, password=DEMO_PASSWORD, name=name)
+    role_assign(user=user, role=Role.GRID_MEMBER, community=community)
+    return user
+
+
+def _id_number(rng: random.Random, birth: datetime.date, female: bool) -> str:
+    serial = rng.randrange(0, 50) * 2 + (0 if female else 1)
+    first17 = f"140303{birth:%Y%m%d}{rng.randrange(0, 10)}{serial:02d}"
+    return first17 + id_number_check_char(first17)
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3578')}{rng.randrange(0, 10)}{rng.randrange(0, 10**8):08d}"
+
+
+def _seed_households(rng, grid, community, tags):
+    if Household.objects.filter(grid=grid).exists():
+        return
+    buildings = [
+        Building.objects.get_or_create(
+            grid=grid, name=f"{n}号楼", defaults={"community": community, "floors": 6}
+        )[0]
+        for n in range(1, 6)
+    ]
+    for index in range(HOUSEHOLDS_PER_GRID):
+        building = buildings[index % len(buildings)]
+        head = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        household = Household.objects.create(
+            community=community,
+            grid=grid,
+            building=building,
+            number=f"{grid.code}-{index + 1:03d}",
+            room=f"{index // 10 + 1}单元{index % 10 + 1:02d}室",
+            address=f"{community.name}{building.name}",
+            head_name=head,
+            phone=_phone(rng),
+            is_rental=index % 9 == 0,
+        )
+        for member in range(rng.randint(1, 3)):
+            female = rng.random() < 0.5
+            birth = datetime.date(rng.randint(1940, 2015), rng.randint(1, 12), rng.randint(1, 28))
+            resident = Resident.objects.create(
+                community=community,
+                household=household,
+                name=head if member == 0 else head[0] + rng.choice(GIVEN),
+                gender="female" if female else "male",
+                birth_date=birth,
+                id_number=_id_number(rng, birth, female),
+                phone=_phone(rng) if member == 0 else "",
+                relation="head" if member == 0 else rng.choice(["spouse", "child", "parent"]),
+                moved_in_on=datetime.date(rng.randint(1995, 2024), 1, 1),
+            )
+            if rng.random() < 0.12:
+                services.resident_tag_add(actor=None, resident=resident, tag=rng.choice(tags))
+
+
+def _seed_places_and_tasks(rng, grid, community, member):
+    for kind, name in [("shop", "便民超市"), ("rental", "出租屋"), ("construction", "改造工地")]:
+        KeyPlace.objects.get_or_create(
+            grid=grid,
+            name=f"{grid.name}{name}",
+            defaults={"community": community, "kind": kind, "address": f"{grid.name}路{kind}"},
+        )
+    if member and not GridTask.objects.filter(grid=grid).exists():
+        today = timezone.localdate()
+        for offset, title in [
+            (3, "独居老人每周探访"),
+            (-1, "人口信息季度核对"),
+            (10, "消防宣传入户"),
+        ]:
+            GridTask.objects.create(
+                community=community,
+                grid=grid,
+                title=title,
+                responsible=member,
+                deadline=today + datetime.timedelta(days=offset),
+            )
+
+
+def _seed_incidents(rng, community, grids, staff):
+    if Incident.objects.filter(community=community).exists():
+        return
+    categories = [value for value, _label in Category.choices]
+    originals = []
+    count = 0
+    for state, path in PATHS.items():
+        for category in categories:
+            grid = grids[count % len(grids)]
+            count += 1
+            incident = services.incident_report(
+                reporter=grid.member or staff,
+                grid=grid,
+                category=category,
+                location=f"{grid.name}{rng.randint(1, 5)}号楼附近",
+                description=f"演示：{Category(category).label}（{S(state).label}）",
+                priority=rng.choice(["low", "normal", "high", "urgent"]),
+            )
+            data = {
+                "assign": {"assignee": grid.member or staff},
+                "resolve": {"resolution": "已现场处理"},
+                "close_not_fixed": {"reason": "涉及产权，需上级协调"},
+                "reject": {"reason": "不属于社区职责范围"},
+            }
+            for action in path:
+                if action == "mark_duplicate":
+                    extra = {"original": originals[0]}
+                else:
+                    extra = data.get(action, {})
+                actor = staff
+                if action in ("start", "resolve") and grid.member:
+                    actor = grid.member
+                services.incident_perform(action=action, incident=incident, actor=actor, **extra)
+            if state == S.REPORTED:
+                originals.append(incident)
+    # A few past their deadline.
+    Incident.objects.filter(community=community, status__in=[S.ASSIGNED, S.IN_PROGRESS]).update(
+        deadline=timezone.now() - datetime.timedelta(hours=5)
+    )
+
+
+def seed(context) -> None:
+    rng = random.Random(20260501)  # noqa: S311  (demo data, not security)
+    tags = list(KeyPersonTag.objects.filter(community__isnull=True))
+    plans = {
+        "huweigou": ("hwg", context.users["hwg_grid"], context.users["hwg_staff"]),
+        "xinzeyuan": ("xzy", context.users["xzy_grid"], context.users["xzy_staff"]),
+    }
+    for code, (prefix, member, staff) in plans.items():
+        community = context.communities[code]
+        second = _grid_user(f"{prefix}_grid2", "孙网格" if prefix == "hwg" else "郑网格", community)
+        context.users[f"{prefix}_grid2"] = second
+        grids = []
+        for number, (grid_member, deputy) in enumerate([(member, second), (second, member)], 1):
+            grid, _created = Grid.objects.get_or_create(
+                community=community,
+                code=f"{prefix.upper()}-{number:02d}",
+                defaults={"name": f"{community.name[:3]}第{number}网格", "member": grid_member},
+            )
+            grid.deputies.add(deputy)
+            grids.append(grid)
+            _seed_households(rng, grid, community, tags)
+            _seed_places_and_tasks(rng, grid, community, grid.member)
+        IncidentTimeLimit.objects.get_or_create(
+            community=community, category="dispute", defaults={"hours": 48}
+        )
+        IncidentTimeLimit.objects.get_or_create(
+            community=community, category="hidden_danger", defaults={"hours": 24}
+        )
+        ReplyTemplate.objects.get_or_create(
+            community=community,
+            title="已受理",
+            defaults={"body": "您反映的问题已受理，我们将尽快安排处理，感谢您的支持。"},
+        )
+        _seed_incidents(rng, community, grids, staff)
+        if not Sweep.objects.filter(community=community).exists():
+            services.sweep_create(
+                actor=staff,
+                community=community,
+                grid=grids[0],
+                title="沿街商铺消防安全排查",
+                scope="key_industry",
+                place_kind="shop",
+                scheduled_on=timezone.localdate() + datetime.timedelta(days=2),
+                checklist="灭火器在有效期内\n疏散通道畅通\n无违规住人",
+                inspectors=[grids[0].member],
+            )

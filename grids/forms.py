@@ -1,0 +1,272 @@
+"""Portal forms (phone-first) of the grids app."""
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import (
+    Category,
+    FiveRole,
+    Grid,
+    Incident,
+    KeyPersonTag,
+    ReplyTemplate,
+    Resident,
+)
+from grids.services import MAX_INCIDENT_PHOTOS
+from hive.models import User
+from hive.uploads import PhotosField
+
+
+class PortalFormMixin:
+    """Bootstrap classes as hive.forms.BootstrapFormMixin gives them, applied after
+    `narrow()` limits the choices. (The core mixin reads `self.errors` inside __init__,
+    which validates the form before a subclass could narrow its querysets.)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrow()
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                continue
+            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
+            if isinstance(widget, forms.Select):
+                css = "form-select"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def narrow(self) -> None:
+        """Limit choices to what the user may pick; runs before any validation."""
+
+
+class CameraPhotosField(PhotosField):
+    """Photos from the phone's camera or gallery."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, max_count=MAX_INCIDENT_PHOTOS, **kwargs)
+        self.widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+
+
+class IncidentReportForm(PortalFormMixin, forms.Form):
+    grid = forms.ModelChoiceField(queryset=Grid.objects.none(), label=_("Grid"))
+    category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
+    priority = forms.ChoiceField(
+        choices=Incident.Priority.choices, initial=Incident.Priority.NORMAL, label=_("Priority")
+    )
+    location = forms.CharField(max_length=200, label=_("Location"))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Description"))
+    latitude = forms.DecimalField(
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        label=_("Latitude"),
+    )
+    longitude = forms.DecimalField(
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        label=_("Longitude"),
+    )
+    photos = CameraPhotosField(label=_("Photos"), help_text=_("Up to 6 photos: JPEG, PNG or WebP."))
+
+    on_behalf_of = forms.CharField(
+        max_length=60,
+        required=False,
+        label=_("On behalf of resident"),
+        help_text=_("When you report for a resident who came in or called."),
+    )
+
+    def __init__(self, *args, grids, staff=False, **kwargs):
+        self.grids, self.staff = grids, staff
+        super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        grids = self.grids
+        self.fields["grid"].queryset = Grid.objects.filter(pk__in=[g.pk for g in grids])
+        if len(grids) == 1:
+            self.fields["grid"].initial = grids[0].pk
+        if not self.staff:
+            del self.fields["on_behalf_of"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
+            self.add_error("longitude", _("Give both latitude and longitude, or neither."))
+        return cleaned
+
+
+class VisitForm(PortalFormMixin, forms.Form):
+    resident = forms.ModelChoiceField(
+        queryset=Resident.objects.none(),
+        required=False,
+        label=_("Key person"),
+        help_text=_("Leave empty for a visit to the whole household."),
+    )
+    role = forms.ChoiceField(choices=FiveRole.choices, label=_("Role played"))
+    visited_at = forms.DateTimeField(
+        initial=timezone.now,
+        label=_("Visited at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Notes"))
+
+    def __init__(self, *args, household, **kwargs):
+        self.household = household
+        super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        self.fields["resident"].queryset = self.household.residents.filter(
+            status=Resident.Status.LIVING
+        )
+
+
+class ResidentAddForm(PortalFormMixin, forms.ModelForm):
+    born_here = forms.BooleanField(
+        required=False,
+        label=_("Born into this household"),
+        help_text=_("Recorded as a birth; otherwise as a move-in."),
+    )
+    tags = forms.ModelMultipleChoiceField(
+        queryset=KeyPersonTag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Key-person tags"),
+    )
+
+    class Meta:
+        model = Resident
+        fields = [
+            "name",
+            "gender",
+            "relation",
+            "birth_date",
+            "id_number",
+            "phone",
+            "moved_in_on",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "moved_in_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, community, **kwargs):
+        self.community = community
+        super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        self.fields["tags"].queryset = KeyPersonTag.objects.filter(
+            Q(community__isnull=True) | Q(community=self.community)
+        )
+
+    def _post_clean(self):
+        # The service validates the full model (household, community) when it saves.
+        pass
+
+
+class LeaveForm(PortalFormMixin, forms.Form):
+    what = forms.ChoiceField(
+        choices=[("move_out", _("Moved out")), ("death", _("Death"))], label=_("Change")
+    )
+    on = forms.DateField(
+        initial=timezone.localdate,
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(max_length=200, required=False, label=_("Note"))
+
+
+class ReasonForm(PortalFormMixin, forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
+
+
+class NoteForm(PortalFormMixin, forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note")
+    )
+
+
+class ResolveForm(PortalFormMixin, forms.Form):
+    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("What was done"))
+    photos = CameraPhotosField(label=_("Photos"))
+
+
+class AssignForm(PortalFormMixin, forms.Form):
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Assign to"))
+    note = forms.CharField(max_length=500, required=False, label=_("Note"))
+
+    def __init__(self, *args, community_id, **kwargs):
+        self.community_id = community_id
+        super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        self.fields["assignee"].queryset = User.objects.filter(
+            is_active=True, role_assignments__community_id=self.community_id
+        ).distinct()
+
+
+class DuplicateForm(PortalFormMixin, forms.Form):
+    original = forms.ModelChoiceField(queryset=Incident.objects.none(), label=_("Original report"))
+
+    def __init__(self, *args, incident, **kwargs):
+        self.incident = incident
+        super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        incident = self.incident
+        self.fields["original"].queryset = Incident.objects.filter(
+            community_id=incident.community_id, duplicate_of__isnull=True
+        ).exclude(pk=incident.pk)
+        self.fields["original"].widget = forms.NumberInput()
+        self.fields["original"].help_text = _("The number of the original report.")
+
+
+class ReplyForm(PortalFormMixin, forms.Form):
+    template = forms.ModelChoiceField(
+        queryset=ReplyTemplate.objects.none(), required=False, label=_("Reply template")
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Reply")
+    )
+
+    def __init__(self, *args, community_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = ReplyTemplate.objects.filter(community_id=community_id)
+
+
+class TaskDoneForm(PortalFormMixin, forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("What was done")
+    )
+
+
+class SweepCheckForm(PortalFormMixin, forms.Form):
+    place = forms.ChoiceField(label=_("Place"))
+    failed_items = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Items that failed"),
+        help_text=_("Tick what is not in order; any failed item is reported as an incident."),
+    )
+    not_reached = forms.BooleanField(required=False, label=_("Could not reach the place"))
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Notes")
+    )
+    category = forms.ChoiceField(
+        choices=Category.choices, initial=Category.HIDDEN_DANGER, label=_("Category of a finding")
+    )
+    photos = CameraPhotosField(label=_("Photos"))
+
+    def __init__(self, *args, sweep, pending_places, **kwargs):
+        self.sweep, self.pending_places = sweep, pending_places
+        super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        self.fields["place"].choices = [(p.pk, str(p)) for p in self.pending_places]
+        self.fields["failed_items"].choices = [(item, item) for item in self.sweep.checklist_items]

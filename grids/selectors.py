@@ -1,0 +1,61 @@
+"""Reused reads of the grids app."""
+
+import re
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+
+from grids.models import Grid, Household, Incident, Resident
+from hive.models import TimelineEntry
+
+_MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
+
+
+def grids_of_member(user) -> QuerySet[Grid]:
+    """The grids a user works in as exclusive member or deputy."""
+    return (
+        Grid.objects.visible_to(user)
+        .filter(
+            Q(member_id=user.pk)
+            | Q(pk__in=Grid.deputies.through.objects.filter(user_id=user.pk).values("grid_id"))
+        )
+        .select_related("community", "member")
+    )
+
+
+def household_search(queryset: QuerySet[Household], query: str) -> QuerySet[Household]:
+    """By the name of the head or of any resident (prefix), by masked phone (138****5678,
+    as shown on screen), or by the last four digits of a phone.
+
+    Matching households are found with index lookups first (a prefix index on names, an
+    index on the masked phone), then the caller's scoped queryset is narrowed to them:
+    an OR across two tables would make PostgreSQL scan every household.
+    """
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    limit = 2000
+    if _MASKED_PHONE.match(query):
+        own = Household.objects.filter(phone_mask=query)
+        members = Resident.objects.filter(phone_mask=query)
+    elif query.isdigit() and len(query) == 4:
+        own = Household.objects.filter(phone__endswith=query)
+        members = Resident.objects.filter(phone__endswith=query)
+    else:
+        own = Household.objects.filter(Q(head_name__startswith=query) | Q(number=query))
+        members = Resident.objects.filter(name__startswith=query)
+    ids = set(own.values_list("pk", flat=True)[:limit])
+    ids |= set(members.values_list("household_id", flat=True)[:limit])
+    return queryset.filter(pk__in=ids)
+
+
+def incident_timeline(incident: Incident) -> QuerySet[TimelineEntry]:
+    """The incident's transitions, joined by those of the reports marked as its duplicates."""
+    ids = [incident.pk, *incident.duplicates.values_list("pk", flat=True)]
+    return (
+        TimelineEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Incident), object_id__in=ids
+        )
+        .select_related("actor", "content_type")
+        .order_by("created_at", "id")
+    )

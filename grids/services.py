@@ -1,0 +1,941 @@
+"""Writes with rules in them for grids: the four clears and their change log, visits,
+tasks, six-small incidents and their workflow, sweeps, the overdue check."""
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids import escalation
+from grids.models import (
+    DEFAULT_TIME_LIMIT_HOURS,
+    ChangeLogEntry,
+    Grid,
+    GridTask,
+    Household,
+    Incident,
+    IncidentOverdueFlag,
+    IncidentPhoto,
+    IncidentReply,
+    IncidentTimeLimit,
+    KeyPersonTag,
+    KeyPlace,
+    ReplyTemplate,
+    Resident,
+    ResidentTag,
+    Sweep,
+    SweepCheck,
+    Visit,
+)
+from hive.models import Community, RoleAssignment, TimelineEntry, User
+from hive.notifications import notify
+from hive.roles import Role
+from hive.scoping import access_scope
+from hive.workflow import TransitionNotAllowed, transition
+
+# --- Who may act -----------------------------------------------------------------------
+
+
+def is_community_staff(user, community_id: int) -> bool:
+    """Staff of the community, a street admin of its street, or a superuser."""
+    scope = access_scope(user)
+    if scope.is_superuser or community_id in scope.staff_community_ids:
+        return True
+    if scope.street_ids:
+        return Community.objects.filter(pk=community_id, street_id__in=scope.street_ids).exists()
+    return False
+
+
+def works_in_grid(user, grid: Grid) -> bool:
+    """The grid's exclusive member or one of its deputies, holding the grid-member role."""
+    scope = access_scope(user)
+    if grid.community_id not in scope.community_ids_for(Role.GRID_MEMBER):
+        return False
+    return grid.member_id == user.pk or grid.deputies.filter(pk=user.pk).exists()
+
+
+def _require_grid_access(user, grid: Grid) -> None:
+    if not (is_community_staff(user, grid.community_id) or works_in_grid(user, grid)):
+        raise PermissionDenied(_("You do not work in this grid."))
+
+
+def _require_staff(user, community_id: int) -> None:
+    if not is_community_staff(user, community_id):
+        raise PermissionDenied(_("Only community staff may do this."))
+
+
+def community_staff_users(community_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            role_assignments__role=Role.COMMUNITY_STAFF,
+            role_assignments__community_id=community_id,
+        ).distinct()
+    )
+
+
+# --- Grids -----------------------------------------------------------------------------
+
+
+def grid_validate_people(*, community_id: int, member: User | None, deputies: Iterable[User]):
+    """The member and deputies must hold the grid-member role in the grid's community."""
+    people = [("member", member)] + [("deputies", deputy) for deputy in deputies]
+    candidates = {person.pk for _field, person in people if person is not None}
+    qualified = set(
+        RoleAssignment.objects.filter(
+            user_id__in=candidates, role=Role.GRID_MEMBER, community_id=community_id
+        ).values_list("user_id", flat=True)
+    )
+    errors: dict[str, list[str]] = {}
+    for field, person in people:
+        if person is not None and person.pk not in qualified:
+            errors.setdefault(field, []).append(
+                _("%(name)s is not a grid member of this community.") % {"name": person}
+            )
+    if member is not None and any(d.pk == member.pk for d in deputies):
+        errors.setdefault("deputies", []).append(
+            _("The exclusive grid member cannot also be a deputy.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def grid_create(
+    *,
+    community: Community,
+    code: str,
+    name: str,
+    boundary: dict | None = None,
+    member: User | None = None,
+    deputies: Sequence[User] = (),
+) -> Grid:
+    grid_validate_people(community_id=community.pk, member=member, deputies=deputies)
+    grid = Grid(community=community, code=code, name=name, boundary=boundary, member=member)
+    grid.full_clean()
+    grid.save()
+    grid.deputies.set(deputies)
+    return grid
+
+
+# --- The four clears and the change log ------------------------------------------------
+
+
+def change_log_record(
+    *,
+    kind: str,
+    household: Household,
+    resident: Resident | None = None,
+    actor: User | None = None,
+    detail: str = "",
+    occurred_on: datetime.date | None = None,
+) -> ChangeLogEntry:
+    return ChangeLogEntry.objects.create(
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        household=household,
+        resident=resident,
+        kind=kind,
+        detail=detail[:200],
+        occurred_on=occurred_on or timezone.localdate(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+@transaction.atomic
+def household_create(*, actor: User | None, grid: Grid, **fields) -> Household:
+    if actor is not None:
+        _require_grid_access(actor, grid)
+    household = Household(community_id=grid.community_id, grid=grid, **fields)
+    household.full_clean()
+    household.save()
+    return household
+
+
+@transaction.atomic
+def resident_add(
+    *,
+    actor: User | None,
+    household: Household,
+    born_here: bool = False,
+    tags: Iterable[KeyPersonTag] = (),
+    **fields,
+) -> Resident:
+    """A new resident of a household: logged as a birth or as a move-in."""
+    if actor is not None:
+        _require_grid_access(actor, household.grid)
+    resident = Resident(community_id=household.community_id, household=household, **fields)
+    if born_here and not resident.birth_date:
+        raise ValidationError({"birth_date": _("A birth needs the birth date.")})
+    resident.full_clean()
+    resident.save()
+    if born_here:
+        change_log_record(
+            kind=ChangeLogEntry.Kind.BIRTH,
+            household=household,
+            resident=resident,
+            actor=actor,
+            occurred_on=resident.birth_date,
+        )
+    else:
+        change_log_record(
+            kind=ChangeLogEntry.Kind.MOVE_IN,
+            household=household,
+            resident=resident,
+            actor=actor,
+            occurred_on=resident.moved_in_on,
+        )
+    for tag in tags:
+        resident_tag_add(actor=actor, resident=resident, tag=tag)
+    return resident
+
+
+# Fields a plain edit may change; moving out, death and tags go through their own services.
+RESIDENT_EDITABLE_FIELDS = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "relation",
+    "moved_in_on",
+)
+
+
+@transaction.atomic
+def resident_update(*, actor: User | None, resident: Resident, **fields) -> Resident:
+    if actor is not None:
+        _require_grid_access(actor, resident.household.grid)
+    unknown = set(fields) - set(RESIDENT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be edited here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    for name, value in fields.items():
+        setattr(resident, name, value)
+    resident.full_clean()
+    resident.save()
+    return resident
+
+
+def _resident_leave(*, actor, resident, status, kind, on, note) -> Resident:
+    if actor is not None:
+        _require_grid_access(actor, resident.household.grid)
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if resident.status != Resident.Status.LIVING:
+        raise ValidationError(
+            _("%(name)s is already recorded as “%(status)s”.")
+            % {"name": resident.name, "status": resident.get_status_display()}
+        )
+    if on and on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    resident.status = status
+    resident.save(update_fields=["status", "updated_at"])
+    change_log_record(
+        kind=kind,
+        household=resident.household,
+        resident=resident,
+        actor=actor,
+        detail=note,
+        occurred_on=on,
+    )
+    return resident
+
+
+@transaction.atomic
+def resident_move_out(
+    *, actor: User | None, resident: Resident, on: datetime.date | None = None, note: str = ""
+) -> Resident:
+    return _resident_leave(
+        actor=actor,
+        resident=resident,
+        status=Resident.Status.MOVED_OUT,
+        kind=ChangeLogEntry.Kind.MOVE_OUT,
+        on=on,
+        note=note,
+    )
+
+
+@transaction.atomic
+def resident_record_death(
+    *, actor: User | None, resident: Resident, on: datetime.date | None = None, note: str = ""
+) -> Resident:
+    return _resident_leave(
+        actor=actor,
+        resident=resident,
+        status=Resident.Status.DECEASED,
+        kind=ChangeLogEntry.Kind.DEATH,
+        on=on,
+        note=note,
+    )
+
+
+def _check_tag(resident: Resident, tag: KeyPersonTag) -> None:
+    if tag.community_id not in (None, resident.community_id):
+        raise ValidationError({"tags": _("This tag belongs to another community.")})
+
+
+@transaction.atomic
+def resident_tag_add(*, actor: User | None, resident: Resident, tag: KeyPersonTag) -> bool:
+    """Tag a key person; returns False when the tag was already there (nothing logged)."""
+    _check_tag(resident, tag)
+    _link, created = ResidentTag.objects.get_or_create(resident=resident, tag=tag)
+    if created:
+        change_log_record(
+            kind=ChangeLogEntry.Kind.TAG_ADDED,
+            household=resident.household,
+            resident=resident,
+            actor=actor,
+            detail=tag.name,
+        )
+    return created
+
+
+@transaction.atomic
+def resident_tag_remove(*, actor: User | None, resident: Resident, tag: KeyPersonTag) -> bool:
+    deleted, _rows = ResidentTag.objects.filter(resident=resident, tag=tag).delete()
+    if deleted:
+        change_log_record(
+            kind=ChangeLogEntry.Kind.TAG_REMOVED,
+            household=resident.household,
+            resident=resident,
+            actor=actor,
+            detail=tag.name,
+        )
+    return bool(deleted)
+
+
+@transaction.atomic
+def resident_set_tags(
+    *, actor: User | None, resident: Resident, tags: Iterable[KeyPersonTag]
+) -> None:
+    """Make the resident's tags exactly `tags`, logging each one added or removed."""
+    wanted = {tag.pk: tag for tag in tags}
+    for tag in wanted.values():
+        _check_tag(resident, tag)
+    current = {tag.pk: tag for tag in resident.tags.all()}
+    for pk, tag in current.items():
+        if pk not in wanted:
+            resident_tag_remove(actor=actor, resident=resident, tag=tag)
+    for pk, tag in wanted.items():
+        if pk not in current:
+            resident_tag_add(actor=actor, resident=resident, tag=tag)
+
+
+# --- Visits and tasks ------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_log(
+    *,
+    visitor: User,
+    household: Household,
+    role: str,
+    notes: str,
+    resident: Resident | None = None,
+    visited_at: datetime.datetime | None = None,
+) -> Visit:
+    _require_grid_access(visitor, household.grid)
+    if resident is not None and resident.household_id != household.pk:
+        raise ValidationError({"resident": _("This person does not live in that household.")})
+    visit = Visit(
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        household=household,
+        resident=resident,
+        visitor=visitor,
+        role=role,
+        notes=notes,
+        visited_at=visited_at or timezone.now(),
+    )
+    if visit.visited_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"visited_at": _("A visit cannot be in the future.")})
+    visit.full_clean()
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def grid_task_complete(*, task: GridTask, actor: User, note: str = "") -> GridTask:
+    if task.responsible_id != actor.pk:
+        _require_staff(actor, task.community_id)
+    # A conditional update: pressing "done" twice completes the task once.
+    updated = GridTask.objects.filter(pk=task.pk, status=GridTask.Status.OPEN).update(
+        status=GridTask.Status.DONE,
+        done_at=timezone.now(),
+        done_note=note,
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise ValidationError(_("This task is already done."))
+    task.refresh_from_db()
+    return task
+
+
+# --- Six-small incidents ----------------------------------------------------------------
+
+
+def incident_deadline_for(
+    *, community_id: int, category: str, start: datetime.datetime
+) -> datetime.datetime:
+    hours = (
+        IncidentTimeLimit.objects.filter(community_id=community_id, category=category)
+        .values_list("hours", flat=True)
+        .first()
+    ) or DEFAULT_TIME_LIMIT_HOURS
+    return start + datetime.timedelta(hours=hours)
+
+
+MAX_INCIDENT_PHOTOS = 6
+
+
+def _attach_photos(incident: Incident, photos, actor) -> None:
+    photos = list(photos or [])
+    if incident.photos.count() + len(photos) > MAX_INCIDENT_PHOTOS:
+        raise ValidationError(
+            {"photos": _("At most %(count)s photos.") % {"count": MAX_INCIDENT_PHOTOS}}
+        )
+    for photo in photos:
+        IncidentPhoto.objects.create(
+            incident=incident,
+            image=photo,
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+
+
+@transaction.atomic
+def incident_report(
+    *,
+    reporter: User,
+    grid: Grid,
+    category: str,
+    location: str,
+    description: str,
+    priority: str = Incident.Priority.NORMAL,
+    latitude=None,
+    longitude=None,
+    on_behalf_of: str = "",
+    photos: Sequence = (),
+) -> Incident:
+    """A grid member reports a six-small incident in their grid, or staff report one
+    (also on a resident's behalf). The deadline follows the category's time limit."""
+    _require_grid_access(reporter, grid)
+    if on_behalf_of and not is_community_staff(reporter, grid.community_id):
+        raise ValidationError(
+            {"on_behalf_of": _("Only community staff report on a resident's behalf.")}
+        )
+    if (latitude is None) != (longitude is None):
+        raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
+    now = timezone.now()
+    incident = Incident(
+        community_id=grid.community_id,
+        grid=grid,
+        category=category,
+        location=location,
+        description=description,
+        priority=priority,
+        latitude=latitude,
+        longitude=longitude,
+        on_behalf_of=on_behalf_of,
+        reporter=reporter,
+        deadline=incident_deadline_for(
+            community_id=grid.community_id, category=category, start=now
+        ),
+    )
+    incident.full_clean()
+    incident.save()
+    _attach_photos(incident, photos, reporter)
+    # The first timeline entry: the report itself (transition() moves existing rows only).
+    TimelineEntry.objects.create(
+        subject=incident,
+        community_id=incident.community_id,
+        actor=reporter,
+        from_state="",
+        to_state=Incident.Status.REPORTED,
+        note=on_behalf_of and _("Reported on behalf of %(name)s") % {"name": on_behalf_of},
+    )
+    return incident
+
+
+S = Incident.Status
+# Each action and the states it starts from; the workflow on the model allows the moves,
+# this table says which button makes which move (accept and reopen both lead to
+# "accepted", from different places).
+INCIDENT_ACTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "accept": (frozenset({S.REPORTED}), S.ACCEPTED),
+    "assign": (frozenset({S.ACCEPTED, S.ASSIGNED}), S.ASSIGNED),
+    "start": (frozenset({S.ASSIGNED}), S.IN_PROGRESS),
+    "resolve": (frozenset({S.IN_PROGRESS}), S.RESOLVED),
+    "verify": (frozenset({S.RESOLVED}), S.VERIFIED),
+    "send_back": (frozenset({S.RESOLVED}), S.IN_PROGRESS),
+    "close": (frozenset({S.VERIFIED}), S.CLOSED),
+    "close_not_fixed": (frozenset({S.IN_PROGRESS}), S.CLOSED_NOT_FIXED),
+    "reject": (frozenset({S.REPORTED, S.ACCEPTED, S.ASSIGNED}), S.REJECTED),
+    "reopen": (frozenset({S.CLOSED, S.CLOSED_NOT_FIXED, S.REJECTED}), S.ACCEPTED),
+    "mark_duplicate": (frozenset({S.REPORTED, S.ACCEPTED}), S.DUPLICATE),
+    "escalate": (frozenset({S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}), S.ESCALATED),
+}
+# Actions the assignee may take on their own incident; all others are for staff.
+ASSIGNEE_ACTIONS = frozenset({"start", "resolve"})
+
+
+def _locked(incident: Incident, action: str) -> Incident:
+    """Lock the row and check that `action` starts from the state stored now."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    sources, target = INCIDENT_ACTIONS[action]
+    if incident.status not in sources:
+        raise TransitionNotAllowed(
+            _("Cannot change %(object)s from “%(source)s” to “%(target)s”."),
+            code="illegal_transition",
+            params={
+                "object": Incident._meta.verbose_name,
+                "source": incident.get_status_display(),
+                "target": Incident.workflow.label(Incident, target),
+            },
+        )
+    return incident
+
+
+def incident_perform(*, action: str, incident: Incident, actor: User, **data) -> Incident:
+    """Run one workflow action by name (the portal's and the API's buttons)."""
+    if action == "assign":
+        return incident_assign(incident=incident, actor=actor, **data)
+    if action == "resolve":
+        return incident_resolve(incident=incident, actor=actor, **data)
+    if action in ("send_back", "close_not_fixed", "reject", "reopen"):
+        service = globals()[f"incident_{action}"]
+        return service(incident=incident, actor=actor, reason=data["reason"])
+    if action == "mark_duplicate":
+        return incident_mark_duplicate(incident=incident, actor=actor, original=data["original"])
+    if action not in INCIDENT_ACTIONS:
+        raise ValidationError(_("Unknown action."))
+    service = globals()[f"incident_{action}"]
+    return service(incident=incident, actor=actor, note=data.get("note", ""))
+
+
+def incident_actions_for(user, incident: Incident) -> list[str]:
+    """The actions `user` may take on `incident` now (for buttons; services re-check)."""
+    staff = is_community_staff(user, incident.community_id)
+    actions = []
+    for action, (sources, _target) in INCIDENT_ACTIONS.items():
+        if incident.status not in sources:
+            continue
+        if action == "escalate" and not escalation_offered(incident):
+            continue
+        if staff or (action in ASSIGNEE_ACTIONS and incident.assignee_id == user.pk):
+            actions.append(action)
+    return actions
+
+
+@transaction.atomic
+def incident_accept(*, incident: Incident, actor: User, note: str = "") -> Incident:
+    _require_staff(actor, incident.community_id)
+    incident = _locked(incident, "accept")
+    transition(incident, to=Incident.Status.ACCEPTED, actor=actor, note=note)
+    return incident
+
+
+def _check_assignee(incident: Incident, assignee: User) -> None:
+    if (
+        not assignee.is_active
+        or not RoleAssignment.objects.filter(
+            user=assignee, community_id=incident.community_id
+        ).exists()
+    ):
+        raise ValidationError({"assignee": _("Assign to a person who works in this community.")})
+
+
+@transaction.atomic
+def incident_assign(*, incident: Incident, actor: User, assignee: User, note: str = "") -> Incident:
+    """Assign (or reassign) to a person. Assignment to a resident unit joins when the
+    partycommittee app provides ResidentUnit."""
+    _require_staff(actor, incident.community_id)
+    _check_assignee(incident, assignee)
+    incident = _locked(incident, "assign")
+    incident.assignee = assignee
+    transition(
+        incident,
+        to=Incident.Status.ASSIGNED,
+        actor=actor,
+        note=note or _("Assigned to %(name)s") % {"name": assignee},
+        update_fields=["assignee"],
+    )
+    notify(
+        recipients=[assignee],
+        title=_("Incident #%(id)s is assigned to you") % {"id": incident.pk},
+        body=incident.description[:200],
+        url=incident.get_absolute_url(),
+        key=f"grids:incident-assigned:{incident.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        community=incident.community,
+    )
+    return incident
+
+
+def _require_assignee_or_staff(actor: User, incident: Incident) -> None:
+    if incident.assignee_id != actor.pk:
+        _require_staff(actor, incident.community_id)
+
+
+@transaction.atomic
+def incident_start(*, incident: Incident, actor: User, note: str = "") -> Incident:
+    incident = _locked(incident, "start")
+    _require_assignee_or_staff(actor, incident)
+    transition(incident, to=Incident.Status.IN_PROGRESS, actor=actor, note=note)
+    return incident
+
+
+@transaction.atomic
+def incident_resolve(
+    *, incident: Incident, actor: User, resolution: str, photos: Sequence = ()
+) -> Incident:
+    incident = _locked(incident, "resolve")
+    _require_assignee_or_staff(actor, incident)
+    if not resolution.strip():
+        raise ValidationError({"resolution": _("Say what was done.")})
+    incident.resolution = resolution
+    transition(
+        incident,
+        to=Incident.Status.RESOLVED,
+        actor=actor,
+        note=resolution,
+        update_fields=["resolution"],
+    )
+    _attach_photos(incident, photos, actor)
+    return incident
+
+
+@transaction.atomic
+def incident_verify(*, incident: Incident, actor: User, note: str = "") -> Incident:
+    _require_staff(actor, incident.community_id)
+    incident = _locked(incident, "verify")
+    transition(incident, to=Incident.Status.VERIFIED, actor=actor, note=note)
+    return incident
+
+
+@transaction.atomic
+def incident_send_back(*, incident: Incident, actor: User, reason: str) -> Incident:
+    """Verification failed: the work goes back to the assignee."""
+    _require_staff(actor, incident.community_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the work is sent back.")})
+    incident = _locked(incident, "send_back")
+    transition(incident, to=Incident.Status.IN_PROGRESS, actor=actor, note=reason)
+    return incident
+
+
+@transaction.atomic
+def incident_close(*, incident: Incident, actor: User, note: str = "") -> Incident:
+    _require_staff(actor, incident.community_id)
+    incident = _locked(incident, "close")
+    incident.closed_at = timezone.now()
+    transition(
+        incident, to=Incident.Status.CLOSED, actor=actor, note=note, update_fields=["closed_at"]
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_close_not_fixed(*, incident: Incident, actor: User, reason: str) -> Incident:
+    """A distinct outcome: the work stopped without a fix, and the reason is kept."""
+    _require_staff(actor, incident.community_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why it could not be fixed.")})
+    incident = _locked(incident, "close_not_fixed")
+    incident.closed_at = timezone.now()
+    incident.resolution = reason
+    transition(
+        incident,
+        to=Incident.Status.CLOSED_NOT_FIXED,
+        actor=actor,
+        note=reason,
+        update_fields=["closed_at", "resolution"],
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_reject(*, incident: Incident, actor: User, reason: str) -> Incident:
+    """A rejection names who rejected the report and why."""
+    _require_staff(actor, incident.community_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the report is rejected.")})
+    incident = _locked(incident, "reject")
+    incident.rejected_by = actor
+    incident.rejection_reason = reason
+    transition(
+        incident,
+        to=Incident.Status.REJECTED,
+        actor=actor,
+        note=reason,
+        update_fields=["rejected_by", "rejection_reason"],
+    )
+    notify(
+        recipients=[incident.reporter],
+        title=_("Your report #%(id)s was rejected") % {"id": incident.pk},
+        body=reason,
+        url=incident.get_absolute_url(),
+        key=f"grids:incident-rejected:{incident.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        community=incident.community,
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_reopen(*, incident: Incident, actor: User, reason: str) -> Incident:
+    """Back to accepted with a fresh deadline; it is assigned again from there."""
+    _require_staff(actor, incident.community_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the report is reopened.")})
+    incident = _locked(incident, "reopen")
+    incident.assignee = None
+    incident.closed_at = None
+    incident.deadline = incident_deadline_for(
+        community_id=incident.community_id, category=incident.category, start=timezone.now()
+    )
+    transition(
+        incident,
+        to=Incident.Status.ACCEPTED,
+        actor=actor,
+        note=reason,
+        update_fields=["assignee", "closed_at", "deadline"],
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_mark_duplicate(
+    *, incident: Incident, original: Incident, actor: User, note: str = ""
+) -> Incident:
+    """The report repeats another: its photos move to the original, and the original's
+    timeline shows the duplicate's entries (see selectors.incident_timeline)."""
+    _require_staff(actor, incident.community_id)
+    while original.duplicate_of_id:
+        original = original.duplicate_of
+    if original.pk == incident.pk:
+        raise ValidationError({"original": _("A report cannot duplicate itself.")})
+    if original.community_id != incident.community_id:
+        raise ValidationError({"original": _("The original is in another community.")})
+    incident = _locked(incident, "mark_duplicate")
+    room = MAX_INCIDENT_PHOTOS - original.photos.count()
+    incident.duplicate_of = original
+    transition(
+        incident,
+        to=Incident.Status.DUPLICATE,
+        actor=actor,
+        note=note or _("Duplicate of #%(id)s") % {"id": original.pk},
+        update_fields=["duplicate_of"],
+    )
+    # The original keeps at most six photos; the rest stay on the duplicate.
+    moving = list(incident.photos.values_list("pk", flat=True)[: max(room, 0)])
+    IncidentPhoto.objects.filter(pk__in=moving).update(incident=original)
+    # Duplicates of the duplicate now point at the original too.
+    Incident.objects.filter(duplicate_of=incident).update(duplicate_of=original)
+    return incident
+
+
+def escalation_offered(incident: Incident) -> bool:
+    return (
+        incident.category == "dispute"
+        and Incident.workflow.can(incident.status, Incident.Status.ESCALATED)
+        and escalation.dispute_service() is not None
+    )
+
+
+@transaction.atomic
+def incident_escalate(*, incident: Incident, actor: User, note: str = "") -> Incident:
+    """Send a dispute to the mediation room: a dispute case is created by the disputes app
+    (which links back to the incident). Refused while that app offers no such service."""
+    _require_staff(actor, incident.community_id)
+    incident = _locked(incident, "escalate")
+    service = escalation.dispute_service()
+    if incident.category != "dispute":
+        raise TransitionNotAllowed(_("Only a small dispute goes to the mediation room."))
+    if service is None:
+        raise TransitionNotAllowed(_("The mediation room is not available yet."))
+    transition(incident, to=Incident.Status.ESCALATED, actor=actor, note=note)
+    service(incident=incident, actor=actor, note=note)
+    return incident
+
+
+@transaction.atomic
+def incident_reply(
+    *, incident: Incident, author: User, body: str = "", template: ReplyTemplate | None = None
+) -> IncidentReply:
+    _require_staff(author, incident.community_id)
+    if template is not None:
+        if template.community_id != incident.community_id:
+            raise ValidationError({"template": _("This template belongs to another community.")})
+        body = body.strip() or template.body
+    if not body.strip():
+        raise ValidationError({"body": _("Write a reply or pick a template.")})
+    reply = IncidentReply.objects.create(
+        incident=incident, author=author, body=body, template=template
+    )
+    notify(
+        recipients=[incident.reporter],
+        title=_("Reply to your report #%(id)s") % {"id": incident.pk},
+        body=body,
+        url=incident.get_absolute_url(),
+        key=f"grids:incident-reply:{reply.pk}",
+        community=incident.community,
+    )
+    return reply
+
+
+def incident_flag_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Flag open incidents past their deadline and tell the assignee and community staff,
+    once per incident per deadline (a reopened incident with a new deadline can breach
+    again). Returns how many breaches were new."""
+    now = now or timezone.now()
+    flagged = 0
+    already = IncidentOverdueFlag.objects.filter(
+        incident=OuterRef("pk"), deadline=OuterRef("deadline")
+    )
+    overdue = (
+        Incident.objects.overdue(now)
+        .filter(~Exists(already))
+        .select_related("assignee", "community")
+    )
+    staff_cache: dict[int, list[User]] = {}
+    for incident in overdue.iterator(chunk_size=500):
+        try:
+            with transaction.atomic():
+                IncidentOverdueFlag.objects.create(incident=incident, deadline=incident.deadline)
+                if incident.community_id not in staff_cache:
+                    staff_cache[incident.community_id] = community_staff_users(
+                        incident.community_id
+                    )
+                recipients = [*staff_cache[incident.community_id], incident.assignee]
+                notify(
+                    recipients=[user for user in recipients if user is not None],
+                    title=_("Incident #%(id)s is past its deadline") % {"id": incident.pk},
+                    body=str(incident),
+                    url=incident.get_absolute_url(),
+                    key=f"grids:incident-overdue:{incident.pk}:{incident.deadline:%Y%m%d%H%M%S}",
+                    community=incident.community,
+                )
+        except IntegrityError:
+            # Another run flagged this breach first: it notified, we do nothing.
+            continue
+        flagged += 1
+    return flagged
+
+
+# --- Sweeps ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sweep_create(
+    *,
+    actor: User,
+    community: Community,
+    title: str,
+    scope: str,
+    scheduled_on: datetime.date,
+    checklist: str,
+    inspectors: Sequence[User],
+    grid: Grid | None = None,
+    place_kind: str = "",
+    places: Sequence[KeyPlace] | None = None,
+) -> Sweep:
+    """Schedule a sweep. Without an explicit list, the places are the key places of the
+    grid (or community) of the chosen kind."""
+    _require_staff(actor, community.pk)
+    if not inspectors:
+        raise ValidationError({"inspectors": _("Name at least one inspector.")})
+    sweep = Sweep(
+        community=community,
+        grid=grid,
+        title=title,
+        scope=scope,
+        place_kind=place_kind,
+        scheduled_on=scheduled_on,
+        checklist=checklist,
+    )
+    sweep.full_clean()
+    if grid is not None and grid.community_id != community.pk:
+        raise ValidationError({"grid": _("The grid belongs to another community.")})
+    sweep.save()
+    sweep.inspectors.set(inspectors)
+    if places is None:
+        places = KeyPlace.objects.filter(community=community)
+        if grid is not None:
+            places = places.filter(grid=grid)
+        if place_kind:
+            places = places.filter(kind=place_kind)
+    places = list(places)
+    if any(place.community_id != community.pk for place in places):
+        raise ValidationError({"places": _("A place belongs to another community.")})
+    sweep.places.set(places)
+    return sweep
+
+
+@transaction.atomic
+def sweep_record_check(
+    *,
+    sweep: Sweep,
+    place: KeyPlace,
+    actor: User,
+    failed_items: Iterable[str] = (),
+    result: str | None = None,
+    notes: str = "",
+    category: str = "hidden_danger",
+    priority: str = Incident.Priority.NORMAL,
+    photos: Sequence = (),
+) -> SweepCheck:
+    """Record one place's checklist result. A finding (any failed item) becomes a
+    six-small incident in the place's grid, linked to the check."""
+    sweep = Sweep.objects.select_for_update().get(pk=sweep.pk)
+    if not (
+        sweep.inspectors.filter(pk=actor.pk).exists()
+        or is_community_staff(actor, sweep.community_id)
+    ):
+        raise PermissionDenied(_("You are not an inspector of this sweep."))
+    if sweep.status == Sweep.Status.DONE:
+        raise ValidationError(_("This sweep is finished."))
+    if not sweep.places.filter(pk=place.pk).exists():
+        raise ValidationError({"place": _("This place is not part of the sweep.")})
+    if SweepCheck.objects.filter(sweep=sweep, place=place).exists():
+        raise ValidationError({"place": _("This place has already been checked.")})
+    items = sweep.checklist_items
+    failed = set(failed_items)
+    unknown = failed - set(items)
+    if unknown:
+        raise ValidationError({"failed_items": _("Unknown checklist item.")})
+    if result is None:
+        result = SweepCheck.Result.FINDING if failed else SweepCheck.Result.PASSED
+    if result == SweepCheck.Result.FINDING and not (failed or notes.strip()):
+        raise ValidationError({"notes": _("Describe the finding.")})
+    incident = None
+    if result == SweepCheck.Result.FINDING:
+        lines = [_("Sweep “%(title)s”") % {"title": sweep.title}]
+        lines += [_("Failed: %(item)s") % {"item": item} for item in items if item in failed]
+        if notes.strip():
+            lines.append(notes.strip())
+        incident = incident_report(
+            reporter=actor,
+            grid=place.grid,
+            category=category,
+            location=f"{place.name} {place.address}".strip(),
+            description="\n".join(lines),
+            priority=priority,
+            photos=photos,
+        )
+    check = SweepCheck.objects.create(
+        sweep=sweep,
+        place=place,
+        result=result,
+        items={item: item not in failed for item in items},
+        notes=notes,
+        checked_by=actor,
+        incident=incident,
+    )
+    if not sweep.places.exclude(checks__sweep=sweep).exists():
+        sweep.status = Sweep.Status.DONE
+        sweep.save(update_fields=["status", "updated_at"])
+    return check

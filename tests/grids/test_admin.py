@@ -1,0 +1,261 @@
+"""Staff's door: scoped lists with filters, .xlsx import with row errors, .xlsx export,
+masked lists with a logged change view, incident actions."""
+
+import io
+
+import openpyxl
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from grids import services
+from grids.models import ChangeLogEntry, Grid, Household, Incident, Resident
+from hive.models import PersonalDataAccess
+from tests.grids.factories import HouseholdFactory, ResidentFactory, id_number
+
+pytestmark = pytest.mark.django_db
+
+
+def _xlsx(rows):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile(
+        "data.xlsx",
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _import(client, model, rows):
+    url = reverse(f"admin:grids_{model}_import")
+    response = client.post(url, {"import_file": _xlsx(rows), "format": "0", "resource": "0"})
+    assert response.status_code == 200
+    return response
+
+
+def _confirm(client, model, response):
+    form = response.context["confirm_form"]
+    data = {name: form.initial.get(name) for name in form.fields}
+    return client.post(reverse(f"admin:grids_{model}_process_import"), data)
+
+
+def test_household_and_resident_import_with_row_errors_then_success(gw, client):
+    client.force_login(gw.staff_a)
+    header = [
+        "id",
+        "grid",
+        "building",
+        "number",
+        "room",
+        "address",
+        "head_name",
+        "phone",
+        "is_rental",
+        "notes",
+    ]
+    bad = _import(
+        client,
+        "household",
+        [
+            header,
+            ["", "A1", "", "N001", "101", "", "刘一", "12345", "0", ""],
+            ["", "B1", "", "N002", "102", "", "刘二", "", "0", ""],
+        ],
+    )
+    assert bad.context["result"].has_validation_errors() or bad.context["result"].has_errors()
+    assert not Household.objects.filter(number__in=["N001", "N002"]).exists()
+    good = _import(
+        client,
+        "household",
+        [header, ["", "A1", "", "N001", "101", "", "刘一", "13700001111", "0", ""]],
+    )
+    assert not good.context["result"].has_errors()
+    assert _confirm(client, "household", good).status_code == 302
+    household = Household.objects.get(number="N001")
+    assert (household.grid, household.community) == (gw.a1, gw.a)
+
+    rheader = [
+        "id",
+        "household",
+        "name",
+        "gender",
+        "birth_date",
+        "id_number",
+        "phone",
+        "relation",
+        "moved_in_on",
+        "status",
+    ]
+    bad = _import(
+        client,
+        "resident",
+        [rheader, ["", "N001", "刘一", "male", "", "140303198001011230", "", "head", "", "living"]],
+    )
+    result = bad.context["result"]
+    assert result.has_validation_errors()
+    assert "id_number" in result.invalid_rows[0].field_specific_errors
+    good = _import(
+        client,
+        "resident",
+        [
+            rheader,
+            ["", "N001", "刘一", "male", "", id_number(serial="555"), "", "head", "", "living"],
+        ],
+    )
+    assert _confirm(client, "resident", good).status_code == 302
+    resident = Resident.objects.get(name="刘一")
+    assert ChangeLogEntry.objects.get(resident=resident).kind == "move_in"
+
+
+def test_export_is_xlsx_and_masked(gw, client):
+    client.force_login(gw.staff_a)
+    url = reverse("admin:grids_resident_export")
+    response = client.post(
+        url,
+        {
+            "format": "0",
+            "resource": "0",
+            **{
+                f"residentresource_{name}": "on"
+                for name in ["id", "household", "name", "id_number", "phone"]
+            },
+        },
+    )
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    values = [cell for row in book.active.iter_rows(values_only=True) for cell in row]
+    assert "139****5678" in values and "13912345678" not in values
+    assert "王二" not in values  # community B
+
+
+def test_resident_list_masks_and_the_change_view_is_logged(gw, client):
+    client.force_login(gw.staff_a)
+    page = client.get(reverse("admin:grids_resident_changelist")).content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    client.get(reverse("admin:grids_resident_change", args=[gw.resident_a1.pk]))
+    entry = PersonalDataAccess.objects.get()
+    assert entry.viewer == gw.staff_a
+    assert entry.content_type == ContentType.objects.get_for_model(Resident)
+    other = client.get(reverse("admin:grids_resident_change", args=[gw.resident_b1.pk]))
+    assert other.status_code == 302  # outside the community: treated as missing
+    assert PersonalDataAccess.objects.count() == 1
+
+
+def test_bad_geojson_and_wrong_member_are_field_errors(gw, client):
+    client.force_login(gw.staff_a)
+    url = reverse("admin:grids_grid_add")
+    data = {
+        "community": gw.a.pk,
+        "code": "A7",
+        "name": "七",
+        "boundary": '{"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]}',
+        "member": gw.grid_a.pk,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "boundary" in response.context["adminform"].form.errors
+    data["boundary"] = (
+        '{"type": "Polygon", "coordinates": [[[113.5, 37.8], [113.6, 37.8], '
+        "[113.6, 37.9], [113.5, 37.8]]]}"
+    )
+    data["member"] = gw.grid_b.pk  # community B's grid member: not offered
+    response = client.post(url, data)
+    assert "member" in response.context["adminform"].form.errors
+    data["member"] = gw.grid_a.pk
+    assert client.post(url, data).status_code == 302
+    assert Grid.objects.get(code="A7").boundary["type"] == "Polygon"
+
+
+def test_staff_report_on_behalf_and_accept_action(gw, client):
+    client.force_login(gw.staff_a)
+    response = client.post(
+        reverse("admin:grids_incident_add"),
+        {
+            "grid": gw.a1.pk,
+            "category": "demand",
+            "priority": "normal",
+            "location": "居委会",
+            "description": "王大妈来电：路灯坏了",
+            "on_behalf_of": "王大妈",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    incident = Incident.objects.get()
+    assert (incident.reporter, incident.on_behalf_of) == (gw.staff_a, "王大妈")
+    assert incident.deadline is not None
+    changelist = reverse("admin:grids_incident_changelist")
+    client.post(changelist, {"action": "accept", "_selected_action": [incident.pk]})
+    client.post(changelist, {"action": "close", "_selected_action": [incident.pk]})
+    incident.refresh_from_db()
+    assert incident.status == "accepted"  # closing an accepted report was refused
+
+
+def test_incident_admin_filters(gw, client):
+    services.incident_report(
+        reporter=gw.grid_a, grid=gw.a1, category="sign", location="x", description="y"
+    )
+    services.incident_report(
+        reporter=gw.grid_b, grid=gw.b1, category="sign", location="x", description="y"
+    )
+    client.force_login(gw.staff_a)
+    url = reverse("admin:grids_incident_changelist")
+    for params in (
+        {},
+        {"category": "sign"},
+        {"status": "reported"},
+        {"overdue": "yes"},
+        {"grid__id__exact": gw.a1.pk},
+    ):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        rows = list(response.context["cl"].result_list)
+        assert all(row.community_id == gw.a.pk for row in rows)
+    assert client.get(url, {"overdue": "yes"}).context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "incident",
+        "household",
+        "resident",
+        "changelogentry",
+        "visit",
+        "grid",
+        "sweep",
+        "gridtask",
+        "keyplace",
+    ],
+)
+def test_admin_lists_keep_a_constant_query_count(gw, client, model):
+    def grow(count):
+        for _ in range(count):
+            household = HouseholdFactory(grid=gw.a1)
+            resident = ResidentFactory(household=household)
+            services.resident_move_out(actor=None, resident=resident)
+            services.incident_report(
+                reporter=gw.grid_a, grid=gw.a1, category="sign", location="x", description="y"
+            )
+            services.visit_log(visitor=gw.grid_a, household=household, role="agent", notes="x")
+
+    client.force_login(gw.street_admin)
+    url = reverse(f"admin:grids_{model}_changelist")
+
+    def count():
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context)
+
+    grow(2)
+    small = count()
+    grow(6)
+    assert count() == small

@@ -1,0 +1,297 @@
+"""The grid member's portal, through the pages a user touches."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from grids import services
+from grids.models import ChangeLogEntry, Incident, IncidentPhoto, KeyPersonTag, Visit
+from hive.models import PersonalDataAccess
+from tests.grids.factories import (
+    GridTaskFactory,
+    HouseholdFactory,
+    KeyPlaceFactory,
+    ResidentFactory,
+    id_number,
+    photo,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _report_data(gw, **extra):
+    return {
+        "grid": gw.a1.pk,
+        "category": "hidden_danger",
+        "priority": "normal",
+        "location": "3号楼",
+        "description": "电动车楼道充电",
+        **extra,
+    }
+
+
+def test_grid_member_home_links_and_my_grid(gw, client):
+    client.force_login(gw.grid_a)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert reverse("grids:incident_create") in home
+    page = client.get(reverse("grids:my_grid")).content.decode()
+    assert 'data-grid="A1"' in page and 'data-grid="A2"' not in page
+
+
+@pytest.mark.parametrize(
+    ("key", "visible"),
+    [("grid_a", {"a1"}), ("grid_a_deputy", {"a1"}), ("grid_a2", {"a2"}), ("grid_b", {"b1"})],
+)
+def test_grid_member_sees_only_their_grids_households(gw, client, key, visible):
+    client.force_login(getattr(gw, key))
+    page = client.get(reverse("grids:household_list")).content.decode()
+    for name in ("a1", "a2", "b1"):
+        household = getattr(gw, f"household_{name}")
+        detail = client.get(reverse("grids:household_detail", args=[household.pk]))
+        assert (f'data-household="{household.pk}"' in page) == (name in visible)
+        assert detail.status_code == (200 if name in visible else 404)
+
+
+def test_household_page_masks_and_reveal_logs_each_view(gw, client):
+    client.force_login(gw.grid_a)
+    url = reverse("grids:household_detail", args=[gw.household_a1.pk])
+    page = client.get(url).content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    assert gw.resident_a1.id_number not in page
+    response = client.post(reverse("grids:resident_reveal", args=[gw.resident_a1.pk]))
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    # A grid member sees the full phone (to call), never the ID number.
+    assert "13912345678" in page and gw.resident_a1.id_number not in page
+    entry = PersonalDataAccess.objects.get()
+    assert (entry.viewer, entry.object_id, entry.fields) == (gw.grid_a, gw.resident_a1.pk, "phone")
+    # Shown once: the next visit is masked again.
+    assert "13912345678" not in client.get(url).content.decode()
+
+
+def test_reveal_for_another_grid_is_404_and_not_logged(gw, client):
+    client.force_login(gw.grid_a)
+    response = client.post(reverse("grids:resident_reveal", args=[gw.resident_b1.pk]))
+    assert response.status_code == 404
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_add_resident_through_the_portal_logs_a_move_in(gw, client):
+    client.force_login(gw.grid_a)
+    tag = KeyPersonTag.objects.get(code="disabled")
+    url = reverse("grids:resident_add", args=[gw.household_a1.pk])
+    bad = client.post(
+        url, {"name": "赵四", "gender": "male", "relation": "child", "id_number": "1"}
+    )
+    assert bad.status_code == 200 and bad.context["form"].errors["id_number"]
+    response = client.post(
+        url,
+        {
+            "name": "赵四",
+            "gender": "male",
+            "relation": "child",
+            "id_number": id_number(birth="19900202", serial="222"),
+            "birth_date": "1990-02-02",
+            "tags": [tag.pk],
+        },
+    )
+    assert response.status_code == 302
+    kinds = set(ChangeLogEntry.objects.values_list("kind", flat=True))
+    assert kinds == {"move_in", "tag_added"}
+
+
+def test_mismatched_birth_date_is_a_field_error(gw, client):
+    client.force_login(gw.grid_a)
+    url = reverse("grids:resident_add", args=[gw.household_a1.pk])
+    response = client.post(
+        url,
+        {
+            "name": "赵四",
+            "gender": "male",
+            "relation": "child",
+            "id_number": id_number(birth="19900202", serial="222"),
+            "birth_date": "1991-02-02",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["birth_date"]
+    assert not ChangeLogEntry.objects.exists()
+
+
+def test_move_out_through_the_portal(gw, client):
+    client.force_login(gw.grid_a)
+    response = client.post(
+        reverse("grids:resident_leave", args=[gw.resident_a1.pk]),
+        {"what": "move_out", "on": "2025-01-01", "note": "搬走"},
+    )
+    assert response.status_code == 302
+    assert ChangeLogEntry.objects.get().kind == "move_out"
+
+
+def test_log_a_visit(gw, client):
+    client.force_login(gw.grid_a)
+    url = reverse("grids:visit_create", args=[gw.household_a1.pk])
+    assert client.post(url, {"role": "agent", "notes": ""}).status_code == 200
+    response = client.post(
+        url,
+        {
+            "role": "agent",
+            "notes": "代办医保",
+            "resident": gw.resident_a1.pk,
+            "visited_at": "2025-03-01T10:00",
+        },
+    )
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    assert (visit.visitor, visit.role, visit.grid) == (gw.grid_a, "agent", gw.a1)
+    other = reverse("grids:visit_create", args=[gw.household_b1.pk])
+    assert client.get(other).status_code == 404
+
+
+def test_report_an_incident_with_photos(gw, client):
+    client.force_login(gw.grid_a)
+    response = client.post(
+        reverse("grids:incident_create"),
+        _report_data(gw, photos=[photo("a.jpg"), photo("b.png", "PNG")]),
+    )
+    incident = Incident.objects.get()
+    assert response.status_code == 302 and response.url == incident.get_absolute_url()
+    assert incident.photos.count() == 2
+    page = client.get(incident.get_absolute_url())
+    assert page.status_code == 200
+    photo_url = reverse("grids:incident_photo", args=[incident.pk, incident.photos.first().pk])
+    assert photo_url in page.content.decode()
+    assert client.get(photo_url).status_code == 200
+    client.force_login(gw.grid_b)
+    assert client.get(photo_url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        "fake",
+        "oversize",
+        "seventh",
+    ],
+)
+def test_bad_photos_are_field_errors_with_nothing_stored(gw, client, settings, files):
+    if files == "fake":
+        uploads = [SimpleUploadedFile("x.jpg", b"just text", content_type="image/jpeg")]
+    elif files == "oversize":
+        settings.HIVE_MAX_IMAGE_BYTES = 500
+        uploads = [photo("big.png", "PNG", size=(300, 300))]
+    else:
+        uploads = [photo(f"{i}.jpg") for i in range(7)]
+    client.force_login(gw.grid_a)
+    response = client.post(reverse("grids:incident_create"), _report_data(gw, photos=uploads))
+    assert response.status_code == 200
+    assert response.context["form"].errors["photos"]
+    assert not Incident.objects.exists() and not IncidentPhoto.objects.exists()
+
+
+def test_grid_member_cannot_report_into_another_grid(gw, client):
+    client.force_login(gw.grid_a)
+    response = client.post(reverse("grids:incident_create"), _report_data(gw, grid=gw.b1.pk))
+    assert response.status_code == 200 and response.context["form"].errors["grid"]
+    assert not Incident.objects.exists()
+
+
+def test_assignee_works_the_incident_and_illegal_step_is_a_message(gw, client):
+    incident = services.incident_report(
+        reporter=gw.grid_a, grid=gw.a1, category="demand", location="x", description="y"
+    )
+    services.incident_accept(incident=incident, actor=gw.staff_a)
+    services.incident_assign(incident=incident, actor=gw.staff_a, assignee=gw.grid_a)
+    client.force_login(gw.grid_a)
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert 'data-action="start"' in page and 'data-action="verify"' not in page
+    url = reverse("grids:incident_action", args=[incident.pk, "start"])
+    assert client.post(url, {"note": ""}).status_code == 302
+    # Staff-only step by the grid member: refused, state unchanged.
+    verify = reverse("grids:incident_action", args=[incident.pk, "verify"])
+    assert client.post(verify, {"note": ""}).status_code == 403
+    # Illegal step: a message, no change.
+    response = client.post(url, {"note": ""}, follow=True)
+    assert "in progress" in response.content.decode().lower() or response.context["messages"]
+    resolve = reverse("grids:incident_action", args=[incident.pk, "resolve"])
+    assert client.post(resolve, {"resolution": ""}).status_code == 200
+    assert client.post(resolve, {"resolution": "已劝离"}).status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "resolved"
+
+
+def test_staff_reject_in_the_portal_names_who_and_why(gw, client):
+    incident = services.incident_report(
+        reporter=gw.grid_a, grid=gw.a1, category="demand", location="x", description="y"
+    )
+    client.force_login(gw.staff_a)
+    url = reverse("grids:incident_action", args=[incident.pk, "reject"])
+    assert client.post(url, {"reason": ""}).status_code == 200
+    assert client.post(url, {"reason": "不属于社区职责"}).status_code == 302
+    client.force_login(gw.grid_a)
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert "不属于社区职责" in page and str(gw.staff_a) in page
+
+
+def test_tasks_and_sweeps_pages(gw, client):
+    task = GridTaskFactory(grid=gw.a1, responsible=gw.grid_a)
+    GridTaskFactory(grid=gw.a2, responsible=gw.grid_a2, title="别人的任务")
+    client.force_login(gw.grid_a)
+    page = client.get(reverse("grids:task_list")).content.decode()
+    assert task.title in page and "别人的任务" not in page
+    assert (
+        client.post(reverse("grids:task_done", args=[task.pk]), {"note": "完成"}).status_code == 302
+    )
+    task.refresh_from_db()
+    assert task.status == "done"
+    place = KeyPlaceFactory(grid=gw.a1)
+    sweep = services.sweep_create(
+        actor=gw.staff_a,
+        community=gw.a,
+        grid=gw.a1,
+        title="燃气排查",
+        scope="key_area",
+        scheduled_on="2026-01-10",
+        checklist="燃气报警器\n软管老化",
+        inspectors=[gw.grid_a],
+    )
+    url = reverse("grids:sweep_detail", args=[sweep.pk])
+    assert client.get(reverse("grids:sweep_list")).status_code == 200
+    response = client.post(
+        url, {"place": place.pk, "failed_items": ["软管老化"], "category": "hidden_danger"}
+    )
+    assert response.status_code == 302
+    assert Incident.objects.get().category == "hidden_danger"
+    client.force_login(gw.grid_b)
+    assert client.get(url).status_code == 404
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context)
+
+
+@pytest.mark.parametrize(
+    "name", ["grids:household_list", "grids:incident_list", "grids:key_person_list"]
+)
+def test_portal_lists_keep_a_constant_query_count(gw, client, name):
+    tag = KeyPersonTag.objects.get(code="veteran")
+
+    def grow(count):
+        for _ in range(count):
+            household = HouseholdFactory(grid=gw.a1)
+            resident = ResidentFactory(household=household)
+            services.resident_tag_add(actor=None, resident=resident, tag=tag)
+            services.incident_report(
+                reporter=gw.grid_a, grid=gw.a1, category="event", location="x", description="y"
+            )
+
+    client.force_login(gw.grid_a)
+    grow(2)
+    small = _queries(client, reverse(name))
+    grow(10)
+    assert _queries(client, reverse(name)) == small
