@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from hive.models import Community, PersonalDataAccess, RoleAssignment, Street, TimelineEntry, User
@@ -33,6 +35,40 @@ def run_for_each(modeladmin, request, queryset, action, *, success_message):
         modeladmin.message_user(request, success_message % {"count": done}, messages.SUCCESS)
     for line in refused:
         modeladmin.message_user(request, line, messages.WARNING)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def with_reason(modeladmin, request, queryset, *, action_name, title, intro, button, apply):
+    """An admin action that first asks why (cancel, reject …), then runs
+    `apply(obj, user, reason)` for each selected row through run_for_each."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        run_for_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda obj, user: apply(obj, user, reason),
+            success_message=_("%(count)s done."),
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "button": button,
+        "opts": modeladmin.model._meta,
+        "objects": queryset,
+        "form": form,
+        "action_name": action_name,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/hive/reason_action.html", context)
 
 
 class ScopedAdminMixin:

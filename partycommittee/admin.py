@@ -3,7 +3,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import ScopedAdminMixin, run_for_each, with_reason
 from hive.personal_data import personal_data_reveal
 from hive.resources import ScopedImportExportMixin
 from partycommittee import services
@@ -195,7 +195,23 @@ class ProjectAdmin(ExportAdmin):
         _step_action(Project.Status.AGREEMENT_SIGNED, _("Step: agreement signed")),
         _step_action(Project.Status.IN_PROGRESS, _("Start carrying out")),
         _step_action(Project.Status.COMPLETED, _("Mark completed")),
+        "cancel_projects",
     ]
+
+    @admin.action(description=_("Cancel (asks for the reason)"))
+    def cancel_projects(self, request, queryset):
+        return with_reason(
+            self,
+            request,
+            queryset,
+            action_name="cancel_projects",
+            title=_("Cancel projects"),
+            intro=_("These projects will be cancelled; the reason goes into their timeline."),
+            button=_("Cancel the projects"),
+            apply=lambda project, user, reason: services.project_transition(
+                project=project, to=Project.Status.CANCELLED, actor=user, note=reason
+            ),
+        )
 
 
 @admin.register(Responsibility)

@@ -220,3 +220,29 @@ def test_demo_data_has_18_units_and_a_project_at_every_step(settings):
         ]
     )
     assert all(Agreement.objects.filter(project=p).exists() for p in signed)
+
+
+def test_admin_cancel_asks_for_a_reason_then_cancels(world, client):
+    project = ProjectFactory(community=world.a, status=S.NEGOTIATING)
+    client.force_login(world.staff_a)
+    url = "/admin/partycommittee/project/"
+    ask = client.post(url, {"action": "cancel_projects", "_selected_action": [project.pk]})
+    assert ask.status_code == 200 and "reason" in ask.context["form"].fields
+    empty = client.post(
+        url,
+        {"action": "cancel_projects", "_selected_action": [project.pk], "apply": "1", "reason": ""},
+    )
+    assert empty.status_code == 200 and empty.context["form"].errors
+    assert Project.objects.get(pk=project.pk).status == S.NEGOTIATING
+    done = client.post(
+        url,
+        {
+            "action": "cancel_projects",
+            "_selected_action": [project.pk],
+            "apply": "1",
+            "reason": "经费无法落实",
+        },
+    )
+    assert done.status_code == 302
+    assert Project.objects.get(pk=project.pk).status == S.CANCELLED
+    assert timeline_for(project).last().note == "经费无法落实"
