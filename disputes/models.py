@@ -227,13 +227,9 @@ class CaseCounter(models.Model):
 class DisputeCaseQuerySet(ScopedQuerySet):
     def role_condition(self, user, scope):
         # A mediator sees only the cases they are assigned to, in their communities.
-        communities = scope.community_ids_for(Role.MEDIATOR)
-        if not communities:
+        if not scope.community_ids_for(Role.MEDIATOR):
             return NOTHING
-        assigned = DisputeCase.mediators.through.objects.filter(
-            mediator__user_id=user.pk, mediator__community_id__in=communities
-        ).values("disputecase_id")
-        return Q(pk__in=assigned)
+        return Q(pk__in=_assigned_case_ids(user, scope))
 
     def assigned_to(self, user):
         return self.filter(
@@ -421,6 +417,24 @@ class DisputeCase(TimeStampedModel):
         return [str(labels.get(value, value)) for value in self.governance_methods or []]
 
 
+def _assigned_case_ids(user, scope):
+    communities = scope.community_ids_for(Role.MEDIATOR)
+    return DisputeCase.mediators.through.objects.filter(
+        mediator__user_id=user.pk, mediator__community_id__in=communities
+    ).values("disputecase_id")
+
+
+class CaseChildQuerySet(ScopedQuerySet):
+    """Parties, sessions, agreements, follow-ups: scoped like their case."""
+
+    community_path = "case__community"
+
+    def role_condition(self, user, scope):
+        if not scope.community_ids_for(Role.MEDIATOR):
+            return NOTHING
+        return Q(case_id__in=_assigned_case_ids(user, scope))
+
+
 class CaseParty(TimeStampedModel):
     """An applicant or respondent of a case. Phone and address are personal data."""
 
@@ -435,6 +449,8 @@ class CaseParty(TimeStampedModel):
     name = models.CharField(_("name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+
+    objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["case", "role", "id"]
@@ -478,6 +494,8 @@ class MediationSession(TimeStampedModel):
         verbose_name=_("recorded by"),
     )
 
+    objects = CaseChildQuerySet.as_manager()
+
     class Meta:
         ordering = ["case", "held_at", "id"]
         verbose_name = _("mediation session")
@@ -517,6 +535,8 @@ class Agreement(TimeStampedModel):
         verbose_name=_("recorded by"),
     )
 
+    objects = CaseChildQuerySet.as_manager()
+
     class Meta:
         ordering = ["-signed_on", "-id"]
         verbose_name = _("agreement")
@@ -530,7 +550,7 @@ class Agreement(TimeStampedModel):
         return self.judicial_confirmation != self.JudicialConfirmation.NOT_REQUESTED
 
 
-class FollowUpQuerySet(models.QuerySet):
+class FollowUpQuerySet(CaseChildQuerySet):
     def due(self, on=None):
         on = on or timezone.localdate()
         return self.filter(visited_on__isnull=True, due_on__lte=on).exclude(
@@ -637,6 +657,10 @@ class Consultation(TimeStampedModel):
         return f"{self.held_on:%Y-%m-%d} · {self.topic}"
 
 
+class ConsultationActionQuerySet(MediatorVisibleQuerySet):
+    community_path = "consultation__community"
+
+
 class ConsultationAction(TimeStampedModel):
     """A follow-up action agreed at a consultation: who does what by when."""
 
@@ -655,6 +679,8 @@ class ConsultationAction(TimeStampedModel):
     responsible = models.CharField(_("responsible party"), max_length=20, choices=Party.choices)
     due_on = models.DateField(_("due on"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    objects = ConsultationActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["consultation", "due_on", "id"]

@@ -107,7 +107,7 @@ def case_statistics(cases: QuerySet[DisputeCase], *, period: str = "month") -> d
     if in_database:
         counts["median_days"] = _MedianDays(filter=CLOSED)
     keys = ["room_id", "room__name", "kind", "period"]
-    grouped = list(base.values(*keys).annotate(**counts).order_by("period", "room__name", "kind"))
+    grouped = list(base.values(*keys).annotate(**counts).order_by("period", "room_id", "kind"))
     totals = cases.order_by().aggregate(**counts)
     if not in_database:
         durations: dict[tuple, list[float]] = {}

@@ -18,6 +18,8 @@ from disputes.models import (
     Agreement,
     CaseCounter,
     CaseParty,
+    Consultation,
+    ConsultationAction,
     DisputeCase,
     FollowUp,
     GovernanceMethod,
@@ -109,7 +111,7 @@ def _notify_mediators(case: DisputeCase, *, title: str, key: str, body: str = ""
 # --- Registration ------------------------------------------------------------------------
 
 
-def _clean_parties(parties: Sequence[dict]) -> list[CaseParty]:
+def clean_parties(parties: Sequence[dict]) -> list[CaseParty]:
     """At least one applicant and one respondent, each with a name; phones well formed."""
     rows, problems = [], []
     for index, data in enumerate(parties or [], start=1):
@@ -163,7 +165,7 @@ def _clean_methods(methods: Iterable[str]) -> list[str]:
     return [m for m in GovernanceMethod.values if m in methods]
 
 
-def _clean_mediators(mediators: Iterable[Mediator], community_id: int) -> list[Mediator]:
+def clean_mediators(mediators: Iterable[Mediator], community_id: int) -> list[Mediator]:
     mediators = list(dict.fromkeys(mediators or []))
     for mediator in mediators:
         if mediator.community_id != community_id or not mediator.is_active:
@@ -272,10 +274,10 @@ def case_register(
         errors["room"] = [_("This mediation room is no longer in use.")]
     if registered_at is not None and registered_at > timezone.now():
         errors["registered_at"] = [_("The registration time cannot be in the future.")]
-    rows = check(_clean_parties, parties) or []
+    rows = check(clean_parties, parties) or []
     amount = check(_clean_amount, amount_in_dispute)
     methods = check(_clean_methods, governance_methods) or []
-    chosen = check(_clean_mediators, mediators, community.pk) or []
+    chosen = check(clean_mediators, mediators, community.pk) or []
     if actor is not None and not errors:
         own = Mediator.objects.filter(community=community, user=actor, is_active=True).first()
         if own is not None and own not in chosen and not is_case_staff(actor, community.pk):
@@ -355,7 +357,7 @@ def case_assign_mediators(
 ) -> DisputeCase:
     """Staff choose who mediates; newly assigned mediators are told."""
     _require_staff(actor, case.community_id)
-    chosen = _clean_mediators(mediators, case.community_id)
+    chosen = clean_mediators(mediators, case.community_id)
     if not chosen:
         raise ValidationError({"mediators": _("Assign at least one mediator.")})
     case = _lock(case)
@@ -724,3 +726,34 @@ def cases_flag_stale(*, now: datetime | None = None) -> int:
             )
             flagged += 1
     return flagged
+
+
+# --- Three-party consultations ---------------------------------------------------------------
+
+
+@transaction.atomic
+def consultation_save(*, consultation: Consultation, actions: Sequence[dict] | None = None):
+    """Store a three-party consultation and (when given) replace its follow-up actions.
+    Actions cannot fall due or be done before the meeting."""
+    errors: dict[str, list] = {}
+    for field in ("property_company", "related_case"):
+        value = getattr(consultation, field)
+        if value is not None and value.community_id != consultation.community_id:
+            errors[field] = [_("Choose one of the same community.")]
+    for index, data in enumerate(actions or [], start=1):
+        for field in ("due_on", "done_on"):
+            value = data.get(field)
+            if value is not None and consultation.held_on and value < consultation.held_on:
+                errors.setdefault("actions", []).append(
+                    _("Action %(n)s: the date cannot be before the consultation.") % {"n": index}
+                )
+    if errors:
+        raise ValidationError(errors)
+    consultation.full_clean()
+    consultation.save()
+    if actions is not None:
+        consultation.actions.all().delete()
+        ConsultationAction.objects.bulk_create(
+            [ConsultationAction(consultation=consultation, **data) for data in actions]
+        )
+    return consultation

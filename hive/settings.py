@@ -258,3 +258,11 @@ HIVE_BENCH = env_bool("HIVE_BENCH", default=False)
 # open cases with no activity for HIVE_DISPUTE_STALE_DAYS are flagged to staff once.
 HIVE_DISPUTE_FOLLOWUP_DAYS = env_int("HIVE_DISPUTE_FOLLOWUP_DAYS", 30)
 HIVE_DISPUTE_STALE_DAYS = env_int("HIVE_DISPUTE_STALE_DAYS", 14)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "DisputeKindEnum": "disputes.models.DisputeCase.Kind",
+        "DisputeStatusEnum": "disputes.models.DisputeCase.Status",
+        "PartnerKindEnum": "disputes.models.PartnerInstitution.Kind",
+        "PartyRoleEnum": "disputes.models.CaseParty.Role",
+    }
+)
