@@ -340,6 +340,10 @@ class DisputeCaseAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         "timeline",
     ]
 
+    def get_inlines(self, request, obj):
+        # Registering: the parties. Afterwards: the record, read-only.
+        return [PartyInline] if obj is None else self.inlines
+
     def get_fieldsets(self, request, obj=None):
         main = [
             "community",
