@@ -286,7 +286,7 @@ class StatisticsForm(forms.Form):
         required=False,
     )
     room = forms.ModelChoiceField(
-        label=_("Room"), queryset=MediationRoom.objects.none(), required=False
+        label=_("Mediation room"), queryset=MediationRoom.objects.none(), required=False
     )
     kind = forms.ChoiceField(
         label=_("Type"), choices=[("", "---------"), *DisputeCase.Kind.choices], required=False

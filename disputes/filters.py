@@ -1,6 +1,7 @@
 """FilterSets shared by the API and the portal lists."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Consultation, DisputeCase, MediationRoom, Mediator
@@ -34,9 +35,15 @@ class CaseFilter(django_filters.FilterSet):
 
 class PortalCaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        choices=DisputeCase.Status.choices, empty_label=_("All statuses")
+        choices=DisputeCase.Status.choices,
+        empty_label=_("All statuses"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
-    kind = django_filters.ChoiceFilter(choices=DisputeCase.Kind.choices, empty_label=_("All types"))
+    kind = django_filters.ChoiceFilter(
+        choices=DisputeCase.Kind.choices,
+        empty_label=_("All types"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
     class Meta:
         model = DisputeCase

@@ -53,7 +53,7 @@ class SessionForm(_CheckFixMixin, BootstrapFormMixin, forms.Form):
         widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
-    room = forms.ModelChoiceField(label=_("Room"), queryset=MediationRoom.objects.none())
+    room = forms.ModelChoiceField(label=_("Mediation room"), queryset=MediationRoom.objects.none())
     mediators_present = forms.ModelMultipleChoiceField(
         label=_("Mediators present"), queryset=Mediator.objects.none(), widget=CheckboxMultiple
     )

@@ -269,7 +269,7 @@ class DisputeCase(TimeStampedModel):
         FOLLOWED_UP = "followed_up", _("Performance followed up")
         FAILED = "failed", _("Mediation failed")
         REFERRED = "referred", _("Referred")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", _("Case closed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class ReferredTo(models.TextChoices):
