@@ -214,6 +214,9 @@ def _seed_cases(community, room, staff, mediators, *, resolved, failed_closed):
             signed_on=signed_on,
             visited_on=visited_on,
         )
+        if final == S.AGREEMENT_REACHED:
+            # Overdue, so the mediator's "follow-ups due" page has something to show.
+            FollowUp.objects.filter(case=case).update(due_on=today - timedelta(days=1))
         if final == S.CLOSED:
             closed_at = _local(registered_on) + timedelta(days=duration, hours=6)
             DisputeCase.objects.filter(pk=case.pk).update(

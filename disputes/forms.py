@@ -129,7 +129,7 @@ PORTAL_MOVES = [
 
 
 class MoveForm(BootstrapFormMixin, forms.Form):
-    to = forms.ChoiceField(label=_("Next step"), choices=PORTAL_MOVES)
+    to = forms.ChoiceField(label=_("Choose the step"), choices=PORTAL_MOVES)
     note = forms.CharField(
         label=_("Note or reason"),
         required=False,

@@ -26,3 +26,6 @@ def test_demo_has_both_rooms_the_partners_and_cases_in_every_state(settings):
     # The demo mediator sees their cases in the portal.
     mediator = Mediator.objects.get(user__username="hwg_mediator")
     assert DisputeCase.objects.visible_to(mediator.user).count() > 50
+    from disputes.selectors import followups_due
+
+    assert followups_due(mediator.user).exists()

@@ -209,3 +209,27 @@ def test_consultation_with_actions_in_the_admin(world, client):
     assert response.status_code == 302, response.context["errors"]
     consultation = Consultation.objects.get()
     assert consultation.actions.get().responsible == "property"
+
+
+def test_consultation_action_before_the_meeting_is_refused(world, client):
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("admin:disputes_consultation_add"),
+        {
+            "community": world.a.pk,
+            "topic": "电梯加装费用分摊",
+            "held_on": "2026-04-02",
+            "community_participants": "李社区",
+            "owner_participants": "1号楼业主代表",
+            "property_participants": "物业王经理",
+            "actions-TOTAL_FORMS": "1",
+            "actions-INITIAL_FORMS": "0",
+            "actions-MIN_NUM_FORMS": "0",
+            "actions-MAX_NUM_FORMS": "1000",
+            "actions-0-description": "出具分摊方案",
+            "actions-0-responsible": "property",
+            "actions-0-due_on": "2026-03-20",
+        },
+    )
+    assert response.status_code == 200
+    assert not Consultation.objects.exists()
