@@ -253,3 +253,17 @@ HIVE_WISH_STALE_DAYS = env_int("HIVE_WISH_STALE_DAYS", 3)
 HIVE_WISH_CLAIM_REMINDER_HOURS = env_int("HIVE_WISH_CLAIM_REMINDER_HOURS", 72)
 # Only for scripts/bench_wishes.py: adds /bench/ping, a bare JSON view to compare against.
 HIVE_BENCH = env_bool("HIVE_BENCH", default=False)
+
+# --- disputes: mediation ----------------------------------------------------------------
+# The first follow-up visit (回访) falls due this many days after an agreement is signed;
+# open cases with no activity for HIVE_DISPUTE_STALE_DAYS are flagged to staff once.
+HIVE_DISPUTE_FOLLOWUP_DAYS = env_int("HIVE_DISPUTE_FOLLOWUP_DAYS", 30)
+HIVE_DISPUTE_STALE_DAYS = env_int("HIVE_DISPUTE_STALE_DAYS", 14)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "DisputeKindEnum": "disputes.models.DisputeCase.Kind",
+        "DisputeStatusEnum": "disputes.models.DisputeCase.Status",
+        "PartnerKindEnum": "disputes.models.PartnerInstitution.Kind",
+        "PartyRoleEnum": "disputes.models.CaseParty.Role",
+    }
+)

@@ -1,0 +1,159 @@
+"""Reused reads of the disputes app: the mediator's lists and the statistics."""
+
+import statistics
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from disputes.models import DisputeCase, FollowUp
+
+# --- The mediator's lists ---------------------------------------------------------------
+
+
+def portal_cases(user) -> QuerySet[DisputeCase]:
+    """The cases a portal user may open (a mediator: the ones assigned to them)."""
+    return DisputeCase.objects.visible_to(user).select_related("community", "room")
+
+
+def followups_due(user, *, within_days: int = 7) -> QuerySet[FollowUp]:
+    """Unrecorded follow-up visits of the user's cases due within `within_days` (or
+    overdue), soonest first."""
+    horizon = timezone.localdate() + timedelta(days=within_days)
+    return (
+        FollowUp.objects.due(horizon)
+        .filter(case__in=DisputeCase.objects.visible_to(user).values("pk"))
+        .select_related("case", "case__community", "case__agreement")
+        .order_by("due_on", "id")
+    )
+
+
+# --- Statistics -------------------------------------------------------------------------
+
+PERIODS = {
+    "month": (TruncMonth, _("Month")),
+    "quarter": (TruncQuarter, _("Quarter")),
+    "year": (TruncYear, _("Year")),
+}
+
+
+def period_label(value, period: str) -> str:
+    if period == "year":
+        return f"{value:%Y}"
+    if period == "quarter":
+        return f"{value:%Y} Q{(value.month - 1) // 3 + 1}"
+    return f"{value:%Y-%m}"
+
+
+class _MedianDays(Aggregate):
+    """PostgreSQL: the median of (closed_at − registered_at) in days, in the database."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+    allow_distinct = False
+
+    def __init__(self, **extra):
+        days = Func(
+            F("closed_at"),
+            F("registered_at"),
+            template="EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0",
+            arg_joiner=" - ",
+            output_field=FloatField(),
+        )
+        super().__init__(days, **extra)
+
+
+CLOSED = Q(status=DisputeCase.Status.CLOSED, closed_at__isnull=False)
+
+
+def _success_rate(agreements: int, failed: int) -> float | None:
+    concluded = agreements + failed
+    return round(100.0 * agreements / concluded, 1) if concluded else None
+
+
+def _median(values) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def case_statistics(cases: QuerySet[DisputeCase], *, period: str = "month") -> dict:
+    """Per room, type and registration period: cases received, resolved by agreement,
+    failed, success rate and median days from registration to closing; and the totals.
+
+    - received: cases registered in the period;
+    - resolved by agreement: of those, the ones with a signed agreement;
+    - failed: the ones whose mediation failed (whether referred or withdrawn later);
+    - success rate: agreements ÷ (agreements + failed), in per cent: the mediations that
+      came to an end; open and withdrawn-before-outcome cases count for neither;
+    - median days: over the closed cases (withdrawn ones excluded).
+
+    Counts and (on PostgreSQL) medians are aggregated in the database; SQLite, the
+    embedded mode, has no percentile function, so there the medians are taken in Python
+    from one query's durations.
+    """
+    trunc, _label = PERIODS.get(period, PERIODS["month"])
+    period = period if period in PERIODS else "month"
+    base = cases.order_by().annotate(period=trunc("registered_at"))
+    counts = {
+        "received": Count("id"),
+        "agreements": Count("id", filter=Q(agreement__isnull=False)),
+        "failed": Count("id", filter=Q(failed_at__isnull=False)),
+        "closed": Count("id", filter=CLOSED),
+    }
+    in_database = connection.vendor == "postgresql"
+    if in_database:
+        counts["median_days"] = _MedianDays(filter=CLOSED)
+    keys = ["room_id", "room__name", "kind", "period"]
+    grouped = list(base.values(*keys).annotate(**counts).order_by("period", "room_id", "kind"))
+    totals = cases.order_by().aggregate(**counts)
+    if not in_database:
+        durations: dict[tuple, list[float]] = {}
+        all_durations = []
+        for room_id, kind, value, registered_at, closed_at in base.filter(CLOSED).values_list(
+            "room_id", "kind", "period", "registered_at", "closed_at"
+        ):
+            days = (closed_at - registered_at).total_seconds() / 86400
+            durations.setdefault((room_id, kind, value), []).append(days)
+            all_durations.append(days)
+        for row in grouped:
+            row["median_days"] = durations.get((row["room_id"], row["kind"], row["period"]))
+            row["median_days"] = _median(row["median_days"])
+        totals["median_days"] = _median(all_durations)
+    kinds = dict(DisputeCase.Kind.choices)
+    rows = []
+    for row in grouped:
+        median = row["median_days"]
+        rows.append(
+            {
+                "room": row["room_id"],
+                "room_name": row["room__name"],
+                "kind": row["kind"],
+                "kind_label": str(kinds.get(row["kind"], row["kind"])),
+                "period": timezone.localtime(row["period"]).date().isoformat()
+                if hasattr(row["period"], "hour")
+                else row["period"].isoformat(),
+                "period_label": period_label(row["period"], period),
+                "received": row["received"],
+                "agreements": row["agreements"],
+                "failed": row["failed"],
+                "closed": row["closed"],
+                "success_rate": _success_rate(row["agreements"], row["failed"]),
+                "median_days": round(median, 1) if median is not None else None,
+            }
+        )
+    median = totals.get("median_days")
+    return {
+        "period": period,
+        "rows": rows,
+        "totals": {
+            "received": totals["received"],
+            "agreements": totals["agreements"],
+            "failed": totals["failed"],
+            "closed": totals["closed"],
+            "success_rate": _success_rate(totals["agreements"], totals["failed"]),
+            "median_days": round(median, 1) if median is not None else None,
+        },
+    }

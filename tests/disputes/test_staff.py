@@ -1,0 +1,235 @@
+"""The staff door (admin): register with parties, the ledger export, bulk moves, the
+setup of rooms, partners and mediators, consultations."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from disputes.models import CaseParty, Consultation, DisputeCase, Mediator, PartnerInstitution
+from hive.models import TimelineEntry
+from hive.roles import Role
+from partycommittee.models import ResidentUnit
+from tests.disputes.factories import register, walk
+from tests.factories import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def add_form(world, room, med, parties):
+    data = {
+        "community": world.a.pk,
+        "room": room.pk,
+        "source": "walk_in",
+        "kind": "neighbours",
+        "title": "邻里漏水",
+        "facts": "楼上漏水殃及楼下",
+        "amount_in_dispute": "800",
+        "governance_methods": ["virtue", "self_governance"],
+        "mediators": [med.pk],
+        "registered_at_0": timezone.localdate().isoformat(),
+        "registered_at_1": "09:30:00",
+        "parties-TOTAL_FORMS": str(len(parties)),
+        "parties-INITIAL_FORMS": "0",
+        "parties-MIN_NUM_FORMS": "0",
+        "parties-MAX_NUM_FORMS": "1000",
+    }
+    for index, party in enumerate(parties):
+        for field, value in party.items():
+            data[f"parties-{index}-{field}"] = value
+    return data
+
+
+APPLICANT = {"role": "applicant", "name": "赵大", "phone": "13700137000", "address": "3-501"}
+RESPONDENT = {"role": "respondent", "name": "钱二", "phone": "", "address": "3-601"}
+
+
+def test_staff_register_a_case_in_the_admin(world, client, room_a, med_a):
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("admin:disputes_disputecase_add"),
+        add_form(world, room_a, med_a, [APPLICANT, RESPONDENT]),
+    )
+    assert response.status_code == 302, response.context["errors"]
+    case = DisputeCase.objects.get()
+    assert case.number == f"{timezone.localdate().year}-0001"
+    assert case.governance_methods == ["virtue", "self_governance"]
+    assert list(case.mediators.all()) == [med_a]
+    assert case.parties.count() == 2
+    assert TimelineEntry.objects.for_object(case).get().to_state == "registered"
+
+
+@pytest.mark.parametrize(
+    "parties",
+    [[], [APPLICANT], [APPLICANT, {**RESPONDENT, "name": ""}]],
+    ids=["none", "no-respondent", "nameless"],
+)
+def test_admin_registration_without_proper_parties_stores_nothing(
+    world, client, room_a, med_a, parties
+):
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("admin:disputes_disputecase_add"), add_form(world, room_a, med_a, parties)
+    )
+    assert response.status_code == 200
+    assert response.context["errors"]
+    assert not DisputeCase.objects.exists()
+    assert not CaseParty.objects.exists()
+
+
+def test_admin_change_page_shows_parties_masked(world, client, case):
+    client.force_login(world.staff_a)
+    html = client.get(reverse("admin:disputes_disputecase_change", args=[case.pk])).content
+    html = html.decode()
+    assert "13800138000" not in html and "138****8000" in html
+
+
+def test_ledger_export_is_xlsx_with_masked_parties_and_only_own_community(
+    world, client, case, room_b
+):
+    register(community=world.b, room=room_b, actor=world.staff_b, title="新泽苑的案子")
+    walk(case, "agreement_reached", actor=world.staff_a)
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("admin:disputes_disputecase_export"),
+        {
+            "format": "0",
+            "resource": "0",
+            **{
+                f"caseledgerresource_{f}": "on"
+                for f in ["number", "title", "applicants", "status", "agreement_signed_on"]
+            },
+        },
+    )
+    assert response.status_code == 200, response.content[:300]
+    assert "spreadsheetml" in response["Content-Type"]
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    flat = " ".join(str(v) for row in rows for v in row)
+    assert case.number in flat and "楼上噪音扰民" in flat
+    assert "新泽苑的案子" not in flat
+    assert "13800138000" not in flat and "138****8000" in flat
+
+
+def test_bulk_accept_reports_refusals(world, client, case, room_a):
+    done = register(community=world.a, room=room_a, actor=world.staff_a)
+    walk(done, "accepted", actor=world.staff_a)
+    client.force_login(world.staff_a)
+    client.post(
+        reverse("admin:disputes_disputecase_changelist"),
+        {"action": "accept_selected", "_selected_action": [case.pk, done.pk]},
+    )
+    case.refresh_from_db()
+    assert case.status == "accepted"
+    assert TimelineEntry.objects.for_object(done).filter(to_state="accepted").count() == 1
+
+
+def test_changelist_filters_by_status_and_mediator(world, client, case, room_a, med_a):
+    register(community=world.a, room=room_a, actor=world.staff_a)
+    client.force_login(world.staff_a)
+    url = reverse("admin:disputes_disputecase_changelist")
+    response = client.get(url, {"mediators__id__exact": med_a.pk})
+    assert [c.pk for c in response.context["cl"].result_list] == [case.pk]
+    assert client.get(url, {"status__exact": "closed"}).context["cl"].result_count == 0
+
+
+def test_mediator_profile_needs_the_role(world, client):
+    client.force_login(world.staff_a)
+    url = reverse("admin:disputes_mediator_add")
+    response = client.post(
+        url, {"community": world.a.pk, "user": world.party_a.pk, "is_active": "on"}
+    )
+    assert response.status_code == 200  # party_a is not offered: not a mediator
+    assert not Mediator.objects.exists()
+    response = client.post(
+        url,
+        {
+            "community": world.a.pk,
+            "user": world.mediator_a.pk,
+            "specialities": "物业纠纷",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Mediator.objects.get().user == world.mediator_a
+    # A mediator of B cannot be added to A.
+    other = user_with_role(Role.MEDIATOR, community=world.b)
+    client.force_login(world.street_admin)
+    response = client.post(url, {"community": world.a.pk, "user": other.pk, "is_active": "on"})
+    assert response.status_code == 200
+    assert "user" in response.context["adminform"].form.errors
+
+
+def test_partner_links_to_a_resident_unit_of_its_community(world, client):
+    unit_a = ResidentUnit.objects.create(community=world.a, name="矿区人民法院", kind="court")
+    unit_b = ResidentUnit.objects.create(community=world.b, name="派出所", kind="police")
+    client.force_login(world.street_admin)
+    url = reverse("admin:disputes_partnerinstitution_add")
+    bad = client.post(
+        url,
+        {"community": world.a.pk, "name": "派出所", "kind": "police", "resident_unit": unit_b.pk},
+    )
+    assert bad.status_code == 200 and not PartnerInstitution.objects.exists()
+    good = client.post(
+        url,
+        {
+            "community": world.a.pk,
+            "name": "矿区人民法院",
+            "kind": "court",
+            "resident_unit": unit_a.pk,
+            "is_active": "on",
+        },
+    )
+    assert good.status_code == 302
+    assert PartnerInstitution.objects.get().resident_unit == unit_a
+
+
+def test_consultation_with_actions_in_the_admin(world, client):
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("admin:disputes_consultation_add"),
+        {
+            "community": world.a.pk,
+            "topic": "电梯加装费用分摊",
+            "held_on": "2026-04-02",
+            "community_participants": "李社区",
+            "owner_participants": "1号楼业主代表",
+            "property_participants": "物业王经理",
+            "resolution": "按楼层分摊",
+            "actions-TOTAL_FORMS": "1",
+            "actions-INITIAL_FORMS": "0",
+            "actions-MIN_NUM_FORMS": "0",
+            "actions-MAX_NUM_FORMS": "1000",
+            "actions-0-description": "出具分摊方案",
+            "actions-0-responsible": "property",
+            "actions-0-due_on": "2026-04-20",
+        },
+    )
+    assert response.status_code == 302, response.context["errors"]
+    consultation = Consultation.objects.get()
+    assert consultation.actions.get().responsible == "property"
+
+
+def test_consultation_action_before_the_meeting_is_refused(world, client):
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("admin:disputes_consultation_add"),
+        {
+            "community": world.a.pk,
+            "topic": "电梯加装费用分摊",
+            "held_on": "2026-04-02",
+            "community_participants": "李社区",
+            "owner_participants": "1号楼业主代表",
+            "property_participants": "物业王经理",
+            "actions-TOTAL_FORMS": "1",
+            "actions-INITIAL_FORMS": "0",
+            "actions-MIN_NUM_FORMS": "0",
+            "actions-MAX_NUM_FORMS": "1000",
+            "actions-0-description": "出具分摊方案",
+            "actions-0-responsible": "property",
+            "actions-0-due_on": "2026-03-20",
+        },
+    )
+    assert response.status_code == 200
+    assert not Consultation.objects.exists()
