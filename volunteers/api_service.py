@@ -100,18 +100,18 @@ class ActivitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttendanceSerializer(serializers.Serializer):
+class ActivityAttendanceSerializer(serializers.Serializer):
     attendees = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
     hours = serializers.DecimalField(
         max_digits=5, decimal_places=2, required=False, allow_null=True, default=None
     )
 
 
-class CancelSerializer(serializers.Serializer):
+class ActivityCancelSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500)
 
 
-class EmptySerializer(serializers.Serializer):
+class NoBodySerializer(serializers.Serializer):
     """No body."""
 
 
@@ -153,21 +153,21 @@ class ActivityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         activity = self.get_queryset().get(pk=activity.pk)
         return Response(ActivitySerializer(activity, context=self.get_serializer_context()).data)
 
-    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
+    @action(detail=True, methods=["post"], serializer_class=NoBodySerializer)
     def sign_up(self, request, pk=None):
         activity = self.get_object()
         services.activity_sign_up(activity=activity, user=request.user)
         return self._respond(activity)
 
-    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
+    @action(detail=True, methods=["post"], serializer_class=NoBodySerializer)
     def cancel_sign_up(self, request, pk=None):
         activity = self.get_object()
         services.activity_cancel_sign_up(activity=activity, user=request.user)
         return self._respond(activity)
 
-    @action(detail=True, methods=["post"], serializer_class=AttendanceSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ActivityAttendanceSerializer)
     def record_attendance(self, request, pk=None):
-        data = AttendanceSerializer(data=request.data)
+        data = ActivityAttendanceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         activity = self.get_object()
         services.activity_record_attendance(
@@ -178,9 +178,9 @@ class ActivityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._respond(activity)
 
-    @action(detail=True, methods=["post"], serializer_class=CancelSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ActivityCancelSerializer)
     def cancel(self, request, pk=None):
-        data = CancelSerializer(data=request.data)
+        data = ActivityCancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         activity = self.get_object()
         services.activity_cancel(
@@ -292,7 +292,7 @@ class PointEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReverseSerializer(serializers.Serializer):
+class EntryReverseSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
@@ -304,9 +304,9 @@ class PointEntryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = PointEntryFilter
     ordering_fields = ["awarded_at", "points"]
 
-    @action(detail=True, methods=["post"], serializer_class=ReverseSerializer)
+    @action(detail=True, methods=["post"], serializer_class=EntryReverseSerializer)
     def reverse(self, request, pk=None):
-        data = ReverseSerializer(data=request.data)
+        data = EntryReverseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         correction = services.entry_reverse(
             entry=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
@@ -349,7 +349,7 @@ class PointAwardSerializer(serializers.ModelSerializer):
         ]
 
 
-class DecisionSerializer(serializers.Serializer):
+class AwardDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -378,18 +378,18 @@ class PointAwardViewSet(
             actor=self.request.user,
         )
 
-    @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AwardDecisionSerializer)
     def approve(self, request, pk=None):
-        data = DecisionSerializer(data=request.data)
+        data = AwardDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         award = services.award_approve(
             award=self.get_object(), actor=request.user, note=data.validated_data["note"]
         )
         return Response(PointAwardSerializer(award, context={"request": request}).data)
 
-    @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AwardDecisionSerializer)
     def reject(self, request, pk=None):
-        data = DecisionSerializer(data=request.data)
+        data = AwardDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         award = services.award_reject(
             award=self.get_object(), actor=request.user, note=data.validated_data["note"]
