@@ -1,6 +1,7 @@
 """Star ratings: a hand-computed example, idempotence, the task, constant query count."""
 
 import datetime
+import time
 
 import pytest
 from django.db import connection
@@ -147,3 +148,23 @@ def test_the_task_rates_every_community(world, example):
     )  # 5 in A, 2 in B
     assert tasks.compute_star_ratings.apply(kwargs={"day": "2026-02-20"}).get() == 0
     assert StarRating.objects.filter(community=world.b).count() == 2
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_computes_the_ratings(world, celery_worker):
+    # No ledger entries here: a transactional test's teardown empties the tables, and
+    # on SQLite the ledger's trigger refuses DELETE (PostgreSQL truncates instead).
+    member = _member(world)
+    tasks.compute_star_ratings.apply_async(
+        args=[world.a.pk, "2026-02-14"], queue=celery_worker.queue
+    )
+    # Results are not stored (CELERY_TASK_IGNORE_RESULT): watch the database instead.
+    deadline = time.monotonic() + 60
+    while not StarRating.objects.filter(member=member).exists():
+        if time.monotonic() > deadline:
+            print(celery_worker.log.read_text())
+            pytest.fail("the worker did not compute the ratings within 60 s")
+        time.sleep(0.2)
+    rating = StarRating.objects.get(member=member)
+    assert (rating.score, rating.stars, rating.period_label) == (100, 3, "2026-Q1")
