@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 
@@ -105,6 +106,20 @@ class JointMeetingAdmin(ExportAdmin):
     date_hierarchy = "held_at"
     inlines = [AttendanceInline]
     list_select_related = ["community"]
+    actions = ["award_attendance_points"]
+
+    @admin.action(description=_("Award points to party members of the units present"))
+    def award_attendance_points(self, request, queryset):
+        # The rule lives in volunteers (party-member points); it runs daily there too.
+        from volunteers.services import meeting_points_award
+
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda meeting, user: meeting_points_award(meeting=meeting),
+            success_message=gettext("Points awarded for %(count)s meetings."),
+        )
 
 
 @admin.register(DemandItem)

@@ -337,3 +337,6 @@ class MicroWishAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             },
         }
         return TemplateResponse(request, "admin/volunteers/microwish/workflow.html", context)
+
+
+from volunteers import admin_service  # noqa: E402, F401  (teams, activities, points, stars)

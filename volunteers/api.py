@@ -199,3 +199,5 @@ class MicroWishViewSet(
 
 
 router.register("wishes", MicroWishViewSet)
+
+from volunteers import api_service  # noqa: E402, F401  (teams, activities, points, stars)

@@ -8,9 +8,38 @@ class VolunteersConfig(AppConfig):
 
     def ready(self):
         from hive import portal, schedules
-        from hive.roles import Role
+        from hive.roles import STAFF_ROLES, Role
+        from volunteers import receivers, signals
 
+        signals.wish_confirmed.connect(
+            receivers.award_points_for_confirmed_wish,
+            dispatch_uid="volunteers.award_points_for_confirmed_wish",
+        )
         party = frozenset({Role.PARTY_MEMBER})
+        portal.register(
+            portal.PortalLink(
+                label=_("Activities"),
+                url_name="volunteers:activity_list",
+                roles=party,
+                description=_("Sign up for service and joint activities, or cancel."),
+            )
+        )
+        portal.register(
+            portal.PortalLink(
+                label=_("My points and stars"),
+                url_name="volunteers:my_points",
+                roles=party,
+                description=_("Your points ledger, stars over time, service hours."),
+            )
+        )
+        portal.register(
+            portal.PortalLink(
+                label=_("Party members' leaderboard"),
+                url_name="volunteers:leaderboard",
+                roles=frozenset(STAFF_ROLES),
+                description=_("This period's scores and stars of the community's party members."),
+            )
+        )
         portal.register(
             portal.PortalLink(
                 label=_("Wish wall"),
@@ -41,5 +70,21 @@ class VolunteersConfig(AppConfig):
                 task="volunteers.remind_wish_claimers",
                 minute="30",
                 hour="8",
+            )
+        )
+        schedules.register(
+            schedules.PeriodicTaskSpec(
+                name=_("Compute party members' star ratings"),
+                task="volunteers.compute_star_ratings",
+                minute="0",
+                hour="2",
+            )
+        )
+        schedules.register(
+            schedules.PeriodicTaskSpec(
+                name=_("Award points for joint-meeting attendance"),
+                task="volunteers.award_meeting_points",
+                minute="30",
+                hour="1",
             )
         )

@@ -3,7 +3,17 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from volunteers.models import MicroWish
+from volunteers.models import (
+    Activity,
+    MicroWish,
+    PartyMember,
+    PointAward,
+    PointEntry,
+    PointRule,
+    SignUp,
+    StarRating,
+    Team,
+)
 
 
 class WishFilter(django_filters.FilterSet):
@@ -21,3 +31,65 @@ class WishFilter(django_filters.FilterSet):
     class Meta:
         model = MicroWish
         fields = ["community", "status", "category", "claimed_by"]
+
+
+class ActivityFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices, empty_label=_("All kinds"))
+    status = django_filters.MultipleChoiceFilter(choices=Activity.Status.choices)
+    unit = django_filters.NumberFilter(field_name="units", label=_("Co-organising unit"))
+    starts_after = django_filters.IsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="gte", label=_("Starts from")
+    )
+    starts_before = django_filters.IsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="lt", label=_("Starts before")
+    )
+
+    class Meta:
+        model = Activity
+        fields = ["community", "kind", "status", "team"]
+
+
+class TeamFilter(django_filters.FilterSet):
+    class Meta:
+        model = Team
+        fields = ["community", "kind", "is_active"]
+
+
+class SignUpFilter(django_filters.FilterSet):
+    class Meta:
+        model = SignUp
+        fields = ["activity", "user", "status", "attended"]
+
+
+class PartyMemberFilter(django_filters.FilterSet):
+    class Meta:
+        model = PartyMember
+        fields = ["community", "is_in_service", "registered_unit", "is_active", "branch"]
+
+
+class PointEntryFilter(django_filters.FilterSet):
+    awarded_after = django_filters.IsoDateTimeFilter(
+        field_name="awarded_at", lookup_expr="gte", label=_("Counts from")
+    )
+    awarded_before = django_filters.IsoDateTimeFilter(
+        field_name="awarded_at", lookup_expr="lt", label=_("Counts before")
+    )
+    category = django_filters.ChoiceFilter(
+        field_name="rule__category", choices=PointRule.Category.choices
+    )
+
+    class Meta:
+        model = PointEntry
+        fields = ["community", "member", "rule"]
+
+
+class PointAwardFilter(django_filters.FilterSet):
+    class Meta:
+        model = PointAward
+        fields = ["community", "member", "rule", "status"]
+
+
+class StarRatingFilter(django_filters.FilterSet):
+    class Meta:
+        model = StarRating
+        fields = ["community", "member", "period_start", "period_label", "stars"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from volunteers import views
+from volunteers import views, views_service
 
 app_name = "volunteers"
 urlpatterns = [
@@ -21,4 +21,21 @@ urlpatterns = [
     path("portal/wishes/<int:pk>/claim/", views.portal_wish_claim, name="portal_wish_claim"),
     # Benchmark baseline; answers 404 unless HIVE_BENCH=1.
     path("bench/ping", views.bench_ping, name="bench_ping"),
+]
+urlpatterns += [
+    # Portal: activities, points and stars.
+    path("portal/activities/", views_service.activity_list, name="activity_list"),
+    path("portal/activities/<int:pk>/", views_service.activity_detail, name="activity_detail"),
+    path(
+        "portal/activities/<int:pk>/sign-up/",
+        views_service.activity_sign_up,
+        name="activity_sign_up",
+    ),
+    path(
+        "portal/activities/<int:pk>/cancel/",
+        views_service.activity_cancel_sign_up,
+        name="activity_cancel_sign_up",
+    ),
+    path("portal/points/", views_service.my_points, name="my_points"),
+    path("portal/points/leaderboard/", views_service.leaderboard, name="leaderboard"),
 ]

@@ -36,3 +36,64 @@ def walk(wish, target: str, *, world, member=None):
             services.wish_confirm(wish=wish, rating=5)
     wish.refresh_from_db()
     return wish
+
+
+# --- Teams, activities, points -----------------------------------------------------------
+
+import datetime  # noqa: E402
+
+from volunteers.models import Activity, PartyMember, PointRule, Team  # noqa: E402
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    community = None
+    name = factory.Sequence(lambda n: f"志愿服务队{n}")
+    kind = Team.Kind.VOLUNTEER_SERVICE
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """By default an open activity tomorrow, two hours long, ten places."""
+
+    class Meta:
+        model = Activity
+
+    community = None
+    title = factory.Sequence(lambda n: f"志愿活动{n}")
+    kind = Activity.Kind.CONVENIENCE
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=2))
+    place = "社区广场"
+    capacity = 10
+
+
+class PartyMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartyMember
+
+    community = None
+    user = None
+    branch = "第一党支部"
+
+
+class PointRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PointRule
+
+    community = None
+    code = factory.Sequence(lambda n: f"rule-{n}")
+    name = factory.Sequence(lambda n: f"规则{n}")
+    category = PointRule.Category.VOLUNTEER_SERVICE
+    points = 5
+
+
+def started(activity, *, hours_ago: int = 3):
+    """Move an activity into the past (it took place), bypassing the sign-up checks."""
+    starts_at = timezone.now() - datetime.timedelta(hours=hours_ago)
+    Activity.objects.filter(pk=activity.pk).update(
+        starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=2)
+    )
+    activity.refresh_from_db()
+    return activity

@@ -1,0 +1,581 @@
+"""Admin for teams, activities, party members, points and stars (imported by admin.py).
+
+The ledger is read-only here: entries come from services (automatic awards, approved
+manual awards, reversals); staff export it as .xlsx. Manual awards are proposed with
+the add form and approved by a second staff member with an action.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import XLSX
+
+from hive.admin import ScopedAdminMixin, run_for_each
+from hive.forms import BootstrapFormMixin
+from volunteers import services
+from volunteers.models import (
+    Activity,
+    PartyMember,
+    PointAward,
+    PointEntry,
+    PointRule,
+    PointsScheme,
+    SignUp,
+    StarRating,
+    Team,
+    TeamMembership,
+)
+
+# --- Spreadsheets --------------------------------------------------------------------------
+
+
+class PointLedgerResource(resources.ModelResource):
+    """The points ledger (积分台账) as a spreadsheet."""
+
+    community = fields.Field(attribute="community__name", column_name=_("community"))
+    member = fields.Field(column_name=_("member"))
+    rule = fields.Field(attribute="rule__name", column_name=_("rule"))
+    category = fields.Field(column_name=_("category"))
+    points = fields.Field(attribute="points", column_name=_("points"))
+    reason = fields.Field(attribute="reason", column_name=_("reason"))
+    awarded_at = fields.Field(attribute="awarded_at", column_name=_("counts for"))
+    correction_of = fields.Field(attribute="reverses_id", column_name=_("reverses"))
+    approved_by = fields.Field(column_name=_("approved by"))
+    created_at = fields.Field(attribute="created_at", column_name=_("recorded at"))
+
+    class Meta:
+        model = PointEntry
+        fields = [
+            "id",
+            "community",
+            "member",
+            "rule",
+            "category",
+            "points",
+            "reason",
+            "awarded_at",
+            "correction_of",
+            "approved_by",
+            "created_at",
+        ]
+        export_order = fields
+
+    def dehydrate_member(self, entry):
+        return str(entry.member.user)
+
+    def dehydrate_category(self, entry):
+        return entry.rule.get_category_display()
+
+    def dehydrate_approved_by(self, entry):
+        return str(entry.approved_by) if entry.approved_by_id else ""
+
+
+class StarListResource(resources.ModelResource):
+    """The star list (星级名单) of a period."""
+
+    community = fields.Field(attribute="community__name", column_name=_("community"))
+    period = fields.Field(attribute="period_label", column_name=_("period"))
+    member = fields.Field(column_name=_("party member"))
+    branch = fields.Field(attribute="member__branch", column_name=_("party branch"))
+    score = fields.Field(attribute="score", column_name=_("score"))
+    stars = fields.Field(attribute="stars", column_name=_("stars"))
+
+    class Meta:
+        model = StarRating
+        fields = ["community", "period", "member", "branch", "score", "stars"]
+        export_order = fields
+
+    def dehydrate_member(self, rating):
+        return str(rating.member.user)
+
+
+class PartyMemberResource(resources.ModelResource):
+    community = fields.Field(attribute="community__name", column_name=_("community"))
+    person = fields.Field(column_name=_("person"))
+    branch = fields.Field(attribute="branch", column_name=_("party branch"))
+    joined = fields.Field(attribute="joined_party_on", column_name=_("joined the party on"))
+    unit = fields.Field(attribute="registered_unit__name", column_name=_("registered from unit"))
+    active = fields.Field(attribute="is_active", column_name=_("active"))
+
+    class Meta:
+        model = PartyMember
+        fields = ["community", "person", "branch", "joined", "unit", "active"]
+        export_order = fields
+
+    def dehydrate_person(self, member):
+        return str(member.user)
+
+
+class _Export(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+    export_formats = [XLSX]
+
+
+def _read_only(model_admin_class):
+    model_admin_class.has_add_permission = lambda self, request, obj=None: False
+    model_admin_class.has_change_permission = lambda self, request, obj=None: False
+    model_admin_class.has_delete_permission = lambda self, request, obj=None: False
+    return model_admin_class
+
+
+class ReasonForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def _with_reason(model_admin, request, queryset, *, action_name, intro, run, success):
+    """An admin action that asks for a reason on an intermediate page, then runs."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        reason = form.cleaned_data["reason"]
+        run_for_each(
+            model_admin,
+            request,
+            queryset,
+            lambda obj, user: run(obj, user, reason),
+            success_message=success,
+        )
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": intro,
+        "opts": model_admin.model._meta,
+        "objects": queryset,
+        "form": form,
+        "action_name": action_name,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/volunteers/reason_action.html", context)
+
+
+# --- Teams and activities ------------------------------------------------------------------
+
+
+class TeamMembershipInline(ScopedAdminMixin, admin.TabularInline):
+    model = TeamMembership
+    fields = ["user", "joined_on"]
+    extra = 0
+
+
+@admin.register(Team)
+class TeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "community", "leader", "member_count", "is_active"]
+    list_filter = ["kind", "community", "is_active"]
+    search_fields = ["name", "description"]
+    list_select_related = ["community", "leader"]
+    inlines = [TeamMembershipInline]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(n_members=Count("memberships"))
+
+    @admin.display(description=_("members"), ordering="n_members")
+    def member_count(self, team):
+        return team.n_members
+
+
+class SignUpInline(ScopedAdminMixin, admin.TabularInline):
+    model = SignUp
+    fields = ["user", "status", "created_at", "attended", "hours"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AttendanceForm(forms.Form):
+    attendees = forms.MultipleChoiceField(
+        label=_("Who came"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    hours = forms.DecimalField(
+        label=_("Service hours each"),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("Empty: the activity's length."),
+    )
+
+    def __init__(self, *args, signups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].choices = [(s.user_id, str(s.user)) for s in signups]
+
+
+@admin.register(Activity)
+class ActivityAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "starts_at",
+        "place",
+        "team",
+        "capacity",
+        "status",
+        "community",
+        "attendance_link",
+    ]
+    list_filter = ["status", "kind", "community", "team"]
+    search_fields = ["title", "place", "description"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["community", "team"]
+    filter_horizontal = ["units"]
+    readonly_fields = ["status", "attendance_recorded_at"]
+    inlines = [SignUpInline]
+    actions = ["cancel_selected"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "units":
+            from partycommittee.models import ResidentUnit
+
+            kwargs["queryset"] = ResidentUnit.objects.managed_by(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        activity = form.instance
+        if activity.units.exclude(community_id=activity.community_id).exists():
+            activity.units.remove(*activity.units.exclude(community_id=activity.community_id))
+            self.message_user(
+                request,
+                gettext("Units of another community were left out."),
+                messages.WARNING,
+            )
+
+    @admin.display(description=_("attendance"))
+    def attendance_link(self, activity):
+        if activity.status != Activity.Status.OPEN:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:volunteers_activity_attendance", args=[activity.pk]),
+            gettext("Record attendance"),
+        )
+
+    @admin.action(description=_("Cancel the selected activities (asks for a reason)"))
+    def cancel_selected(self, request, queryset):
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            action_name="cancel_selected",
+            intro=gettext("Cancel activities"),
+            run=lambda activity, user, reason: services.activity_cancel(
+                activity=activity, actor=user, note=reason
+            ),
+            success=gettext("%(count)s activities cancelled."),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/attendance/",
+                self.admin_site.admin_view(self.attendance_view),
+                name="volunteers_activity_attendance",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attendance_view(self, request, pk):
+        activity = self.get_queryset(request).filter(pk=pk).first()
+        if activity is None:
+            raise Http404
+        if not self.has_change_permission(request, activity):
+            raise PermissionDenied
+        signups = list(SignUp.objects.active().filter(activity=activity).select_related("user"))
+        form = AttendanceForm(request.POST if request.method == "POST" else None, signups=signups)
+        if form.is_valid():
+            try:
+                services.activity_record_attendance(
+                    activity=activity,
+                    actor=request.user,
+                    attendee_ids=form.cleaned_data["attendees"],
+                    hours=form.cleaned_data["hours"],
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, gettext("Attendance recorded."), messages.SUCCESS)
+                return redirect("admin:volunteers_activity_change", activity.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Record attendance: %(title)s") % {"title": activity.title},
+            "opts": self.model._meta,
+            "original": activity,
+            "activity": activity,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/volunteers/activity/attendance.html", context)
+
+
+# --- Party members, rules, schemes ------------------------------------------------------------
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(_Export):
+    resource_classes = [PartyMemberResource]
+    list_display = [
+        "user",
+        "community",
+        "branch",
+        "joined_party_on",
+        "is_in_service",
+        "registered_unit",
+        "is_active",
+    ]
+    list_filter = ["community", "is_in_service", "is_active", "registered_unit"]
+    search_fields = ["user__name", "user__username", "branch"]
+    list_select_related = ["user", "community", "registered_unit"]
+    autocomplete_fields = ["user"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Ledger entries point at the profile; deactivate instead.
+        return False
+
+
+@admin.register(PointRule)
+class PointRuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "category",
+        "points",
+        "cap_per_period",
+        "trigger",
+        "is_active",
+        "community",
+    ]
+    list_filter = ["community", "category", "trigger", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["community"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Ledger entries name their rule; switch a rule off instead.
+        return False
+
+
+@admin.register(PointsScheme)
+class PointsSchemeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "community",
+        "initial_score",
+        "period",
+        "star2_from",
+        "star3_from",
+        "star4_from",
+        "star5_from",
+    ]
+    list_select_related = ["community"]
+
+
+# --- The ledger, manual awards, ratings -----------------------------------------------------
+
+
+@_read_only
+@admin.register(PointEntry)
+class PointEntryAdmin(_Export):
+    resource_classes = [PointLedgerResource]
+    list_display = [
+        "awarded_at",
+        "member",
+        "rule",
+        "points",
+        "reason",
+        "reverses",
+        "approved_by",
+        "community",
+    ]
+    list_filter = ["community", "rule__category", "rule"]
+    search_fields = ["reason", "member__user__name", "member__user__username"]
+    date_hierarchy = "awarded_at"
+    list_select_related = ["member__user", "rule", "community", "approved_by", "reverses"]
+    actions = ["reverse_selected"]
+
+    def get_actions(self, request):
+        # Not behind "delete"/"change" permissions: reversing adds entries.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_export_queryset(self, request):
+        return (
+            super()
+            .get_export_queryset(request)
+            .select_related("member__user", "rule", "community", "approved_by")
+        )
+
+    @admin.action(description=_("Reverse the selected entries (asks for a reason)"))
+    def reverse_selected(self, request, queryset):
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            action_name="reverse_selected",
+            intro=gettext("Reverse ledger entries"),
+            run=lambda entry, user, reason: services.entry_reverse(
+                entry=entry, actor=user, reason=reason
+            ),
+            success=gettext("%(count)s entries reversed."),
+        )
+
+
+class PointAwardForm(forms.ModelForm):
+    class Meta:
+        model = PointAward
+        fields = ["member", "rule", "points", "reason", "occurred_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["points"].required = False
+        self.fields["points"].help_text = _("Empty: the rule's points.")
+        self.fields["rule"].queryset = self.fields["rule"].queryset.filter(
+            trigger=PointRule.Trigger.MANUAL, is_active=True
+        )
+
+
+@admin.register(PointAward)
+class PointAwardAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Propose with the add form; a second staff member approves or rejects."""
+
+    form = PointAwardForm
+    list_display = [
+        "created_at",
+        "member",
+        "rule",
+        "points",
+        "reason",
+        "status",
+        "requested_by",
+        "decided_by",
+        "community",
+    ]
+    list_filter = ["status", "community", "rule"]
+    search_fields = ["reason", "member__user__name"]
+    list_select_related = ["member__user", "rule", "community", "requested_by", "decided_by"]
+    actions = ["approve_selected", "reject_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            "member",
+            "rule",
+            "points",
+            "reason",
+            "occurred_on",
+            "status",
+            "requested_by",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "entry",
+        ]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj) or PointAwardForm.Meta.fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        data = form.cleaned_data
+        try:
+            award = services.award_propose(
+                member=data["member"],
+                rule=data["rule"],
+                points=data.get("points"),
+                reason=data["reason"],
+                occurred_on=data["occurred_on"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            raise PermissionDenied(" ".join(exc.messages)) from exc
+        obj.pk = award.pk
+        obj.__dict__.update(award.__dict__)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        admin_user = request.user
+
+        class ValidatingForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                # The service's checks, run before save so errors land on the form.
+                if self.errors or obj is not None:
+                    return cleaned
+                rule, member = cleaned.get("rule"), cleaned.get("member")
+                points = cleaned.get("points") or (rule.points if rule else None)
+                if rule and member and rule.community_id != member.community_id:
+                    self.add_error("rule", gettext("The rule belongs to another community."))
+                if rule and points and (points > 0) != (rule.points > 0):
+                    self.add_error(
+                        "points",
+                        gettext("The points must have the rule's sign (negative for deductions)."),
+                    )
+                day = cleaned.get("occurred_on")
+                if day and day > timezone.localdate():
+                    self.add_error(
+                        "occurred_on", gettext("Give the day it happened (not in the future).")
+                    )
+                if member:
+                    try:
+                        services.require_staff(admin_user, member.community)
+                    except ValidationError as exc:
+                        self.add_error("member", exc)
+                return cleaned
+
+        return ValidatingForm
+
+    @admin.action(description=_("Approve the selected awards (not your own)"))
+    def approve_selected(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda award, user: services.award_approve(award=award, actor=user),
+            success_message=gettext("%(count)s awards approved and entered in the ledger."),
+        )
+
+    @admin.action(description=_("Reject the selected awards (asks for a reason)"))
+    def reject_selected(self, request, queryset):
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            action_name="reject_selected",
+            intro=gettext("Reject manual awards"),
+            run=lambda award, user, reason: services.award_reject(
+                award=award, actor=user, note=reason
+            ),
+            success=gettext("%(count)s awards rejected."),
+        )
+
+
+@_read_only
+@admin.register(StarRating)
+class StarRatingAdmin(_Export):
+    resource_classes = [StarListResource]
+    list_display = ["period_label", "member", "score", "stars", "community", "updated_at"]
+    list_filter = ["community", "period_label", "stars"]
+    search_fields = ["member__user__name", "member__user__username"]
+    list_select_related = ["member__user", "community"]
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related("member__user", "community")
