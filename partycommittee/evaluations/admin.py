@@ -5,6 +5,7 @@ chart and an .xlsx export."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -271,7 +272,7 @@ class EvaluationRoundAdmin(ScopedAdminMixin, admin.ModelAdmin):
         results = list(
             UnitResult.objects.filter(round=evaluation_round)
             .select_related("unit")
-            .order_by("rank", "unit__name")
+            .order_by(F("rank").asc(nulls_last=True), "unit__name")
         )
         chart = {
             "units": [r.unit.name for r in results],
@@ -320,7 +321,9 @@ class EvaluationRoundAdmin(ScopedAdminMixin, admin.ModelAdmin):
         results = UnitResult.objects.filter(round=evaluation_round).select_related(
             "round__community", "unit"
         )
-        content = results_dataset(results.order_by("rank", "unit__name")).export("xlsx")
+        content = results_dataset(
+            results.order_by(F("rank").asc(nulls_last=True), "unit__name")
+        ).export("xlsx")
         response = HttpResponse(
             content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

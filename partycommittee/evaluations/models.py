@@ -530,7 +530,7 @@ class UnitResult(TimeStampedModel):
     objects = UnitResultQuerySet.as_manager()
 
     class Meta:
-        ordering = ["round", "rank", "unit__name"]
+        ordering = ["round", F("rank").asc(nulls_last=True), "unit__name"]
         verbose_name = _("unit result")
         verbose_name_plural = _("unit results")
         constraints = [
