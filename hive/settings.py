@@ -252,3 +252,14 @@ HIVE_WISH_STALE_DAYS = env_int("HIVE_WISH_STALE_DAYS", 3)
 HIVE_WISH_CLAIM_REMINDER_HOURS = env_int("HIVE_WISH_CLAIM_REMINDER_HOURS", 72)
 # Only for scripts/bench_wishes.py: adds /bench/ping, a bare JSON view to compare against.
 HIVE_BENCH = env_bool("HIVE_BENCH", default=False)
+
+# --- partycommittee: three-double evaluations ------------------------------------------
+# Their "status" and "kind" choices get their own enum names in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "EvaluationRoundStatusEnum": "partycommittee.evaluations.models.EvaluationRound.Status",
+        "SubmissionStatusEnum": "partycommittee.evaluations.models.SubmissionStatus",
+        "EvaluationSheetKindEnum": "partycommittee.evaluations.models.EvaluationSheet.Kind",
+        "EvaluationPeriodKindEnum": "partycommittee.evaluations.models.PeriodKind",
+    }
+)

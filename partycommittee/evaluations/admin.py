@@ -222,7 +222,7 @@ class EvaluationRoundAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:partycommittee_evaluationround_progress", args=[obj.pk]),
-            gettext("Open"),
+            gettext("View"),
         )
 
     def get_urls(self):

@@ -204,12 +204,17 @@ def round_open(*, round_id: int, actor=None, now=None, early: bool = False) -> b
     # Against the (round, rater, ratee, kind) constraint: rows already there are skipped.
     EvaluationSheet.objects.bulk_create(sheets, batch_size=BULK_BATCH, ignore_conflicts=True)
     evaluation_round.opened_at = now
+    # The note is stored text: written in the site's language, whoever runs the task.
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("%(units)s units, %(sheets)s sheets.") % {
+            "units": len(unit_ids),
+            "sheets": len(sheets),
+        }
     transition(
         evaluation_round,
         to=Status.OPEN,
         actor=actor,
-        note=_("%(units)s units, %(sheets)s sheets.")
-        % {"units": len(unit_ids), "sheets": len(sheets)},
+        note=note,
         update_fields=["opened_at"],
     )
     return True
@@ -245,11 +250,13 @@ def round_close(*, round_id: int, actor=None, now=None, early: bool = False) -> 
         status=SubmissionStatus.MISSING, updated_at=now
     )
     evaluation_round.closed_at = now
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("%(count)s items missing.") % {"count": missing}
     transition(
         evaluation_round,
         to=Status.CLOSED,
         actor=actor,
-        note=_("%(count)s items missing.") % {"count": missing},
+        note=note,
         update_fields=["closed_at"],
     )
     return True

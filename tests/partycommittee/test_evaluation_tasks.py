@@ -189,3 +189,55 @@ def test_a_worker_process_killed_mid_compute_leaves_a_state_the_next_run_complet
     assert len(rerun[4]) == 3
     services.round_compute_results(round_id=board.round.pk)
     assert _state(board.round) == rerun
+
+
+def _at_once(*calls):
+    """Run the calls in threads released together; their results (or exceptions)."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as exc:
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_opening_and_computing_at_once_do_the_work_once(board):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (SQLite serialises whole-database writes)")
+    pk = board.round.pk
+    outcomes = _at_once(
+        lambda: services.round_open(round_id=pk), lambda: services.round_open(round_id=pk)
+    )
+    assert sorted(outcomes, key=str) == [False, True], outcomes
+    assert EvaluationSheet.objects.filter(round=board.round).count() == 12
+    from hive.models import TimelineEntry
+
+    assert TimelineEntry.objects.for_object(board.round).filter(to_state="open").count() == 1
+    _fill_some(board)
+    services.round_close_now(evaluation_round=board.round, actor=board.world.staff_a)
+    outcomes = _at_once(
+        lambda: services.round_compute_results(round_id=pk),
+        lambda: services.round_compute_results(round_id=pk),
+    )
+    assert outcomes == [True, True], outcomes
+    computed = _state(board.round)
+    assert len(computed[4]) == 3
+    services.round_compute_results(round_id=pk)
+    assert _state(board.round) == computed
