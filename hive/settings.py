@@ -267,3 +267,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "PartyRoleEnum": "disputes.models.CaseParty.Role",
     }
 )
+
+# --- partycommittee: three-double evaluations ------------------------------------------
+# Their "status" and "kind" choices get their own enum names in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "EvaluationRoundStatusEnum": "partycommittee.evaluations.models.EvaluationRound.Status",
+        "SubmissionStatusEnum": "partycommittee.evaluations.models.SubmissionStatus",
+        "EvaluationSheetKindEnum": "partycommittee.evaluations.models.EvaluationSheet.Kind",
+        "EvaluationPeriodKindEnum": "partycommittee.evaluations.models.PeriodKind",
+    }
+)

@@ -265,3 +265,7 @@ class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "；".join(f"{n.nominee_name} {n.vote_count}" for n in campaign_results(campaign=obj))
             or "-"
         )
+
+
+# The three-double evaluations register their admin pages there.
+from partycommittee.evaluations import admin as _evaluation_admin  # noqa: E402, F401

@@ -556,3 +556,7 @@ router.register("responsibilities", ResponsibilityViewSet)
 router.register("campaigns", CampaignViewSet)
 router.register("nominations", NominationViewSet)
 router.register("votes", VoteViewSet)
+
+
+# The three-double evaluations register their viewsets on the same router.
+from partycommittee.evaluations import api as _evaluation_api  # noqa: E402, F401

@@ -7,6 +7,7 @@ class PartyCommitteeConfig(AppConfig):
     verbose_name = _("Bee colony: joint party building")
 
     def ready(self):
+        from hive import schedules
         from hive.portal import PortalLink, register
         from hive.roles import Role
 
@@ -43,3 +44,36 @@ class PartyCommitteeConfig(AppConfig):
                 _("Co-construction projects and joint meetings we take part in."),
             )
         )
+        register(
+            PortalLink(
+                _("Three-double evaluation"),
+                "partycommittee:evaluation_list",
+                reps,
+                _("Duty report, scores for the community and peers, and our results."),
+            )
+        )
+        # The three-double calendar: staff see and edit these in the admin (周期任务).
+        for spec in (
+            schedules.PeriodicTaskSpec(
+                name=_("Three-double evaluation: open due rounds"),
+                task="partycommittee.open_due_rounds",
+                minute="5",
+            ),
+            schedules.PeriodicTaskSpec(
+                name=_("Three-double evaluation: remind units that owe work"),
+                task="partycommittee.remind_evaluation_laggards",
+                minute="0",
+                hour="9",
+            ),
+            schedules.PeriodicTaskSpec(
+                name=_("Three-double evaluation: close rounds past their deadline"),
+                task="partycommittee.close_overdue_rounds",
+                minute="10",
+            ),
+            schedules.PeriodicTaskSpec(
+                name=_("Three-double evaluation: compute results"),
+                task="partycommittee.compute_due_results",
+                minute="20",
+            ),
+        ):
+            schedules.register(spec)

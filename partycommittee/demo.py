@@ -241,3 +241,8 @@ def seed(context) -> None:
                 "reason": "积极参与共建共治",
             },
         )
+
+    # The three-double evaluation's demo rounds (partycommittee/evaluations/demo.py).
+    from partycommittee.evaluations.demo import seed as seed_evaluations
+
+    seed_evaluations(context)

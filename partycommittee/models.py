@@ -702,3 +702,15 @@ class Vote(models.Model):
 
     def __str__(self):
         return f"{self.voter} → {self.nomination}"
+
+
+# The three-double evaluations live in their own module; importing them here registers
+# them with the app (app label "partycommittee").
+from partycommittee.evaluations.models import (  # noqa: E402, F401
+    CommunityResult,
+    DutyReport,
+    EvaluationPolicy,
+    EvaluationRound,
+    EvaluationSheet,
+    UnitResult,
+)

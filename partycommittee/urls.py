@@ -21,3 +21,8 @@ urlpatterns = [
     path("portal/unit/projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("portal/unit/meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
 ]
+
+# The three-double evaluation's portal pages (partycommittee/evaluations/urls.py).
+from partycommittee.evaluations.urls import urlpatterns as _evaluation_urls  # noqa: E402
+
+urlpatterns += _evaluation_urls

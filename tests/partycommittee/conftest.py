@@ -33,3 +33,53 @@ class Colony:
 @pytest.fixture
 def colony(world):
     return Colony(world)
+
+
+class Board:
+    """A three-double round in community A with units A, B, C (and one in B's community).
+    unit_rep_a acts for unit A, rep_b for unit B; the round is open until next week."""
+
+    def __init__(self, world):
+        import datetime
+
+        from django.utils import timezone
+
+        from partycommittee.evaluations import services
+        from tests.factories import user_with_role
+
+        self.world = world
+        self.unit_a = ResidentUnitFactory(community=world.a, name="甲单位")
+        self.unit_b = ResidentUnitFactory(community=world.a, name="乙单位")
+        self.unit_c = ResidentUnitFactory(community=world.a, name="丙单位")
+        self.unit_other = ResidentUnitFactory(community=world.b, name="外社区单位")
+        self.retired = ResidentUnitFactory(community=world.a, name="已撤出单位", is_active=False)
+        self.rep_a = world.unit_rep_a
+        self.rep_b = user_with_role("unit_rep", community=world.a, username="unit_b")
+        self.unit_a.representatives.add(self.rep_a)
+        self.unit_b.representatives.add(self.rep_b)
+        now = timezone.now()
+        self.round = services.round_create(
+            community=world.a,
+            day=timezone.localdate(),
+            opens_at=now - datetime.timedelta(days=1),
+            deadline=now + datetime.timedelta(days=7),
+        )
+
+    def open(self):
+        from partycommittee.evaluations import services
+
+        assert services.round_open(round_id=self.round.pk)
+        self.round.refresh_from_db()
+        return self.round
+
+    def sheet(self, kind, rater=None, ratee=None):
+        from partycommittee.evaluations.models import EvaluationSheet
+
+        return EvaluationSheet.objects.get(
+            round=self.round, kind=kind, rater_unit=rater, ratee_unit=ratee
+        )
+
+
+@pytest.fixture
+def board(world):
+    return Board(world)
