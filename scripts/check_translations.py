@@ -5,12 +5,14 @@ translation are caught. Compares the .po with the committed .mo entry by entry r
 than byte by byte, so different msgfmt versions do not matter.
 """
 
+import re
 import sys
 from pathlib import Path
 
 import polib
 
 ROOT = Path(__file__).resolve().parents[1]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def problems_in(po_path: Path) -> list[str]:
@@ -20,6 +22,12 @@ def problems_in(po_path: Path) -> list[str]:
         problems.append(f"untranslated: {entry.msgid!r}")
     for entry in po.fuzzy_entries():
         problems.append(f"fuzzy: {entry.msgid!r}")
+    # A translation may only use the placeholders its source offers (msgfmt refuses others).
+    for entry in po.translated_entries():
+        source = set(PLACEHOLDER.findall(entry.msgid_plural or entry.msgid))
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]:
+            if set(PLACEHOLDER.findall(text)) - source:
+                problems.append(f"unknown placeholder in the translation of {entry.msgid!r}")
     mo_path = po_path.with_suffix(".mo")
     if not mo_path.exists():
         return [*problems, f"missing compiled catalogue {mo_path.relative_to(ROOT)}"]
