@@ -13,8 +13,9 @@ from volunteers.models import MicroWish
 HONEYPOT_FIELD = "website"
 
 
-# Seven or more digits in a row: a phone number (mobile or landline).
-PHONE_LIKE = re.compile(r"\d{7,}")
+# A mobile (1[3-9] + 9 digits) or landline (0 + area code + number) once spaces and
+# hyphens are gone; dates such as 2026-11-28 and room numbers do not match.
+PHONE_LIKE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{9,11})(?!\d)")
 
 
 class WishForm(BootstrapFormMixin, forms.Form):

@@ -58,3 +58,19 @@ def test_the_api_never_gives_tracking_codes_or_contacts_to_party_members(world, 
     staff_row = api_client.get(f"/api/wishes/{published.pk}/").json()
     assert staff_row["tracking_code"] == published.tracking_code
     assert staff_row["resident_phone"].count("*") == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("请打 139 1234 5678 联系我", True),
+        ("座机 0353-1234567", True),
+        ("希望 2026-11-28 前修好", False),
+        ("3-2-101 的楼道灯坏了", False),
+    ],
+)
+def test_phone_numbers_are_told_apart_from_dates_and_rooms(world, client, text, refused):
+    response = client.post(reverse("volunteers:wish_new"), _payload(world, description=text))
+    assert MicroWish.objects.exists() is not refused
+    if refused:
+        assert "description" in response.context["form"].errors
