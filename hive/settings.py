@@ -251,6 +251,8 @@ HIVE_WISH_RATE_PER_PHONE = env_str("HIVE_WISH_RATE_PER_PHONE", "5/d")
 HIVE_WISH_DUPLICATE_WINDOW_SECONDS = env_int("HIVE_WISH_DUPLICATE_WINDOW_SECONDS", 600)
 HIVE_WISH_STALE_DAYS = env_int("HIVE_WISH_STALE_DAYS", 3)
 HIVE_WISH_CLAIM_REMINDER_HOURS = env_int("HIVE_WISH_CLAIM_REMINDER_HOURS", 72)
+# The personal-data notice promises: kept until the wish is closed, then two years.
+HIVE_WISH_RETENTION_DAYS = env_int("HIVE_WISH_RETENTION_DAYS", 730)
 # Only for scripts/bench_wishes.py: adds /bench/ping, a bare JSON view to compare against.
 HIVE_BENCH = env_bool("HIVE_BENCH", default=False)
 

@@ -281,9 +281,14 @@ class MicroWishAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             if not assign_form.is_valid():
                 return False
             data = assign_form.cleaned_data
-            services.wish_assign(
-                wish=wish, member=data["member"], actor=request.user, note=data["note"]
-            )
+            if data["unit"] is not None:
+                services.wish_assign_unit(
+                    wish=wish, unit=data["unit"], actor=request.user, note=data["note"]
+                )
+            else:
+                services.wish_assign(
+                    wish=wish, member=data["member"], actor=request.user, note=data["note"]
+                )
             return True
 
         def confirm():

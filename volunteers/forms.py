@@ -8,6 +8,7 @@ from hive.models import Community, User
 from hive.roles import Role
 from hive.uploads import PhotosField
 from hive.validators import mobile_phone_validator
+from partycommittee.models import ResidentUnit
 from volunteers.models import MicroWish
 
 HONEYPOT_FIELD = "website"
@@ -163,7 +164,12 @@ class AssignForm(forms.Form):
     """Used in the admin. Not BootstrapFormMixin: that mixin reads `self.errors` inside
     __init__, which would validate `member` before its queryset is narrowed here."""
 
-    member = forms.ModelChoiceField(label=_("Party member"), queryset=User.objects.none())
+    member = forms.ModelChoiceField(
+        label=_("Party member"), queryset=User.objects.none(), required=False
+    )
+    unit = forms.ModelChoiceField(
+        label=_("or a resident unit"), queryset=ResidentUnit.objects.none(), required=False
+    )
     note = forms.CharField(
         label=_("Note"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -175,3 +181,14 @@ class AssignForm(forms.Form):
             role_assignments__role=Role.PARTY_MEMBER,
             role_assignments__community_id=community_id,
         ).order_by("name", "username")
+        self.fields["unit"].queryset = ResidentUnit.objects.filter(
+            community_id=community_id, is_active=True
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("member")) == bool(cleaned.get("unit")):
+            raise forms.ValidationError(
+                _("Choose either a party member or a resident unit."), code="one_target"
+            )
+        return cleaned

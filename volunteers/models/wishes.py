@@ -104,8 +104,8 @@ class MicroWish(TimeStampedModel):
         verbose_name=_("claimed by"),
     )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    # 组织派单: set when staff gave the wish to a party member rather than the member
-    # claiming it. Assigning to a resident unit waits for partycommittee.ResidentUnit.
+    # 组织派单: set when staff gave the wish to a party member or a resident unit rather
+    # than a member claiming it. A unit's wish is carried by its representative.
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -113,6 +113,14 @@ class MicroWish(TimeStampedModel):
         blank=True,
         related_name="+",
         verbose_name=_("assigned by"),
+    )
+    assigned_unit = models.ForeignKey(
+        "partycommittee.ResidentUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_wishes",
+        verbose_name=_("assigned resident unit"),
     )
     fulfilment_note = models.TextField(_("fulfilment note"), max_length=1000, blank=True)
     fulfilled_at = models.DateTimeField(_("fulfilled at"), null=True, blank=True)

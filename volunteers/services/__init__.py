@@ -26,6 +26,7 @@ from volunteers.services.wishes import (
     duplicate_window_seconds,
     stale_after,
     wish_assign,
+    wish_assign_unit,
     wish_claim,
     wish_confirm,
     wish_fingerprint,
@@ -34,6 +35,7 @@ from volunteers.services.wishes import (
     wish_reject,
     wish_submit,
     wish_withdraw,
+    wishes_erase_personal_data,
     wishes_flag_stale,
     wishes_remind_claimers,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "stale_after",
     "team_member_add",
     "wish_assign",
+    "wish_assign_unit",
     "wish_claim",
     "wish_confirm",
     "wish_fingerprint",
@@ -67,6 +70,7 @@ __all__ = [
     "wish_reject",
     "wish_submit",
     "wish_withdraw",
+    "wishes_erase_personal_data",
     "wishes_flag_stale",
     "wishes_remind_claimers",
 ]

@@ -2,6 +2,7 @@
 Celery tasks call these and nothing else."""
 
 import hashlib
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,6 +23,9 @@ from volunteers.signals import wish_confirmed
 
 def duplicate_window_seconds() -> int:
     return getattr(settings, "HIVE_WISH_DUPLICATE_WINDOW_SECONDS", 600)
+
+
+logger = logging.getLogger(__name__)
 
 
 def stale_after() -> timedelta:
@@ -179,8 +183,8 @@ def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
     return wish
 
 
-def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: str):
-    if not _is_party_member(member, wish.community_id):
+def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: str, unit=None):
+    if unit is None and not _is_party_member(member, wish.community_id):
         raise ValidationError(
             {"member": _("Only a party member of this wish's community can take it on.")}
         )
@@ -191,13 +195,20 @@ def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: s
     wish.claimed_by = member
     wish.claimed_at = timezone.now()
     wish.assigned_by = assigned_by
+    wish.assigned_unit = unit
     wish.claim_reminded_at = None
     transition(
         wish,
         to=MicroWish.Status.CLAIMED,
         actor=actor,
         note=note,
-        update_fields=["claimed_by", "claimed_at", "assigned_by", "claim_reminded_at"],
+        update_fields=[
+            "claimed_by",
+            "claimed_at",
+            "assigned_by",
+            "assigned_unit",
+            "claim_reminded_at",
+        ],
     )
     return wish
 
@@ -219,6 +230,33 @@ def wish_assign(*, wish: MicroWish, member: User, actor: User, note: str = "") -
     notify(
         recipients=[member],
         title=_("A wish was assigned to you: %(title)s") % {"title": wish.title},
+        body=note,
+        url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
+        key=f"wish-assigned-{wish.pk}-{wish.claimed_at.timestamp():.0f}",
+        community=wish.community,
+    )
+    return wish
+
+
+@transaction.atomic
+def wish_assign_unit(*, wish: MicroWish, unit, actor: User, note: str = "") -> MicroWish:
+    """组织派单 to a resident unit: the unit takes the wish on, carried by its (first
+    active) representative, who records the fulfilment; every representative is told."""
+    _require_staff(actor, wish)
+    wish = _lock(wish)
+    if unit.community_id != wish.community_id or not unit.is_active:
+        raise ValidationError({"unit": _("Choose an active resident unit of this community.")})
+    representatives = list(unit.representatives.filter(is_active=True).order_by("pk"))
+    if not representatives:
+        raise ValidationError(
+            {"unit": _("This unit has no representative in the portal to take the wish on.")}
+        )
+    wish = _give_to(
+        wish, member=representatives[0], actor=actor, assigned_by=actor, note=note, unit=unit
+    )
+    notify(
+        recipients=representatives,
+        title=_("A wish was assigned to your unit: %(title)s") % {"title": wish.title},
         body=note,
         url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
         key=f"wish-assigned-{wish.pk}-{wish.claimed_at.timestamp():.0f}",
@@ -301,6 +339,27 @@ def _staff_of(community_id: int):
             role=Role.COMMUNITY_STAFF, community_id=community_id
         ).values("user_id"),
     )
+
+
+ERASED = "（已删除）"
+
+
+def wishes_erase_personal_data(*, now: datetime | None = None) -> int:
+    """Keep the promise of the personal-data notice: a closed wish (confirmed, rejected or
+    withdrawn) keeps the resident's name, phone and address for HIVE_WISH_RETENTION_DAYS,
+    then they are erased; the wish itself stays in the ledger. One UPDATE; idempotent
+    (erased rows have no phone left, so a second run matches nothing)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.HIVE_WISH_RETENTION_DAYS)
+    closed = (MicroWish.Status.CONFIRMED, MicroWish.Status.REJECTED, MicroWish.Status.WITHDRAWN)
+    erased = (
+        MicroWish.objects.filter(status__in=closed, updated_at__lt=cutoff)
+        .exclude(resident_phone="")
+        .update(resident_name=ERASED, resident_phone="", address=ERASED)
+    )
+    if erased:
+        logger.info("Erased the contact details of %s closed micro-wishes", erased)
+    return erased
 
 
 def wishes_flag_stale(*, now: datetime | None = None) -> int:
