@@ -31,7 +31,7 @@ from disputes.signals import case_closed, case_withdrawn
 from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
 from hive.roles import Role
-from hive.scoping import access_scope
+from hive.scoping import access_scope, administers
 from hive.workflow import transition
 
 Status = DisputeCase.Status
@@ -51,12 +51,7 @@ def stale_after() -> timedelta:
 
 
 def is_case_staff(user, community_id: int) -> bool:
-    scope = access_scope(user)
-    if scope.is_superuser or community_id in scope.staff_community_ids:
-        return True
-    if scope.street_ids:
-        return Community.objects.filter(pk=community_id, street_id__in=scope.street_ids).exists()
-    return False
+    return administers(user, community_id)
 
 
 def is_assigned_mediator(user, case: DisputeCase) -> bool:

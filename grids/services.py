@@ -34,7 +34,7 @@ from grids.models import (
 from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
 from hive.roles import Role
-from hive.scoping import access_scope
+from hive.scoping import access_scope, administers
 from hive.workflow import TransitionNotAllowed, transition
 
 # --- Who may act -----------------------------------------------------------------------
@@ -42,12 +42,7 @@ from hive.workflow import TransitionNotAllowed, transition
 
 def is_community_staff(user, community_id: int) -> bool:
     """Staff of the community, a street admin of its street, or a superuser."""
-    scope = access_scope(user)
-    if scope.is_superuser or community_id in scope.staff_community_ids:
-        return True
-    if scope.street_ids:
-        return Community.objects.filter(pk=community_id, street_id__in=scope.street_ids).exists()
-    return False
+    return administers(user, community_id)
 
 
 def works_in_grid(user, grid: Grid) -> bool:

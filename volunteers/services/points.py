@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hive.models import User
-from hive.scoping import access_scope
+from hive.scoping import administers
 from hive.workflow import transition
 from volunteers.models import PartyMember, PointAward, PointEntry, PointRule, PointsScheme
 from volunteers.models.points import StarRating, period_label
@@ -29,10 +29,7 @@ logger = logging.getLogger(__name__)
 
 def require_staff(actor: User | None, community) -> None:
     """Points are the community office's business: its staff, its street's admins."""
-    scope = access_scope(actor)
-    if scope.is_superuser or community.pk in scope.staff_community_ids:
-        return
-    if scope.street_ids and community.street_id in scope.street_ids:
+    if administers(actor, community):
         return
     raise ValidationError(_("Only the staff of this community can do this."), code="not_staff")
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
 from hive.roles import Role
-from hive.scoping import access_scope
+from hive.scoping import access_scope, administers
 from hive.workflow import transition
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.signals import wish_confirmed
@@ -126,10 +126,7 @@ def _is_party_member(user: User, community_id: int) -> bool:
 
 def _require_staff(actor: User, wish: MicroWish) -> None:
     """Reviewing, assigning and confirming for a resident are the community office's job."""
-    scope = access_scope(actor)
-    if scope.is_superuser or wish.community_id in scope.staff_community_ids:
-        return
-    if scope.street_ids and wish.community.street_id in scope.street_ids:
+    if administers(actor, wish.community):
         return
     raise ValidationError(
         _("Only the staff of this wish's community can do this."), code="not_staff"
