@@ -549,6 +549,7 @@ class IncidentResource(resources.ModelResource):
             "reporter__name",
             "on_behalf_of",
             "assignee__name",
+            "assigned_unit__name",
             "deadline",
             "created_at",
             "closed_at",
@@ -570,13 +571,14 @@ class IncidentAdmin(ExportOnly, GridChildAdmin):
         "grid",
         "priority",
         "assignee",
+        "assigned_unit",
         "deadline",
         "overdue_badge",
         "created_at",
     ]
     list_filter = ["category", "status", "priority", OverdueFilter]
     search_fields = ["location", "description", "on_behalf_of"]
-    list_select_related = ["grid", "assignee"]
+    list_select_related = ["grid", "assignee", "assigned_unit"]
     date_hierarchy = "created_at"
     inlines = [IncidentPhotoInline]
     actions = ["accept", "verify", "close"]
@@ -600,6 +602,7 @@ class IncidentAdmin(ExportOnly, GridChildAdmin):
             "reporter",
             "deadline",
             "assignee",
+            "assigned_unit",
             "rejected_by",
             "rejection_reason",
             "resolution",

@@ -1,7 +1,9 @@
 """API of the grids app: viewsets register on the shared router (hive.api.router)."""
 
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -9,7 +11,9 @@ from rest_framework.pagination import BasePagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from grids import personal, services
+from disputes.api import PartyInputSerializer
+from disputes.models import DisputeCase, MediationRoom
+from grids import escalation, personal, services
 from grids.filters import (
     ChangeLogFilter,
     GridFilter,
@@ -40,6 +44,7 @@ from hive.api import ScopedViewSetMixin, TimelineEntrySerializer, router
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
 from hive.roles import Role
+from partycommittee.models import ResidentUnit
 
 # --- Serializers -----------------------------------------------------------------------
 
@@ -241,6 +246,11 @@ class IncidentPhotoSerializer(serializers.Serializer):
         return reverse("grids:incident_photo", args=[photo.incident_id, photo.pk])
 
 
+class MediationCaseLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     """One incident in full: photos, timeline (with its duplicates'), allowed actions."""
 
@@ -248,6 +258,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     photos = IncidentPhotoSerializer(many=True, read_only=True)
     timeline = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
+    mediation_case = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
@@ -267,6 +278,8 @@ class IncidentSerializer(serializers.ModelSerializer):
             "deadline",
             "is_overdue",
             "assignee",
+            "assigned_unit",
+            "mediation_case",
             "rejected_by",
             "rejection_reason",
             "resolution",
@@ -285,6 +298,13 @@ class IncidentSerializer(serializers.ModelSerializer):
     def get_actions(self, incident) -> list[str]:
         return services.incident_actions_for(self.context["request"].user, incident)
 
+    @extend_schema_field(MediationCaseLinkSerializer(allow_null=True))
+    def get_mediation_case(self, incident) -> dict | None:
+        if incident.status != Incident.Status.ESCALATED and not incident.resolution:
+            return None
+        case = escalation.incident_case(incident)
+        return None if case is None else {"id": case.pk, "number": case.number}
+
 
 # The list answers from .values(): at a million rows the cost of a list is Python (model
 # instances, a serializer per row), not SQL. Labels come from the choices, in Python.
@@ -298,6 +318,7 @@ INCIDENT_LIST_FIELDS = (
     "location",
     "reporter_id",
     "assignee_id",
+    "assigned_unit_id",
     "deadline",
     "created_at",
 )
@@ -450,7 +471,21 @@ class SweepViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class AssignInput(serializers.Serializer):
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    """A person (`assignee`) or a resident unit (`unit`) of the incident's community."""
+
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    unit = serializers.IntegerField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EscalateInput(serializers.Serializer):
+    """The dispute case to open: room of the incident's community, type, both sides."""
+
+    room = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=DisputeCase.Kind.choices)
+    parties = PartyInputSerializer(many=True, allow_empty=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -483,6 +518,7 @@ ACTION_INPUTS = {
     "reject": ReasonInput,
     "reopen": ReasonInput,
     "mark_duplicate": DuplicateInput,
+    "escalate": EscalateInput,
 }
 
 
@@ -548,8 +584,23 @@ class IncidentViewSet(
         if name == "mark_duplicate":
             original = Incident.objects.visible_to(request.user).filter(pk=data["original"]).first()
             if original is None:
-                raise ValidationError({"original": ["No such report."]})
+                raise ValidationError({"original": [_("No such report.")]})
             data["original"] = original
+        if name == "assign" and data.get("unit") is not None:
+            unit = ResidentUnit.objects.filter(
+                pk=data["unit"], community_id=incident.community_id
+            ).first()
+            if unit is None:
+                raise ValidationError({"unit": [_("No such resident unit in this community.")]})
+            data["unit"] = unit
+        if name == "escalate":
+            room = MediationRoom.objects.filter(
+                pk=data["room"], community_id=incident.community_id
+            ).first()
+            if room is None:
+                raise ValidationError({"room": [_("No such mediation room in this community.")]})
+            data["room"] = room
+            data["parties"] = [dict(party) for party in data["parties"]]
         services.incident_perform(action=name, incident=incident, actor=request.user, **data)
         incident.refresh_from_db()
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)

@@ -7,7 +7,10 @@ class GridsConfig(AppConfig):
     verbose_name = _("Bee lattice: grid governance")
 
     def ready(self):
+        from grids import escalation
         from hive import portal, schedules
+
+        escalation.connect()
         from hive.roles import Role
 
         grid_member = frozenset({Role.GRID_MEMBER})
@@ -33,6 +36,14 @@ class GridsConfig(AppConfig):
                     label=label, url_name=url_name, roles=grid_member, description=description
                 )
             )
+        portal.register(
+            portal.PortalLink(
+                label=_("Our unit's incidents"),
+                url_name="grids:incident_list",
+                roles=frozenset({Role.UNIT_REP}),
+                description=_("Six-small reports the community assigned to your unit."),
+            )
+        )
         schedules.register(
             schedules.PeriodicTaskSpec(
                 name=_("Flag six-small incidents past their deadline"),

@@ -172,6 +172,53 @@ def _seed_incidents(rng, community, grids, staff):
     Incident.objects.filter(community=community, status__in=[S.ASSIGNED, S.IN_PROGRESS]).update(
         deadline=timezone.now() - datetime.timedelta(hours=5)
     )
+    _seed_mediation_and_units(community, grids, staff)
+
+
+def _seed_mediation_and_units(community, grids, staff):
+    """A neighbours' dispute sent to the mediation room, and a small demand handed to a
+    resident unit whose representative works on it."""
+    from disputes.models import MediationRoom
+    from partycommittee.models import ResidentUnit
+
+    room = MediationRoom.objects.filter(community=community, is_active=True).first()
+    if room is not None:
+        dispute = services.incident_report(
+            reporter=grids[0].member or staff,
+            grid=grids[0],
+            category="dispute",
+            location=f"{grids[0].name}2号楼",
+            description="演示：楼上卫生间漏水，两户多次争吵，需调解。",
+        )
+        services.incident_escalate(
+            incident=dispute,
+            actor=staff,
+            room=room,
+            kind="neighbours",
+            parties=[
+                {"role": "applicant", "name": "陈大姐", "phone": "13800000001"},
+                {"role": "respondent", "name": "刘先生", "phone": "13800000002"},
+            ],
+            note="网格员已初步劝解，双方同意到调解室。",
+        )
+    unit = (
+        ResidentUnit.objects.filter(community=community, is_active=True)
+        .filter(representatives__is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    if unit is not None:
+        demand = services.incident_report(
+            reporter=grids[0].member or staff,
+            grid=grids[0],
+            category="demand",
+            location=f"{grids[0].name}小广场",
+            description="演示：小广场路灯损坏，居民晚间出行不便。",
+        )
+        services.incident_accept(incident=demand, actor=staff)
+        services.incident_assign(
+            incident=demand, actor=staff, unit=unit, note="请驻区单位协助更换路灯"
+        )
 
 
 def seed(context) -> None:

@@ -1,10 +1,12 @@
 """Portal forms (phone-first) of the grids app."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from disputes.models import DisputeCase, MediationRoom
 from grids.models import (
     Category,
     FiveRole,
@@ -17,6 +19,7 @@ from grids.models import (
 from grids.services import MAX_INCIDENT_PHOTOS
 from hive.models import User
 from hive.uploads import PhotosField
+from partycommittee.models import ResidentUnit
 
 
 class PortalFormMixin:
@@ -198,7 +201,15 @@ class ResolveForm(PortalFormMixin, forms.Form):
 
 
 class AssignForm(PortalFormMixin, forms.Form):
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Assign to"))
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label=_("Assign to a person")
+    )
+    unit = forms.ModelChoiceField(
+        queryset=ResidentUnit.objects.none(),
+        required=False,
+        label=_("or to a resident unit"),
+        help_text=_("The unit's representatives take the work on in the portal."),
+    )
     note = forms.CharField(max_length=500, required=False, label=_("Note"))
 
     def __init__(self, *args, community_id, **kwargs):
@@ -209,6 +220,58 @@ class AssignForm(PortalFormMixin, forms.Form):
         self.fields["assignee"].queryset = User.objects.filter(
             is_active=True, role_assignments__community_id=self.community_id
         ).distinct()
+        self.fields["unit"].queryset = ResidentUnit.objects.filter(
+            community_id=self.community_id, is_active=True
+        )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("assignee")) == bool(data.get("unit")):
+            raise ValidationError(_("Choose either a person or a resident unit to assign to."))
+        return data
+
+
+class EscalateForm(PortalFormMixin, forms.Form):
+    """Send a small dispute to the mediation room: the case needs a room, a type and the
+    two sides (the disputes app checks them again)."""
+
+    room = forms.ModelChoiceField(queryset=MediationRoom.objects.none(), label=_("Mediation room"))
+    kind = forms.ChoiceField(choices=DisputeCase.Kind.choices, label=_("Type of dispute"))
+    applicant_name = forms.CharField(max_length=60, label=_("Applicant"))
+    applicant_phone = forms.CharField(max_length=20, required=False, label=_("Applicant's phone"))
+    respondent_name = forms.CharField(max_length=60, label=_("Respondent"))
+    respondent_phone = forms.CharField(max_length=20, required=False, label=_("Respondent's phone"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+        label=_("Note for the mediators"),
+    )
+
+    def __init__(self, *args, community_id, **kwargs):
+        self.community_id = community_id
+        super().__init__(*args, **kwargs)
+
+    def narrow(self):
+        self.fields["room"].queryset = MediationRoom.objects.filter(
+            community_id=self.community_id, is_active=True
+        )
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "room": data["room"],
+            "kind": data["kind"],
+            "note": data["note"],
+            "parties": [
+                {
+                    "role": role,
+                    "name": data[f"{role}_name"],
+                    "phone": data[f"{role}_phone"],
+                }
+                for role in ("applicant", "respondent")
+            ],
+        }
 
 
 class DuplicateForm(PortalFormMixin, forms.Form):

@@ -18,6 +18,7 @@ from hive.roles import Role
 from hive.scoping import NOTHING, ScopedQuerySet
 from hive.validators import mobile_phone_validator
 from hive.workflow import Workflow
+from partycommittee.models import ResidentUnit
 
 
 def member_grid_ids(user, scope):
@@ -629,6 +630,14 @@ class IncidentQuerySet(GridScopedQuerySet):
             condition |= Q(community_id__in=scope.member_community_ids) & (
                 Q(reporter_id=user.pk) | Q(assignee_id=user.pk)
             )
+        unit_communities = scope.community_ids_for(Role.UNIT_REP)
+        if unit_communities:
+            # A resident unit's representatives follow what is assigned to their unit.
+            condition |= Q(community_id__in=unit_communities) & Q(
+                assigned_unit__in=ResidentUnit.representatives.through.objects.filter(
+                    user_id=user.pk
+                ).values("residentunit_id")
+            )
         return condition
 
     def open(self):
@@ -690,6 +699,9 @@ class Incident(TimeStampedModel):
                 Status.ESCALATED,
             ],
             Status.IN_PROGRESS: [Status.RESOLVED, Status.CLOSED_NOT_FIXED, Status.ESCALATED],
+            # The mediation room's outcome comes back: a closed case resolves the incident
+            # (staff then verify and close it), a withdrawn case closes it unfixed.
+            Status.ESCALATED: [Status.RESOLVED, Status.CLOSED_NOT_FIXED],
             Status.RESOLVED: [Status.VERIFIED, Status.IN_PROGRESS],
             Status.VERIFIED: [Status.CLOSED],
             Status.CLOSED: [Status.ACCEPTED],
@@ -750,7 +762,15 @@ class Incident(TimeStampedModel):
         related_name="assigned_incidents",
         verbose_name=_("assigned to"),
     )
-    # Assignment to a resident unit (驻区单位) joins when partycommittee's ResidentUnit exists.
+    assigned_unit = models.ForeignKey(
+        "partycommittee.ResidentUnit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_incidents",
+        verbose_name=_("assigned to unit"),
+        help_text=_("A resident unit (驻区单位) that takes the work on; its representatives act."),
+    )
     rejected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -786,6 +806,10 @@ class Incident(TimeStampedModel):
                 condition=~Q(status="rejected") | Q(rejected_by__isnull=False),
                 name="incident_rejection_names_who",
             ),
+            models.CheckConstraint(
+                condition=Q(assignee__isnull=True) | Q(assigned_unit__isnull=True),
+                name="incident_one_assignee",
+            ),
         ]
         indexes = [
             # The list filtered by grid, status and category, newest first.
@@ -793,6 +817,7 @@ class Incident(TimeStampedModel):
             models.Index(fields=["community", "status", "-id"], name="incident_community"),
             models.Index(fields=["status", "deadline"], name="incident_deadline"),
             models.Index(fields=["assignee", "status"], name="incident_assignee"),
+            models.Index(fields=["assigned_unit", "status"], name="incident_assigned_unit"),
         ]
 
     def __str__(self):

@@ -36,6 +36,7 @@ from hive.notifications import notify
 from hive.roles import Role
 from hive.scoping import access_scope, administers
 from hive.workflow import TransitionNotAllowed, transition
+from partycommittee.models import ResidentUnit
 
 # --- Who may act -----------------------------------------------------------------------
 
@@ -507,6 +508,8 @@ def incident_perform(*, action: str, incident: Incident, actor: User, **data) ->
         return service(incident=incident, actor=actor, reason=data["reason"])
     if action == "mark_duplicate":
         return incident_mark_duplicate(incident=incident, actor=actor, original=data["original"])
+    if action == "escalate":
+        return incident_escalate(incident=incident, actor=actor, **data)
     if action not in INCIDENT_ACTIONS:
         raise ValidationError(_("Unknown action."))
     service = globals()[f"incident_{action}"]
@@ -522,7 +525,7 @@ def incident_actions_for(user, incident: Incident) -> list[str]:
             continue
         if action == "escalate" and not escalation_offered(incident):
             continue
-        if staff or (action in ASSIGNEE_ACTIONS and incident.assignee_id == user.pk):
+        if staff or (action in ASSIGNEE_ACTIONS and works_on_incident(user, incident)):
             actions.append(action)
     return actions
 
@@ -545,23 +548,49 @@ def _check_assignee(incident: Incident, assignee: User) -> None:
         raise ValidationError({"assignee": _("Assign to a person who works in this community.")})
 
 
+def _check_unit(incident: Incident, unit: ResidentUnit) -> None:
+    if unit.community_id != incident.community_id or not unit.is_active:
+        raise ValidationError({"unit": _("Assign to an active resident unit of this community.")})
+    if not unit.representatives.filter(is_active=True).exists():
+        raise ValidationError(
+            {"unit": _("This unit has no representative in the portal to take the work on.")}
+        )
+
+
 @transaction.atomic
-def incident_assign(*, incident: Incident, actor: User, assignee: User, note: str = "") -> Incident:
-    """Assign (or reassign) to a person. Assignment to a resident unit joins when the
-    partycommittee app provides ResidentUnit."""
+def incident_assign(
+    *,
+    incident: Incident,
+    actor: User,
+    assignee: User | None = None,
+    unit: ResidentUnit | None = None,
+    note: str = "",
+) -> Incident:
+    """Assign (or reassign) to a person or to a resident unit, never both: a unit's
+    representatives then start and resolve the work in the portal."""
     _require_staff(actor, incident.community_id)
-    _check_assignee(incident, assignee)
+    if (assignee is None) == (unit is None):
+        raise ValidationError(
+            {"assignee": _("Choose either a person or a resident unit to assign to.")}
+        )
+    if assignee is not None:
+        _check_assignee(incident, assignee)
+        recipients, name = [assignee], assignee
+    else:
+        _check_unit(incident, unit)
+        recipients, name = list(unit.representatives.filter(is_active=True)), unit
     incident = _locked(incident, "assign")
     incident.assignee = assignee
+    incident.assigned_unit = unit
     transition(
         incident,
         to=Incident.Status.ASSIGNED,
         actor=actor,
-        note=note or _("Assigned to %(name)s") % {"name": assignee},
-        update_fields=["assignee"],
+        note=note or _("Assigned to %(name)s") % {"name": name},
+        update_fields=["assignee", "assigned_unit"],
     )
     notify(
-        recipients=[assignee],
+        recipients=recipients,
         title=_("Incident #%(id)s is assigned to you") % {"id": incident.pk},
         body=incident.description[:200],
         url=incident.get_absolute_url(),
@@ -571,8 +600,21 @@ def incident_assign(*, incident: Incident, actor: User, assignee: User, note: st
     return incident
 
 
+def works_on_incident(user, incident: Incident) -> bool:
+    """The assigned person, or a representative of the assigned resident unit."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if incident.assignee_id is not None:
+        return incident.assignee_id == user.pk
+    if incident.assigned_unit_id is not None:
+        return ResidentUnit.representatives.through.objects.filter(
+            residentunit_id=incident.assigned_unit_id, user_id=user.pk
+        ).exists()
+    return False
+
+
 def _require_assignee_or_staff(actor: User, incident: Incident) -> None:
-    if incident.assignee_id != actor.pk:
+    if not works_on_incident(actor, incident):
         _require_staff(actor, incident.community_id)
 
 
@@ -737,23 +779,72 @@ def escalation_offered(incident: Incident) -> bool:
     return (
         incident.category == "dispute"
         and Incident.workflow.can(incident.status, Incident.Status.ESCALATED)
-        and escalation.dispute_service() is not None
+        and escalation.mediation_available()
     )
 
 
 @transaction.atomic
-def incident_escalate(*, incident: Incident, actor: User, note: str = "") -> Incident:
-    """Send a dispute to the mediation room: a dispute case is created by the disputes app
-    (which links back to the incident). Refused while that app offers no such service."""
+def incident_escalate(
+    *, incident: Incident, actor: User, room, kind: str, parties: Sequence[dict], note: str = ""
+) -> Incident:
+    """Send a small dispute to the mediation room: the disputes app registers a case
+    linked to the incident. A refused case (no applicant, a room of another community…)
+    rolls the escalation back with it."""
     _require_staff(actor, incident.community_id)
     incident = _locked(incident, "escalate")
-    service = escalation.dispute_service()
     if incident.category != "dispute":
         raise TransitionNotAllowed(_("Only a small dispute goes to the mediation room."))
-    if service is None:
-        raise TransitionNotAllowed(_("The mediation room is not available yet."))
-    transition(incident, to=Incident.Status.ESCALATED, actor=actor, note=note)
-    service(incident=incident, actor=actor, note=note)
+    if not escalation.mediation_available():
+        raise TransitionNotAllowed(_("The mediation room is not available."))
+    case = escalation.open_case(
+        incident=incident, actor=actor, room=room, kind=kind, parties=parties, note=note
+    )
+    transition(
+        incident,
+        to=Incident.Status.ESCALATED,
+        actor=actor,
+        note=_("Mediation case %(number)s in %(room)s") % {"number": case.number, "room": room},
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_return_from_mediation(
+    *, incident: Incident, case, actor: User | None, withdrawn: bool
+) -> Incident:
+    """The mediation room's outcome: a closed case resolves the incident (staff verify and
+    close it as usual); a withdrawn case closes it, not fixed, with the applicant's reason.
+    Runs inside the case's transaction, so case and incident never disagree."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status != Incident.Status.ESCALATED:
+        return incident  # reopened or handled by hand meanwhile: nothing to bring back
+    fields = ["resolution"]
+    if withdrawn:
+        target = Incident.Status.CLOSED_NOT_FIXED
+        incident.resolution = _("Mediation case %(number)s was withdrawn: %(reason)s") % {
+            "number": case.number,
+            "reason": case.withdrawal_reason,
+        }
+        incident.closed_at = timezone.now()
+        fields.append("closed_at")
+    else:
+        target = Incident.Status.RESOLVED
+        outcome = case.get_referred_to_display() if case.referred_to else ""
+        incident.resolution = (
+            _("Mediation case %(number)s closed (referred: %(where)s).")
+            % {"number": case.number, "where": outcome}
+            if outcome
+            else _("Mediation case %(number)s closed.") % {"number": case.number}
+        )
+    transition(incident, to=target, actor=actor, note=incident.resolution, update_fields=fields)
+    notify(
+        recipients=community_staff_users(incident.community_id),
+        title=_("Report #%(id)s is back from the mediation room") % {"id": incident.pk},
+        body=incident.resolution,
+        url=incident.get_absolute_url(),
+        key=f"grids:incident-mediation-back:{incident.pk}:{case.pk}",
+        community=incident.community,
+    )
     return incident
 
 

@@ -11,11 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids import personal, services
+from grids import escalation, personal, services
 from grids.filters import HouseholdFilter, IncidentFilter
 from grids.forms import (
     AssignForm,
     DuplicateForm,
+    EscalateForm,
     IncidentReportForm,
     LeaveForm,
     NoteForm,
@@ -310,7 +311,9 @@ def incident_create(request):
 
 @login_required
 def incident_list(request):
-    incidents = Incident.objects.visible_to(request.user).select_related("grid", "assignee")
+    incidents = Incident.objects.visible_to(request.user).select_related(
+        "grid", "assignee", "assigned_unit"
+    )
     filterset = IncidentFilter(request.GET, queryset=incidents, request=request)
     filterset.form.fields["grid"].queryset = Grid.objects.visible_to(request.user)
     for name in ("assignee", "reporter"):
@@ -319,14 +322,27 @@ def incident_list(request):
         "filter": filterset,
         "page": _page(request, filterset.qs),
         "query": _query_without_page(request),
+        "unit_only": _unit_only(request.user),
     }
     return render(request, "grids/incident_list.html", context)
+
+
+def _unit_only(user) -> bool:
+    """A resident unit's representative follows their unit's incidents and nothing else
+    of the grid pages (the grid links are hidden for them)."""
+    return not Grid.objects.visible_to(user).exists()
 
 
 def _incident_for(request, pk) -> Incident:
     return get_object_or_404(
         Incident.objects.visible_to(request.user).select_related(
-            "grid", "assignee", "reporter", "rejected_by", "duplicate_of", "community"
+            "grid",
+            "assignee",
+            "assigned_unit",
+            "reporter",
+            "rejected_by",
+            "duplicate_of",
+            "community",
         ),
         pk=pk,
     )
@@ -357,6 +373,8 @@ def _action_form(action, incident, data=None, files=None):
         return ReasonForm(data)
     if action == "mark_duplicate":
         return DuplicateForm(data, incident=incident)
+    if action == "escalate":
+        return EscalateForm(data, community_id=incident.community_id)
     return NoteForm(data)
 
 
@@ -375,6 +393,10 @@ def incident_detail(request, pk):
             for name in actions
         ],
         "reply_form": ReplyForm(community_id=incident.community_id) if staff else None,
+        "unit_only": _unit_only(request.user),
+        "mediation_case": escalation.incident_case(incident)
+        if incident.status == Incident.Status.ESCALATED or incident.resolution
+        else None,
     }
     return render(request, "grids/incident_detail.html", context)
 
@@ -386,20 +408,24 @@ def incident_action(request, pk, action):
         raise Http404
     form = _action_form(action, incident, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = form.service_data() if hasattr(form, "service_data") else form.cleaned_data
         try:
-            services.incident_perform(
-                action=action, incident=incident, actor=request.user, **form.cleaned_data
-            )
+            services.incident_perform(action=action, incident=incident, actor=request.user, **data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict") and set(exc.error_dict) & set(form.fields):
-                _form_error(form, exc)
+            if hasattr(exc, "error_dict"):
+                _form_error(form, exc)  # field errors stay on the form, others above it
             else:
                 messages.error(request, "; ".join(exc.messages))
                 return redirect(incident)
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
             return redirect(incident)
-    context = {"incident": incident, "form": form, "label": ACTION_LABELS[action]}
+    context = {
+        "incident": incident,
+        "form": form,
+        "label": ACTION_LABELS[action],
+        "unit_only": _unit_only(request.user),
+    }
     return render(request, "grids/incident_action.html", context)
 
 

@@ -24,7 +24,9 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-PROJECT_APPS = ["hive", "partycommittee", "grids", "disputes", "volunteers"]
+# In dependency order: seed_demo seeds them in this order (grids escalates demo disputes to
+# the mediation rooms disputes creates, and assigns work to partycommittee's units).
+PROJECT_APPS = ["hive", "partycommittee", "disputes", "grids", "volunteers"]
 
 INSTALLED_APPS = [
     "hive.admin_site.HiveAdminConfig",

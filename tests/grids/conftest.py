@@ -1,8 +1,10 @@
 import pytest
 
 from hive.roles import Role
+from tests.disputes.factories import RoomFactory
 from tests.factories import user_with_role
 from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory, id_number
+from tests.partycommittee.factories import ResidentUnitFactory
 
 
 class GridWorld:
@@ -29,6 +31,15 @@ class GridWorld:
         )
         self.resident_a2 = ResidentFactory(household=self.household_a2, name="李小河")
         self.resident_b1 = ResidentFactory(household=self.household_b1, name="王二")
+        # The mediation room incidents escalate to, and a resident unit work is assigned to
+        # (world.unit_rep_a represents it; unit_b_rep represents a unit of community B).
+        self.room_a = RoomFactory(community=world.a, name="蜂音会客室")
+        self.room_b = RoomFactory(community=world.b, name="枫桥之家")
+        self.unit_a1 = ResidentUnitFactory(community=world.a, name="物业公司")
+        self.unit_a1.representatives.add(world.unit_rep_a)
+        self.unit_b1 = ResidentUnitFactory(community=world.b, name="银行支行")
+        self.unit_b_rep = user_with_role(Role.UNIT_REP, community=world.b, username="unit_b")
+        self.unit_b1.representatives.add(self.unit_b_rep)
 
     def __getattr__(self, name):
         return getattr(self.world, name)

@@ -19,6 +19,7 @@ from grids.models import (
 from grids.selectors import incident_timeline
 from hive.models import TimelineEntry
 from hive.workflow import TransitionNotAllowed
+from tests.disputes.factories import PARTIES
 from tests.grids.factories import KeyPlaceFactory, id_number, photo
 
 pytestmark = pytest.mark.django_db
@@ -217,20 +218,16 @@ def _run(action, incident, gw, original=None):
         "mark_duplicate": lambda: services.incident_mark_duplicate(
             incident=incident, original=original, actor=actor
         ),
-        "escalate": lambda: services.incident_escalate(incident=incident, actor=actor),
+        "escalate": lambda: services.incident_escalate(
+            incident=incident, actor=actor, room=gw.room_a, kind="neighbours", parties=PARTIES
+        ),
     }
     return calls[action]()
 
 
 @pytest.mark.parametrize("state", [s.value for s in S])
 @pytest.mark.parametrize("action", list(services.INCIDENT_ACTIONS))
-def test_every_action_from_every_state_through_the_service(gw, state, action, monkeypatch):
-    escalated = []
-    monkeypatch.setattr(
-        services.escalation,
-        "dispute_service",
-        lambda: lambda **kw: escalated.append(kw["incident"].pk),
-    )
+def test_every_action_from_every_state_through_the_service(gw, state, action):
     original = _report(gw)
     incident = _report(gw, category="dispute")
     extra = {}
@@ -251,7 +248,7 @@ def test_every_action_from_every_state_through_the_service(gw, state, action, mo
         assert (last.from_state, last.to_state, last.actor) == (state, target, gw.staff_a)
         assert TimelineEntry.objects.for_object(incident).count() == before + 1
         if action == "escalate":
-            assert escalated == [incident.pk]
+            assert services.escalation.incident_case(incident).source_record == incident
     else:
         with pytest.raises(TransitionNotAllowed):
             _run(action, incident, gw, original)
@@ -260,14 +257,21 @@ def test_every_action_from_every_state_through_the_service(gw, state, action, mo
         assert TimelineEntry.objects.for_object(incident).count() == before
 
 
-def test_escalation_is_refused_and_not_offered_without_the_disputes_service(gw):
-    assert services.escalation.dispute_service() is None
-    incident = _report(gw, category="dispute")
-    assert "escalate" not in services.incident_actions_for(gw.staff_a, incident)
+def test_escalation_is_for_disputes_only_and_needs_the_disputes_app(gw, monkeypatch):
+    kwargs = {"actor": gw.staff_a, "room": gw.room_a, "kind": "noise", "parties": PARTIES}
+    hazard = _report(gw, category="hidden_danger")
+    assert "escalate" not in services.incident_actions_for(gw.staff_a, hazard)
     with pytest.raises(TransitionNotAllowed):
-        services.incident_escalate(incident=incident, actor=gw.staff_a)
-    incident.refresh_from_db()
-    assert incident.status == S.REPORTED
+        services.incident_escalate(incident=hazard, **kwargs)
+    dispute = _report(gw, category="dispute")
+    assert "escalate" in services.incident_actions_for(gw.staff_a, dispute)
+    monkeypatch.setattr(services.escalation, "mediation_available", lambda: False)
+    assert "escalate" not in services.incident_actions_for(gw.staff_a, dispute)
+    with pytest.raises(TransitionNotAllowed):
+        services.incident_escalate(incident=dispute, **kwargs)
+    for incident in (hazard, dispute):
+        incident.refresh_from_db()
+        assert incident.status == S.REPORTED
 
 
 def test_rejection_names_who_and_why_and_a_reason_is_required(gw):

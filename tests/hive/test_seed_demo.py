@@ -37,6 +37,16 @@ def test_seed_demo_creates_the_street_communities_and_one_login_per_role():
         assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
     assert User.objects.get(username="hwg_staff").is_staff
     assert not User.objects.get(username="hwg_grid").is_staff
+    # Apps seed in dependency order: grids escalates a dispute to disputes' room and hands
+    # a demand to partycommittee's unit.
+    from disputes.models import DisputeCase
+    from grids.models import Incident
+
+    for code in ("huweigou", "xinzeyuan"):
+        escalated = Incident.objects.get(community__code=code, status="escalated")
+        assert DisputeCase.objects.get(source_id=escalated.pk, source="incident").parties.count()
+    unit_work = Incident.objects.get(community__code="huweigou", assigned_unit__isnull=False)
+    assert unit_work.assigned_unit.representatives.filter(username="hwg_unit").exists()
 
 
 def test_seed_demo_twice_changes_nothing():
