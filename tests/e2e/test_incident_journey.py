@@ -24,7 +24,8 @@ def _jpeg(folder):
 def _act(person, incident_pk, label, fill=None):
     """Press an action button on the incident page, fill its form, send it."""
     page = person.goto(f"/portal/grids/incidents/{incident_pk}/")
-    page.locator("[data-actions]").get_by_role("link", name=label, exact=True).click()
+    link = page.locator("[data-actions]").get_by_role("link", name=label, exact=True)
+    page = person.goto(link.get_attribute("href"))
     expect(page.get_by_role("heading", level=1)).to_have_text(label)
     for field, value in (fill or {}).items():
         if isinstance(value, dict):

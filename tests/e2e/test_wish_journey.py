@@ -57,12 +57,12 @@ def test_resident_wish_is_claimed_fulfilled_and_confirmed(world, journey):
     member.snap("claimed")
     page.get_by_label("完成情况").fill("已更换楼道灯泡，亮了")
     page.get_by_role("button", name="登记为已完成").click()
-    expect(page.get_by_text("已更换楼道灯泡，亮了")).to_be_visible()
+    expect(page.get_by_text("已更换楼道灯泡，亮了").first).to_be_visible()
     member.snap("fulfilled")
 
     # The resident confirms and rates.
     page = resident.goto(f"/wishes/track/{code}/")
-    expect(page.get_by_text("已更换楼道灯泡，亮了")).to_be_visible()
+    expect(page.get_by_text("已更换楼道灯泡，亮了").first).to_be_visible()
     page.get_by_label("5", exact=True).check()
     page.get_by_label("感谢的话或意见（选填）").fill("谢谢！")
     page.get_by_role("button", name="确认", exact=True).click()
