@@ -69,7 +69,7 @@ def test_grid_member_reports_with_a_photo_and_staff_assign_resolve_and_close(
 
     _act(member, incident.pk, "开始办理")
     _act(member, incident.pk, "办理完成", {"完成情况": "已回填压实，路面平整"})
-    expect(member.page.get_by_text("已回填压实，路面平整")).to_be_visible()
+    expect(member.page.get_by_text("已回填压实，路面平整").first).to_be_visible()
     member.snap("resolved")
 
     _act(staff, incident.pk, "核验")
