@@ -194,7 +194,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     search_fields = ["username", "name", "email"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        (_("Personal info"), {"fields": ["name", "phone", "email"]}),
+        (_("Personal info"), {"fields": ["name", "phone", "email", "notify_by_email"]}),
         (_("Permissions"), {"fields": ["is_active", "is_superuser", "groups", "user_permissions"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]

@@ -30,3 +30,14 @@ class LoginForm(BootstrapFormMixin, AuthenticationForm):
 
 class PortalPasswordChangeForm(BootstrapFormMixin, PasswordChangeForm):
     pass
+
+
+class NotificationSettingsForm(BootstrapFormMixin, forms.ModelForm):
+    """The person's own channels: the portal always; email when they give an address and
+    leave it on (no address, no email, whatever the box says)."""
+
+    class Meta:
+        from hive.models import User
+
+        model = User
+        fields = ["email", "notify_by_email"]

@@ -132,6 +132,12 @@ class User(AbstractUser):
     phone = models.CharField(
         _("mobile phone"), max_length=11, blank=True, validators=[mobile_phone_validator]
     )
+    # Notifications always appear in the portal; email is the person's choice.
+    notify_by_email = models.BooleanField(
+        _("notifications by email"),
+        default=True,
+        help_text=_("Also send my notifications to my email address."),
+    )
 
     objects = UserManager()
 
@@ -400,6 +406,7 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

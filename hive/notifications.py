@@ -1,21 +1,34 @@
-"""One way to tell people things: an in-portal notification, and email where the person
-has an address. Apps call `notify()`; the `key` makes repeated calls (a reminder task run
-twice) create one notification per recipient, enforced by a unique constraint."""
+"""One way to tell people things: an in-portal notification always, and email where the
+person has an address and has not turned email off (`User.notify_by_email`, portal
+settings page). Apps call `notify()`; the `key` makes repeated calls (a reminder task run
+twice) create one notification per recipient, enforced by a unique constraint.
+
+Email leaves from a Celery task (`hive.send_notification_emails`), enqueued after commit:
+a slow or unreachable mail server never holds up the request or the reminder run that
+notified, and the task claims each notification with a conditional UPDATE on `emailed_at`,
+so a repeated or retried task sends each email at most once."""
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+
+
+def wants_email(user) -> bool:
+    return bool(user.email) and user.notify_by_email
 
 
 def notify(
     *, recipients, title: str, body: str = "", url: str = "", key: str = "", community=None
 ) -> int:
-    """Create notifications; return how many were new. Email goes out after commit."""
+    """Create notifications; return how many were new. Email is enqueued after commit."""
     from hive.models import Notification
+    from hive.queue import enqueue
+    from hive.tasks import send_notification_emails
 
     recipients = [user for user in recipients if user is not None and user.is_active]
     if not recipients:
@@ -28,38 +41,88 @@ def notify(
             )
         )
     fresh = [user for user in recipients if user.pk not in existing]
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=user,
-                community=community,
-                title=title[:200],
-                body=body,
-                url=url,
-                key=key,
-            )
-            for user in fresh
-        ],
-        # A concurrent run that got there first wins; the constraint keeps one row.
-        ignore_conflicts=bool(key),
-    )
-    emails = [user.email for user in fresh if user.email]
-    if emails:
-        transaction.on_commit(lambda: _send_email(emails, title, body, url))
+    if not fresh:
+        return 0
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=user,
+                    community=community,
+                    title=title[:200],
+                    body=body,
+                    url=url,
+                    key=key,
+                )
+                for user in fresh
+            ],
+            # A concurrent run that got there first wins; the constraint keeps one row.
+            ignore_conflicts=bool(key),
+        )
+        emailed = [user.pk for user in fresh if wants_email(user)]
+        if emailed:
+            if key:
+                # Rows inserted with ignore_conflicts come back without ids.
+                ids = list(
+                    Notification.objects.filter(
+                        key=key, recipient_id__in=emailed, emailed_at__isnull=True
+                    ).values_list("pk", flat=True)
+                )
+            else:
+                ids = [n.pk for n in created if n.recipient_id in emailed]
+            enqueue(send_notification_emails, notification_ids=ids)
     return len(fresh)
 
 
-def _send_email(emails: list[str], title: str, body: str, url: str) -> None:
-    message = f"{body}\n\n{url}".strip()
-    try:
-        send_mail(title, message, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=False)
-    except OSError:
-        logger.exception("Could not send notification email %r", title)
+def notification_emails_send(*, notification_ids: list[int]) -> int:
+    """Email each notification to its recipient, once; return how many were sent.
+
+    The recipient's choice is read now, not when the notification was made: someone who
+    turned email off in between gets none. Each row is claimed (emailed_at set) before it
+    is sent; a send that fails gives the claim back so a retry can try again.
+    """
+    from hive.models import Notification
+
+    candidates = Notification.objects.filter(
+        pk__in=notification_ids,
+        emailed_at__isnull=True,
+        recipient__is_active=True,
+        recipient__notify_by_email=True,
+    ).exclude(recipient__email="")
+    sent = 0
+    connection = get_connection()
+    for notification in candidates.select_related("recipient"):
+        now = timezone.now()
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            emailed_at=now
+        )
+        if not claimed:
+            continue
+        body = f"{notification.body}\n\n{_absolute(notification.url)}".strip()
+        message = EmailMessage(
+            notification.title,
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.recipient.email],
+            connection=connection,
+        )
+        try:
+            message.send(fail_silently=False)
+        except OSError:
+            Notification.objects.filter(pk=notification.pk, emailed_at=now).update(emailed_at=None)
+            raise
+        sent += 1
+    return sent
+
+
+def _absolute(url: str) -> str:
+    base = settings.HIVE_SITE_URL.rstrip("/")
+    if url.startswith("/") and base:
+        return base + url
+    return url
 
 
 def notification_mark_read(*, user, notification_ids=None) -> int:
-    from django.utils import timezone
-
     from hive.models import Notification
 
     queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)

@@ -222,6 +222,9 @@ if env_bool("BEHIND_TLS_PROXY", default=False):
 # --- Email and logging ---------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hive@localhost")
+# Where the portal is reached from outside: turns notification links into full addresses
+# in emails. Empty: emails carry the path only.
+HIVE_SITE_URL = env_str("HIVE_SITE_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -16,3 +16,20 @@ def ping() -> dict:
 def clear_expired_sessions() -> None:
     """Delete expired portal and admin sessions (idempotent by nature)."""
     call_command("clearsessions")
+
+
+@shared_task(
+    name="hive.send_notification_emails",
+    bind=True,
+    time_limit=120,
+    soft_time_limit=100,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_notification_emails(self, notification_ids: list[int]) -> int:
+    """Email notifications to those who chose email; each at most once (see the service)."""
+    from hive.notifications import notification_emails_send
+
+    return notification_emails_send(notification_ids=notification_ids)

@@ -20,6 +20,12 @@ portal_patterns = (
         path("", views.portal_home, name="home"),
         path("notifications/", views.notification_list, name="notifications"),
         path("notifications/read/", views.notification_read_all, name="notifications_read_all"),
+        path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+        path(
+            "notifications/settings/",
+            views.notification_settings,
+            name="notification_settings",
+        ),
         path("login/", views.PortalLoginView.as_view(), name="login"),
         path("logout/", views.PortalLogoutView.as_view(), name="logout"),
         path("password/", views.PortalPasswordChangeView.as_view(), name="password_change"),

@@ -1,16 +1,19 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from hive import portal
-from hive.forms import LoginForm, PortalPasswordChangeForm
+from hive.forms import LoginForm, NotificationSettingsForm, PortalPasswordChangeForm
 from hive.models import Community, Notification
 from hive.notifications import notification_mark_read
 
@@ -34,6 +37,27 @@ def notification_list(request):
     notifications = Notification.objects.visible_to(request.user)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     return render(request, "portal/notifications.html", {"page": page})
+
+
+@login_required
+def notification_open(request, pk):
+    """Follow a notification's link, marking it read on the way."""
+    notification = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
+    notification_mark_read(user=request.user, notification_ids=[notification.pk])
+    safe = url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(notification.url if notification.url and safe else "portal:notifications")
+
+
+@login_required
+def notification_settings(request):
+    form = NotificationSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your notification settings were saved."))
+        return redirect("portal:notification_settings")
+    return render(request, "portal/notification_settings.html", {"form": form})
 
 
 @login_required

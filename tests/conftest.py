@@ -45,6 +45,17 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process for this test, whether or not REDIS_URL points at a broker."""
+    from hive.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 def _database_url_for_worker() -> str | None:
     """The test database as a URL, so a worker process reads what the tests wrote."""
     from django.db import connection

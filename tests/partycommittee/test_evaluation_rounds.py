@@ -289,7 +289,7 @@ def test_closing_marks_what_is_owed_missing_once(board):
 
 
 def test_laggards_are_reminded_once_per_cadence_in_portal_and_by_email(
-    board, django_capture_on_commit_callbacks
+    board, django_capture_on_commit_callbacks, celery_eager
 ):
     board.rep_a.email = "a@example.org"
     board.rep_a.save()

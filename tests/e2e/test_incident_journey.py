@@ -1,0 +1,83 @@
+"""A six-small incident from the grid member's phone to the staff's closing."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from grids.models import Incident
+from tests.grids.factories import GridFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _jpeg(folder):
+    path = folder / "pothole.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 80), (180, 120, 40)).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _act(person, incident_pk, label, fill=None):
+    """Press an action button on the incident page, fill its form, send it."""
+    page = person.goto(f"/portal/grids/incidents/{incident_pk}/")
+    link = page.locator("[data-actions]").get_by_role("link", name=label, exact=True)
+    page = person.goto(link.get_attribute("href"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(label)
+    for field, value in (fill or {}).items():
+        if isinstance(value, dict):
+            page.get_by_role("combobox", name=field).select_option(**value)
+        else:
+            page.get_by_label(field).fill(value)
+    page.get_by_role("button", name=label, exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(f"已完成：{label}。")
+    return page
+
+
+def test_grid_member_reports_with_a_photo_and_staff_assign_resolve_and_close(
+    world, journey, artifacts
+):
+    grid = GridFactory(community=world.a, code="A1", name="一网格", member=world.grid_a)
+
+    member = journey("grid-member", phone=True)
+    member.login(world.grid_a.username, None)
+    page = member.goto("/portal/grids/incidents/new/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("上报“六小”事件")
+    page.get_by_role("combobox", name="网格").select_option(value=str(grid.pk))
+    page.get_by_label("位置").fill("3号楼东侧路面")
+    page.get_by_label("情况描述").fill("路面塌陷一个坑，雨天积水")
+    page.get_by_label("照片").set_input_files(str(_jpeg(artifacts)))
+    member.snap("report-form")
+    page.get_by_role("button", name="上报", exact=True).click()
+    page.wait_for_url(re.compile(r"/portal/grids/incidents/\d+/$"))
+    incident = Incident.objects.get(location="3号楼东侧路面")
+    expect(page.get_by_role("alert")).to_have_text(f"事件 #{incident.pk} 已上报。")
+    expect(page.get_by_role("img", name="照片 1")).to_be_visible()
+    member.snap("reported")
+    assert incident.photos.count() == 1
+
+    staff = journey("staff")
+    staff.login(world.staff_a.username, None)
+    _act(staff, incident.pk, "受理")
+    staff.snap("accepted")
+    _act(staff, incident.pk, "派单", {"派给": {"label": str(world.grid_a)}})
+    expect(staff.page.get_by_text("已派单").first).to_be_visible()
+    staff.snap("assigned")
+
+    _act(member, incident.pk, "开始办理")
+    _act(member, incident.pk, "办理完成", {"完成情况": "已回填压实，路面平整"})
+    expect(member.page.get_by_text("已回填压实，路面平整").first).to_be_visible()
+    member.snap("resolved")
+
+    _act(staff, incident.pk, "核验")
+    page = _act(staff, incident.pk, "办结")
+    expect(page.get_by_text("已办结").first).to_be_visible()
+    staff.snap("closed")
+
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.CLOSED
+    assert incident.assignee == world.grid_a
+    assert incident.closed_at is not None
