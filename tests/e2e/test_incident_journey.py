@@ -63,7 +63,7 @@ def test_grid_member_reports_with_a_photo_and_staff_assign_resolve_and_close(
     staff.login(world.staff_a.username, None)
     _act(staff, incident.pk, "受理")
     staff.snap("accepted")
-    _act(staff, incident.pk, "派单", {"派给": {"label": str(world.grid_a)}})
+    _act(staff, incident.pk, "派单", {"派给个人": {"label": str(world.grid_a)}})
     expect(staff.page.get_by_text("已派单").first).to_be_visible()
     staff.snap("assigned")
 
