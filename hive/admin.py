@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
@@ -10,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from hive.models import Community, PersonalDataAccess, RoleAssignment, Street, TimelineEntry, User
 from hive.roles import Role
 from hive.scoping import access_scope
-from hive.services import user_sync_staff_flag
+from hive.services import second_factor_reset, user_sync_staff_flag
 
 
 def _is_street_level(user) -> bool:
@@ -202,6 +204,18 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
         (None, {"fields": ["username", "name", "phone", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["second_factor_reset"]
+
+    @admin.action(description=_("Reset the second factor (lost phone)"), permissions=["change"])
+    def second_factor_reset(self, request, queryset):
+        """Removes the selected people's authenticator devices; each sets up a new one at
+        the next admin login. Nobody sees anyone else's secret."""
+        count = second_factor_reset(users=queryset)
+        self.message_user(
+            request,
+            _("Second factor reset for %(count)d people.") % {"count": count},
+            messages.SUCCESS,
+        )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -257,3 +271,27 @@ class PersonalDataAccessAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LoginLockoutAdmin(AccessAttemptAdmin):
+    """Failed logins per account name and address (django-axes). A row at the limit is a
+    lock; staff lift it with the unlock action (it deletes the row, so counting restarts)."""
+
+    actions = ["unlock"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock: forget these failed logins"), permissions=["delete"])
+    def unlock(self, request, queryset):
+        count, _detail = queryset.delete()
+        self.message_user(
+            request, _("%(count)d lock-out records removed.") % {"count": count}, messages.SUCCESS
+        )

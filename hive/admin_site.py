@@ -1,6 +1,11 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 
 
 class HiveAdminSite(admin.AdminSite):
@@ -8,6 +13,34 @@ class HiveAdminSite(admin.AdminSite):
     site_title = _("Hive admin")
     index_title = _("Community work")
     site_url = "/portal/"
+
+    def has_permission(self, request):
+        """Staff, and (where HIVE_ADMIN_OTP_REQUIRED) verified with a TOTP code in this
+        session: a stolen password alone does not open the admin."""
+        from hive.two_factor import needs_second_factor
+
+        return super().has_permission(request) and not needs_second_factor(request)
+
+    def login(self, request, extra_context=None):
+        from hive.two_factor import needs_second_factor
+
+        if request.method == "GET" and needs_second_factor(request):
+            query = urlencode({"next": request.GET.get("next") or reverse("admin:index")})
+            return redirect(f"{reverse('admin:otp_verify')}?{query}")
+        return super().login(request, extra_context)
+
+    def get_urls(self):
+        from hive import two_factor
+
+        def bind(view):
+            # Not admin_view(): these pages are for staff who are not verified yet.
+            return never_cache(csrf_protect(lambda request: view(self, request)))
+
+        return [
+            path("second-factor/", bind(two_factor.otp_verify_view), name="otp_verify"),
+            path("second-factor/setup/", bind(two_factor.otp_setup_view), name="otp_setup"),
+            *super().get_urls(),
+        ]
 
 
 class HiveAdminConfig(AdminConfig):

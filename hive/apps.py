@@ -12,6 +12,7 @@ class HiveConfig(AppConfig):
         from hive import (
             checks,  # noqa: F401  (registers the system checks)
             portal,
+            security,  # noqa: F401  (connects the login and session signals)
         )
         from hive.schedules import ensure_periodic_tasks
 

@@ -32,3 +32,19 @@ def check_workflows(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_admin_second_factor(app_configs=None, **kwargs):
+    """Production keeps the admin's second factor on; turning it off must be seen."""
+    from django.conf import settings
+
+    if settings.HIVE_ADMIN_OTP_REQUIRED:
+        return []
+    return [
+        checks.Warning(
+            "HIVE_ADMIN_OTP_REQUIRED is off: a staff password alone opens the admin.",
+            hint="Unset HIVE_ADMIN_OTP_REQUIRED (it defaults to on when DEBUG is off).",
+            id="hive.W001",
+        )
+    ]

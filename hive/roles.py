@@ -43,6 +43,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hive.*",
         *_DOMAIN_APPS,
         "django_celery_beat.*",
+        # Login lock-outs (django-axes): see them and lift them.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
     Role.COMMUNITY_STAFF: [
         "hive.view_street",

@@ -41,3 +41,20 @@ def role_revoke(*, assignment: RoleAssignment) -> None:
     user = assignment.user
     assignment.delete()
     user_sync_staff_flag(user=user)
+
+
+def second_factor_reset(*, users) -> int:
+    """Remove the users' TOTP devices (a lost or replaced phone) and end their sessions,
+    so a session verified with the old device cannot go on; returns how many people had
+    a device. They set up a new one at their next admin login."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from hive.security import sessions_end_for
+
+    with transaction.atomic():
+        devices = TOTPDevice.objects.filter(user__in=users)
+        owner_ids = set(devices.values_list("user_id", flat=True))
+        devices.delete()
+        for user in User.objects.filter(pk__in=owner_ids):
+            sessions_end_for(user=user)
+    return len(owner_ids)

@@ -5,6 +5,7 @@ cache, DEBUG on). Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_U
 REDIS_URL; see README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "import_export",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     *PROJECT_APPS,
 ]
 
@@ -54,8 +58,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "hive.security.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a lock-out noticed during authentication into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hive.urls"
@@ -87,6 +96,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Users and roles -----------------------------------------------------------------
 AUTH_USER_MODEL = "hive.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Staff roles (street admin, community staff) carry their admin permissions.
     "hive.auth_backends.RolePermissionBackend",
@@ -207,6 +218,8 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # The container health check calls /healthz over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -215,9 +228,56 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy (django-csp): everything from this deployment, no inline or
+# evaluated script. Styles allow 'unsafe-inline' for the style="" attributes in the
+# templates and in Django's admin widgets; styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Sessions live in the database with the user's id beside them (hive.session_store), so
+# disabling a user ends every session they have. Idle and absolute limits are enforced by
+# hive.security.SessionTimeoutMiddleware; the cookie itself lasts the absolute limit.
+SESSION_ENGINE = "hive.session_store"
+HIVE_SESSION_IDLE_MINUTES = env_int("HIVE_SESSION_IDLE_MINUTES", 60)
+HIVE_SESSION_ABSOLUTE_HOURS = env_int("HIVE_SESSION_ABSOLUTE_HOURS", 12)
+SESSION_COOKIE_AGE = max(HIVE_SESSION_ABSOLUTE_HOURS, 1) * 3600
+
+# Second factor for the admin: staff confirm a TOTP code (django-otp) before /admin/.
+# On whenever DEBUG is off; `make run` (DEBUG on) leaves it off unless set.
+HIVE_ADMIN_OTP_REQUIRED = env_bool("HIVE_ADMIN_OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Hive")
+
+# Lock-out after repeated failed logins (django-axes), counted per account name and,
+# separately, per client address; a lock lifts after HIVE_LOGIN_LOCKOUT_MINUTES or when
+# staff unlock it in the admin (登录失败记录). 0 minutes: locked until unlocked.
+AXES_FAILURE_LIMIT = env_int("HIVE_LOGIN_FAILURE_LIMIT", 5)
+_LOCKOUT_MINUTES = env_int("HIVE_LOGIN_LOCKOUT_MINUTES", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES > 0 else None
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "hive.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "hive.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# A successful login is not an "attempt" worth a row each; failures are what staff review.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 # --- Email and logging ---------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -251,6 +311,8 @@ IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 # address: set CLIENT_IP_META_KEY to the header the proxy overwrites (e.g. HTTP_X_REAL_IP
 # with nginx's `proxy_set_header X-Real-IP $remote_addr`). Never a header clients can send.
 RATELIMIT_IP_META_KEY = env_str("CLIENT_IP_META_KEY", "") or None
+# The login lock-out (hive.security.client_ip) reads the same key.
+CLIENT_IP_META_KEY = RATELIMIT_IP_META_KEY
 HIVE_WISH_RATE_PER_ADDRESS = env_str("HIVE_WISH_RATE_PER_ADDRESS", "20/h")
 HIVE_WISH_RATE_PER_PHONE = env_str("HIVE_WISH_RATE_PER_PHONE", "5/d")
 HIVE_WISH_DUPLICATE_WINDOW_SECONDS = env_int("HIVE_WISH_DUPLICATE_WINDOW_SECONDS", 600)

@@ -11,11 +11,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework import status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from hive import portal
 from hive.forms import LoginForm, NotificationSettingsForm, PortalPasswordChangeForm
 from hive.models import Community, Notification
 from hive.notifications import notification_mark_read
+from hive.security import lockout_message
 
 
 def landing(request):
@@ -71,6 +76,21 @@ class PortalLoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+class ObtainAuthTokenView(ObtainAuthToken):
+    """DRF's token endpoint; failed attempts count towards the same lock-out as the login
+    pages (axes sees the authenticate() call), and a locked client is told so with 429."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                return Response(
+                    {"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS
+                )
+            raise
 
 
 class PortalLogoutView(auth_views.LogoutView):

@@ -40,6 +40,52 @@ def world(db):
 
 
 @pytest.fixture(autouse=True)
+def admin_second_factor(settings, monkeypatch):
+    """Tests run with production's rule: staff need a verified TOTP device for /admin/.
+
+    `client.force_login(staff_user)` then does what a staff member does at the door: it
+    confirms a TOTP device for them and marks the session verified (django_otp.login's
+    session key), so admin tests stay about the admin. `force_login(user, otp=False)`
+    logs in with the password alone, for the tests of the second factor itself.
+    """
+    from django.contrib.auth import get_user_model
+    from django.http import HttpRequest
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.HIVE_ADMIN_OTP_REQUIRED = True
+    original_force_login = Client.force_login
+    original_login = Client.login
+
+    def verify(client, user):
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, name="test device", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    def force_login(self, user, backend=None, *, otp=True):
+        original_force_login(self, user, backend)
+        if otp and user.is_staff:
+            verify(self, user)
+
+    def login(self, *, otp=True, **credentials):
+        # django-axes needs the request authenticate() is called for; Client.login has none.
+        credentials.setdefault("request", HttpRequest())
+        logged_in = original_login(self, **credentials)
+        if logged_in and otp:
+            user = get_user_model().objects.get(pk=self.session["_auth_user_id"])
+            if user.is_staff:
+                verify(self, user)
+        return logged_in
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "login", login)
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     # PBKDF2 at production strength costs ~0.3 s per user; tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

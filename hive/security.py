@@ -1,0 +1,151 @@
+"""Login hardening: lock-out pages, session time-outs, ending a disabled user's sessions.
+
+django-axes counts failed logins (settings.AXES_*); this module tells it which address a
+request comes from and what a locked-out person sees. The session rules live here too,
+because a stolen or forgotten session is the other way into an account.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+LOGIN_AT_KEY = "hive_login_at"
+SEEN_AT_KEY = "hive_seen_at"
+# Activity is written back to the session at most this often, so ordinary requests cost
+# no session write (and the query counts of list pages stay what they were).
+SEEN_RESOLUTION_SECONDS = 60
+
+
+def client_ip(request) -> str | None:
+    """The client's address: CLIENT_IP_META_KEY when a proxy sets it, else REMOTE_ADDR.
+
+    The same rule as the wish form's rate limit (RATELIMIT_IP_META_KEY); never a header a
+    client could choose unless the deployment's proxy overwrites it.
+    """
+    meta = getattr(request, "META", {})
+    key = getattr(settings, "CLIENT_IP_META_KEY", None)
+    address = meta.get(key) if key else None
+    address = address or meta.get("REMOTE_ADDR")
+    if address and "," in address:
+        address = address.split(",")[0]
+    return address.strip() if address else None
+
+
+def lockout_message() -> str:
+    minutes = (
+        int(settings.AXES_COOLOFF_TIME.total_seconds() // 60) if settings.AXES_COOLOFF_TIME else 0
+    )
+    if minutes:
+        wait = ngettext(
+            "Try again in %(minutes)d minute, or ask a street administrator to unlock it.",
+            "Try again in %(minutes)d minutes, or ask a street administrator to unlock it.",
+            minutes,
+        ) % {"minutes": minutes}
+    else:
+        wait = _("Ask a street administrator to unlock it.")
+    return "{} {}".format(
+        _("Too many failed logins: this account or this computer's address is locked."), wait
+    )
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """What axes answers while a lock holds: the login page again, with the reason.
+
+    A bare 403 would leave a resident or staff member guessing; the API gets JSON.
+    """
+    message = lockout_message()
+    status = settings.AXES_HTTP_RESPONSE_CODE
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    next_url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
+    if request.path == reverse("admin:login"):
+        from django.contrib import admin
+
+        context = {
+            **admin.site.each_context(request),
+            "title": _("Log in"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "form": AdminAuthenticationForm(request),
+            "locked_out_message": message,
+            REDIRECT_FIELD_NAME: next_url or reverse("admin:index"),
+        }
+        response = TemplateResponse(request, "admin/login.html", context, status=status)
+        return response.render()
+    from hive.forms import LoginForm
+
+    context = {"form": LoginForm(request), "locked_out_message": message, "next": next_url}
+    return render(request, "portal/login.html", context, status=status)
+
+
+class SessionTimeoutMiddleware:
+    """Ends a login session after HIVE_SESSION_IDLE_MINUTES without a request, or
+    HIVE_SESSION_ABSOLUTE_HOURS after the login, whichever comes first.
+
+    The person is logged out and lands on the login page with a message; an API client
+    using the session gets the usual 403. 0 turns either limit off.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request):
+        session = request.session
+        now = time.time()
+        login_at = session.get(LOGIN_AT_KEY)
+        seen_at = session.get(SEEN_AT_KEY)
+        if login_at is None or seen_at is None:
+            # A session from before these rules: start counting now.
+            session[LOGIN_AT_KEY] = login_at or now
+            session[SEEN_AT_KEY] = now
+            return
+        idle = settings.HIVE_SESSION_IDLE_MINUTES * 60
+        absolute = settings.HIVE_SESSION_ABSOLUTE_HOURS * 3600
+        if (idle and now - seen_at > idle) or (absolute and now - login_at > absolute):
+            logout(request)
+            messages.info(request, _("Your session has expired. Please log in again."))
+            return
+        if now - seen_at >= SEEN_RESOLUTION_SECONDS:
+            session[SEEN_AT_KEY] = now
+
+
+@receiver(user_logged_in, dispatch_uid="hive.security.stamp_login")
+def _stamp_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[LOGIN_AT_KEY] = now
+        request.session[SEEN_AT_KEY] = now
+
+
+def sessions_end_for(*, user) -> int:
+    """Delete every login session of the user; returns how many there were."""
+    from hive.models import LoginSession
+
+    deleted, _detail = LoginSession.objects.filter(user_id=user.pk).delete()
+    return deleted
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="hive.security.disabled")
+def _end_sessions_of_disabled_user(sender, instance, created, **kwargs):
+    """Disabling a user (is_active off, in the admin or a service) logs them out now,
+    not when their session would have expired."""
+    if not created and not instance.is_active:
+        sessions_end_for(user=instance)
