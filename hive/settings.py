@@ -159,6 +159,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Workers keep settings.LOGGING (and its personal-data mask) instead of Celery's handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -221,11 +223,24 @@ if env_bool("BEHIND_TLS_PROXY", default=False):
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hive@localhost")
 
+# Every handler masks mobile and ID numbers (hive.log_filters): logs leave the
+# application's care (files, collectors), personal data must not go with them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask_personal_data": {"()": "hive.log_filters.MaskPersonalData"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django's own loggers otherwise keep their default handlers, which have no mask (no
+    # mail to ADMINS either: its traceback would carry the request's data unmasked).
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 # --- Product -------------------------------------------------------------------------
