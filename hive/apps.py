@@ -13,7 +13,18 @@ class HiveConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             portal,
         )
+        from hive import audit, retention, schedules
         from hive.schedules import ensure_periodic_tasks
 
         portal.register_core_links()
+        retention.autodiscover()
+        audit.register_personal_data_models()
+        schedules.register(
+            schedules.PeriodicTaskSpec(
+                name=_("Erase or anonymise personal data past its retention period"),
+                task="hive.apply_retention",
+                minute="15",
+                hour="4",
+            )
+        )
         post_migrate.connect(ensure_periodic_tasks, sender=self)

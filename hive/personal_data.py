@@ -7,6 +7,10 @@ which fields, when) in the same transaction as the read.
 
 from django.db import transaction
 
+# What an erased or anonymised name or address reads (stored, so in the deployment's
+# language, not translated per viewer).
+ERASED = "（已删除）"
+
 
 def mask_phone(value: str) -> str:
     """13812345678 → 138****5678; shorter numbers show only their last two digits."""

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "import_export",
+    "auditlog",
     *PROJECT_APPS,
 ]
 
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The audit trail of personal data records the request's user as the actor.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -242,6 +245,22 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "propagate": False},
     },
 }
+
+# --- Personal data (PIPL): audit trail, retention, consent ------------------------------
+# django-auditlog records changes to personal data (hive/audit.py registers the models).
+# No client address: it would come from X-Forwarded-For, which clients can forge.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+AUDITLOG_STORE_JSON_CHANGES = True
+# How long each kind of personal data is kept after it stopped being needed, in days;
+# then the daily task hive.apply_retention anonymises or deletes it (hive/retention.py).
+HIVE_RESIDENT_RETENTION_DAYS = env_int("HIVE_RESIDENT_RETENTION_DAYS", 3 * 365)
+HIVE_DISPUTE_PARTY_RETENTION_DAYS = env_int("HIVE_DISPUTE_PARTY_RETENTION_DAYS", 5 * 365)
+HIVE_UNIT_CONTACT_RETENTION_DAYS = env_int("HIVE_UNIT_CONTACT_RETENTION_DAYS", 2 * 365)
+HIVE_USER_PHONE_RETENTION_DAYS = env_int("HIVE_USER_PHONE_RETENTION_DAYS", 365)
+HIVE_ACCESS_LOG_RETENTION_DAYS = env_int("HIVE_ACCESS_LOG_RETENTION_DAYS", 3 * 365)
+# The version of the personal-data notice on the public wish form, stored with each
+# consent. Raise it whenever the notice's text changes.
+HIVE_WISH_NOTICE_VERSION = env_str("HIVE_WISH_NOTICE_VERSION", "2026.1")
 
 # --- Product -------------------------------------------------------------------------
 HIVE_PRODUCT_NAME = _("Hive grassroots governance")

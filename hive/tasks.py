@@ -16,3 +16,12 @@ def ping() -> dict:
 def clear_expired_sessions() -> None:
     """Delete expired portal and admin sessions (idempotent by nature)."""
     call_command("clearsessions")
+
+
+@shared_task(name="hive.apply_retention", time_limit=1800, soft_time_limit=1740, ignore_result=False)
+def apply_retention() -> int:
+    """Anonymise or delete personal data past its retention period (every registered
+    rule); idempotent. Returns the number of rows changed."""
+    from hive.retention import retention_apply
+
+    return retention_apply().total
