@@ -10,10 +10,12 @@ class HiveConfig(AppConfig):
 
     def ready(self):
         from hive import (
+            audit,
             checks,  # noqa: F401  (registers the system checks)
             portal,
+            retention,
+            schedules,
         )
-        from hive import audit, retention, schedules
         from hive.schedules import ensure_periodic_tasks
 
         portal.register_core_links()

@@ -18,7 +18,9 @@ def clear_expired_sessions() -> None:
     call_command("clearsessions")
 
 
-@shared_task(name="hive.apply_retention", time_limit=1800, soft_time_limit=1740, ignore_result=False)
+@shared_task(
+    name="hive.apply_retention", time_limit=1800, soft_time_limit=1740, ignore_result=False
+)
 def apply_retention() -> int:
     """Anonymise or delete personal data past its retention period (every registered
     rule); idempotent. Returns the number of rows changed."""

@@ -39,4 +39,3 @@ def compute_star_ratings(community_id: int | None = None, day: str | None = None
 def award_meeting_points() -> int:
     """Joint-meeting attendance points for meetings held in the last 30 days."""
     return services.meetings_award_recent(days=30)
-
