@@ -9,7 +9,16 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from hive.models import Community, PersonalDataAccess, RoleAssignment, Street, TimelineEntry, User
+from hive.models import (
+    Community,
+    ConsentRecord,
+    PersonalDataAccess,
+    RetentionRun,
+    RoleAssignment,
+    Street,
+    TimelineEntry,
+    User,
+)
 from hive.roles import Role
 from hive.scoping import access_scope
 from hive.services import second_factor_reset, user_sync_staff_flag
@@ -262,6 +271,131 @@ class PersonalDataAccessAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["object_repr", "viewer__username", "viewer__name"]
     list_select_related = ["viewer", "community"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SubjectAccessForm(forms.Form):
+    id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
+    phone = forms.CharField(label=_("Mobile number"), max_length=11, required=False)
+    confirm = forms.BooleanField(
+        label=_("Yes, anonymise every record found: this cannot be undone."), required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("id_number") and not cleaned.get("phone"):
+            raise ValidationError(_("Give an ID number or a mobile number."))
+        return cleaned
+
+
+def _change_url(obj) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    meta = obj._meta
+    target, pk = (obj, obj.pk)
+    if meta.label == "disputes.CaseParty":  # parties are edited on their case
+        target, pk = obj.case, obj.case_id
+    try:
+        return reverse(
+            f"admin:{target._meta.app_label}_{target._meta.model_name}_change", args=[pk]
+        )
+    except NoReverseMatch:
+        return ""
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Consents are a record; the subject-access page (export, correct, delete everything
+    held on one person) hangs here, since consents are part of what it shows."""
+
+    list_display = ["accepted_at", "subject_hint", "notice", "notice_version", "channel"]
+    list_filter = ["notice", "notice_version", "channel", "community"]
+    date_hierarchy = "accepted_at"
+    change_list_template = "admin/hive/consentrecord/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "subject-access/",
+                self.admin_site.admin_view(self.subject_access_view),
+                name="hive_subject_access",
+            ),
+            *super().get_urls(),
+        ]
+
+    def subject_access_view(self, request):
+        import json
+
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponse
+
+        from hive.subject_access import subject_erase, subject_export, subject_find
+
+        staff = request.user.is_superuser or access_scope(request.user).is_staff_role
+        if not (staff and self.has_view_permission(request)):
+            raise PermissionDenied
+        form = SubjectAccessForm(request.POST or None)
+        found = None
+        if request.method == "POST" and form.is_valid():
+            who = {"id_number": form.cleaned_data["id_number"], "phone": form.cleaned_data["phone"]}
+            action = request.POST.get("action", "search")
+            if action == "export":
+                data = subject_export(viewer=request.user, **who)
+                response = HttpResponse(
+                    json.dumps(data, ensure_ascii=False, indent=2),
+                    content_type="application/json; charset=utf-8",
+                )
+                response["Content-Disposition"] = 'attachment; filename="subject-access.json"'
+                return response
+            if action == "erase":
+                if not form.cleaned_data["confirm"]:
+                    form.add_error("confirm", _("Tick the box to confirm."))
+                else:
+                    count = subject_erase(actor=request.user, **who)
+                    self.message_user(
+                        request,
+                        _("%(count)s records anonymised.") % {"count": count},
+                        messages.SUCCESS,
+                    )
+            found = [
+                (rows[0]._meta.verbose_name_plural, [(row, _change_url(row)) for row in rows])
+                for rows in subject_find(user=request.user, **who).values()
+            ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Personal data held on one person"),
+            "opts": self.model._meta,
+            "form": form,
+            "found": found,
+        }
+        return TemplateResponse(request, "admin/hive/subject_access.html", context)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    """What each run of the retention task erased: counts per rule, never whose."""
+
+    list_display = ["started_at", "finished_at", "total", "counts"]
+    date_hierarchy = "started_at"
 
     def has_add_permission(self, request):
         return False

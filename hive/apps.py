@@ -10,11 +10,24 @@ class HiveConfig(AppConfig):
 
     def ready(self):
         from hive import (
+            audit,
             checks,  # noqa: F401  (registers the system checks)
             portal,
+            retention,
+            schedules,
             security,  # noqa: F401  (connects the login and session signals)
         )
         from hive.schedules import ensure_periodic_tasks
 
         portal.register_core_links()
+        retention.autodiscover()
+        audit.register_personal_data_models()
+        schedules.register(
+            schedules.PeriodicTaskSpec(
+                name=_("Erase or anonymise personal data past its retention period"),
+                task="hive.apply_retention",
+                minute="15",
+                hour="4",
+            )
+        )
         post_migrate.connect(ensure_periodic_tasks, sender=self)

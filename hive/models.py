@@ -451,3 +451,79 @@ class LoginSession(AbstractBaseSession):
         from hive.session_store import SessionStore
 
         return SessionStore
+
+
+class ConsentRecordQuerySet(ScopedQuerySet):
+    def role_condition(self, user, scope):
+        return NOTHING
+
+
+class ConsentRecord(models.Model):
+    """A person accepted a personal-data notice: which notice, which version, when, how.
+
+    The person is identified by a keyed digest of their phone number (hive.consent), not
+    the number itself: the record has to outlive the data it justified (proof of consent
+    after the retention period erased the contact details), so it holds none of it.
+    """
+
+    class Channel(models.TextChoices):
+        WEB_FORM = "web_form", _("Public web form")
+        PAPER = "paper", _("Paper form, entered by staff")
+
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    notice = models.CharField(_("notice"), max_length=40)
+    notice_version = models.CharField(_("notice version"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    subject_digest = models.CharField(
+        _("subject identifier"),
+        max_length=64,
+        db_index=True,
+        help_text=_("A keyed digest of the phone number: finds the person without storing it."),
+    )
+    subject_hint = models.CharField(_("subject (masked)"), max_length=20, blank=True)
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("record type"),
+    )
+    object_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
+    subject_record = GenericForeignKey("content_type", "object_id")
+    accepted_at = models.DateTimeField(_("accepted at"), db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ConsentRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self):
+        return f"{self.subject_hint} · {self.notice} {self.notice_version}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention task: how many rows each rule erased. Counts only, never
+    whose rows; the audit trail has one entry per changed row."""
+
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    counts = models.JSONField(_("rows per rule"), default=dict)
+    total = models.PositiveIntegerField(_("rows in all"), default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} · {self.total}"

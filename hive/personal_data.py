@@ -5,8 +5,11 @@ Templates and serializers show `mask_*` values; a view that shows the full value
 which fields, when) in the same transaction as the read.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+
+# What an erased or anonymised name or address reads (stored, so in the deployment's
+# language, not translated per viewer).
+ERASED = "（已删除）"
 
 
 def mask_phone(value: str) -> str:
@@ -42,6 +45,9 @@ def mask_address(value: str) -> str:
 @transaction.atomic
 def personal_data_reveal(*, viewer, obj, fields: list[str], purpose: str = "") -> dict[str, str]:
     """Return the full values of `fields` on `obj` and log that `viewer` saw them."""
+    # Imported here: settings.LOGGING loads this module (the masks) before apps are ready.
+    from django.contrib.contenttypes.models import ContentType
+
     from hive.models import PersonalDataAccess
 
     values = {field: getattr(obj, field) or "" for field in fields}

@@ -55,6 +55,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hive.*_roleassignment",
         "hive.view_timelineentry",
         "hive.view_personaldataaccess",
+        # The consent records, and through them the subject-access page.
+        "hive.view_consentrecord",
         *_DOMAIN_APPS,
     ],
 }

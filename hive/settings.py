@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "auditlog",
     *PROJECT_APPS,
 ]
 
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The audit trail of personal data records the request's user as the actor.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hive.security.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,6 +175,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Workers keep settings.LOGGING (and its personal-data mask) instead of Celery's handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -286,12 +291,41 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hive@localhost")
 # in emails. Empty: emails carry the path only.
 HIVE_SITE_URL = env_str("HIVE_SITE_URL", "")
 
+# Every handler masks mobile and ID numbers (hive.log_filters): logs leave the
+# application's care (files, collectors), personal data must not go with them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask_personal_data": {"()": "hive.log_filters.MaskPersonalData"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django's own loggers otherwise keep their default handlers, which have no mask (no
+    # mail to ADMINS either: its traceback would carry the request's data unmasked).
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "propagate": False},
+    },
 }
+
+# --- Personal data (PIPL): audit trail, retention, consent ------------------------------
+# django-auditlog records changes to personal data (hive/audit.py registers the models).
+# No client address: it would come from X-Forwarded-For, which clients can forge.
+AUDITLOG_DISABLE_REMOTE_ADDR = True
+AUDITLOG_STORE_JSON_CHANGES = True
+# How long each kind of personal data is kept after it stopped being needed, in days;
+# then the daily task hive.apply_retention anonymises or deletes it (hive/retention.py).
+HIVE_RESIDENT_RETENTION_DAYS = env_int("HIVE_RESIDENT_RETENTION_DAYS", 3 * 365)
+HIVE_DISPUTE_PARTY_RETENTION_DAYS = env_int("HIVE_DISPUTE_PARTY_RETENTION_DAYS", 5 * 365)
+HIVE_UNIT_CONTACT_RETENTION_DAYS = env_int("HIVE_UNIT_CONTACT_RETENTION_DAYS", 2 * 365)
+HIVE_USER_PHONE_RETENTION_DAYS = env_int("HIVE_USER_PHONE_RETENTION_DAYS", 365)
+HIVE_ACCESS_LOG_RETENTION_DAYS = env_int("HIVE_ACCESS_LOG_RETENTION_DAYS", 3 * 365)
+# The version of the personal-data notice on the public wish form, stored with each
+# consent. Raise it whenever the notice's text changes.
+HIVE_WISH_NOTICE_VERSION = env_str("HIVE_WISH_NOTICE_VERSION", "2026.1")
 
 # --- Product -------------------------------------------------------------------------
 HIVE_PRODUCT_NAME = _("Hive grassroots governance")

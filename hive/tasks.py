@@ -33,3 +33,14 @@ def send_notification_emails(self, notification_ids: list[int]) -> int:
     from hive.notifications import notification_emails_send
 
     return notification_emails_send(notification_ids=notification_ids)
+
+
+@shared_task(
+    name="hive.apply_retention", time_limit=1800, soft_time_limit=1740, ignore_result=False
+)
+def apply_retention() -> int:
+    """Anonymise or delete personal data past its retention period (every registered
+    rule); idempotent. Returns the number of rows changed."""
+    from hive.retention import retention_apply
+
+    return retention_apply().total

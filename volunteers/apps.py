@@ -66,14 +66,6 @@ class VolunteersConfig(AppConfig):
         )
         schedules.register(
             schedules.PeriodicTaskSpec(
-                name=_("Erase contact details of long-closed micro-wishes"),
-                task="volunteers.erase_wish_personal_data",
-                minute="15",
-                hour="4",
-            )
-        )
-        schedules.register(
-            schedules.PeriodicTaskSpec(
                 name=_("Remind party members of claimed micro-wishes"),
                 task="volunteers.remind_wish_claimers",
                 minute="30",

@@ -39,14 +39,3 @@ def compute_star_ratings(community_id: int | None = None, day: str | None = None
 def award_meeting_points() -> int:
     """Joint-meeting attendance points for meetings held in the last 30 days."""
     return services.meetings_award_recent(days=30)
-
-
-@shared_task(
-    name="volunteers.erase_wish_personal_data",
-    time_limit=600,
-    soft_time_limit=540,
-    ignore_result=False,
-)
-def erase_wish_personal_data() -> int:
-    """Erase residents' contact details from wishes closed longer than the retention period."""
-    return services.wishes_erase_personal_data()

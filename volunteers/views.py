@@ -89,6 +89,7 @@ def wish_new(request):
                     resident_name=data["resident_name"],
                     resident_phone=data["resident_phone"],
                     address=data["address"],
+                    notice_version=settings.HIVE_WISH_NOTICE_VERSION,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -118,7 +119,11 @@ def wish_new(request):
         if community is not None:
             initial["community"] = community
         form = WishForm(initial=initial)
-    return render(request, "volunteers/wish_form.html", {"form": form})
+    return render(
+        request,
+        "volunteers/wish_form.html",
+        {"form": form, "notice_version": settings.HIVE_WISH_NOTICE_VERSION},
+    )
 
 
 def _not_found(request):

@@ -81,4 +81,4 @@ def test_recent_or_open_wishes_keep_their_contact_details(world, published, sett
     assert MicroWish.objects.get(pk=published.pk).resident_phone
     from django_celery_beat.models import PeriodicTask
 
-    assert PeriodicTask.objects.filter(task="volunteers.erase_wish_personal_data").exists()
+    assert PeriodicTask.objects.filter(task="hive.apply_retention").exists()

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hive.models import Community, RoleAssignment, TimelineEntry, User
+from hive.consent import WISH_NOTICE, consent_record
+from hive.models import Community, ConsentRecord, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
 from hive.roles import Role
 from hive.scoping import access_scope, administers
@@ -56,8 +57,11 @@ def wish_submit(
     resident_phone: str,
     address: str,
     now: datetime | None = None,
+    notice_version: str | None = None,
+    channel: str = ConsentRecord.Channel.WEB_FORM,
 ) -> tuple[MicroWish, bool]:
-    """Store a resident's wish; return (wish, created).
+    """Store a resident's wish and their consent to the personal-data notice (version
+    `notice_version`, by default HIVE_WISH_NOTICE_VERSION); return (wish, created).
 
     The same wish sent again within the duplicate window returns the stored one. Two
     copies racing each other are stopped by the unique (fingerprint, window) constraint;
@@ -99,6 +103,15 @@ def wish_submit(
     try:
         with transaction.atomic():
             wish.save()
+            consent_record(
+                notice=WISH_NOTICE,
+                notice_version=notice_version or settings.HIVE_WISH_NOTICE_VERSION,
+                channel=channel,
+                phone=resident_phone,
+                obj=wish,
+                community=community,
+                accepted_at=now,
+            )
             TimelineEntry.objects.create(
                 subject=wish,
                 community=community,
@@ -338,25 +351,14 @@ def _staff_of(community_id: int):
     )
 
 
-ERASED = "（已删除）"
-
-
 def wishes_erase_personal_data(*, now: datetime | None = None) -> int:
     """Keep the promise of the personal-data notice: a closed wish (confirmed, rejected or
     withdrawn) keeps the resident's name, phone and address for HIVE_WISH_RETENTION_DAYS,
-    then they are erased; the wish itself stays in the ledger. One UPDATE; idempotent
-    (erased rows have no phone left, so a second run matches nothing)."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.HIVE_WISH_RETENTION_DAYS)
-    closed = (MicroWish.Status.CONFIRMED, MicroWish.Status.REJECTED, MicroWish.Status.WITHDRAWN)
-    erased = (
-        MicroWish.objects.filter(status__in=closed, updated_at__lt=cutoff)
-        .exclude(resident_phone="")
-        .update(resident_name=ERASED, resident_phone="", address=ERASED)
-    )
-    if erased:
-        logger.info("Erased the contact details of %s closed micro-wishes", erased)
-    return erased
+    then they are erased; the wish itself stays in the ledger. The rule lives in
+    volunteers/retention.py and runs with the others in hive.apply_retention."""
+    from hive.retention import retention_apply_rule, rule_by_key
+
+    return retention_apply_rule(rule=rule_by_key("volunteers.wish_contact"), now=now)
 
 
 def wishes_flag_stale(*, now: datetime | None = None) -> int:
