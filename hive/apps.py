@@ -11,6 +11,7 @@ class HiveConfig(AppConfig):
     def ready(self):
         from hive import (
             audit,
+            authentication,
             checks,  # noqa: F401  (registers the system checks)
             portal,
             retention,
@@ -19,6 +20,7 @@ class HiveConfig(AppConfig):
         )
         from hive.schedules import ensure_periodic_tasks
 
+        authentication.connect()
         portal.register_core_links()
         retention.autodiscover()
         audit.register_personal_data_models()

@@ -1,0 +1,56 @@
+"""Token authentication remembers whose token it is, and forgets at once when the user,
+their token or their roles change."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from hive.models import RoleAssignment
+from hive.roles import Role
+from hive.services import role_assign
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def token_client(world):
+    cache.clear()
+    token = Token.objects.create(user=world.staff_a)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client, token
+
+
+def test_second_request_needs_no_auth_or_scope_query(
+    world, token_client, django_assert_num_queries
+):
+    client, _token = token_client
+    assert client.get("/api/communities/").status_code == 200
+    with django_assert_num_queries(2):  # the list and its count: nothing for who asks
+        assert client.get("/api/communities/").status_code == 200
+
+
+def test_deactivating_the_user_takes_effect_at_once(world, token_client):
+    client, _token = token_client
+    assert client.get("/api/communities/").status_code == 200
+    world.staff_a.is_active = False
+    world.staff_a.save()
+    assert client.get("/api/communities/").status_code in (401, 403)
+
+
+def test_a_withdrawn_role_narrows_the_scope_at_once(world, token_client):
+    client, _token = token_client
+    role_assign(user=world.staff_a, role=Role.COMMUNITY_STAFF, community=world.b)
+    ids = {row["id"] for row in client.get("/api/communities/").json()["results"]}
+    assert ids == {world.a.pk, world.b.pk}
+    RoleAssignment.objects.filter(user=world.staff_a, community=world.b).delete()
+    ids = {row["id"] for row in client.get("/api/communities/").json()["results"]}
+    assert ids == {world.a.pk}
+
+
+def test_a_deleted_token_stops_working(world, token_client):
+    client, token = token_client
+    assert client.get("/api/communities/").status_code == 200
+    token.delete()
+    assert client.get("/api/communities/").status_code in (401, 403)
