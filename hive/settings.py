@@ -24,7 +24,7 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-PROJECT_APPS = ["hive", "partycommittee", "grids", "disputes", "volunteers"]
+PROJECT_APPS = ["hive", "partycommittee", "grids", "disputes", "volunteers", "open311"]
 
 INSTALLED_APPS = [
     "hive.admin_site.HiveAdminConfig",
@@ -280,3 +280,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "EvaluationPeriodKindEnum": "partycommittee.evaluations.models.PeriodKind",
     }
 )
+
+# --- open311: GeoReport v2 for six-small reports ---------------------------------------
+# Requests bearing a partner's api_key count against the key; requests without one count
+# against the client address (same counters and CLIENT_IP_META_KEY as the wish form).
+HIVE_OPEN311_RATE_PER_KEY = env_str("HIVE_OPEN311_RATE_PER_KEY", "600/h")
+HIVE_OPEN311_RATE_PER_ADDRESS = env_str("HIVE_OPEN311_RATE_PER_ADDRESS", "300/h")
