@@ -141,9 +141,8 @@ class ServiceEntry:
     service: Service | None = None
 
 
-def service_catalogue(*, community: Community) -> list[ServiceEntry]:
-    """The six categories, then the community's offered staff-defined services."""
-    entries = [
+def _builtin_entries() -> list[ServiceEntry]:
+    return [
         ServiceEntry(
             code=value,
             name=str(label),
@@ -153,27 +152,9 @@ def service_catalogue(*, community: Community) -> list[ServiceEntry]:
         )
         for value, label in Category.choices
     ]
-    for service in Service.objects.filter(community=community, active=True):
-        entries.append(
-            ServiceEntry(
-                code=service.code,
-                name=service.name,
-                description=service.description,
-                category=service.category,
-                keywords=service.keywords,
-                group=service.group,
-                service=service,
-            )
-        )
-    return entries
 
 
-def service_find(*, community: Community, code: str) -> ServiceEntry | None:
-    if code in Category.values:
-        return next(e for e in service_catalogue(community=community)[:6] if e.code == code)
-    service = Service.objects.filter(community=community, active=True, code=code).first()
-    if service is None:
-        return None
+def _custom_entry(service: Service) -> ServiceEntry:
     return ServiceEntry(
         code=service.code,
         name=service.name,
@@ -183,6 +164,19 @@ def service_find(*, community: Community, code: str) -> ServiceEntry | None:
         group=service.group,
         service=service,
     )
+
+
+def service_catalogue(*, community: Community) -> list[ServiceEntry]:
+    """The six categories, then the community's offered staff-defined services."""
+    custom = Service.objects.filter(community=community, active=True)
+    return _builtin_entries() + [_custom_entry(service) for service in custom]
+
+
+def service_find(*, community: Community, code: str) -> ServiceEntry | None:
+    if code in Category.values:
+        return next(entry for entry in _builtin_entries() if entry.code == code)
+    service = Service.objects.filter(community=community, active=True, code=code).first()
+    return _custom_entry(service) if service is not None else None
 
 
 def service_attributes(*, community: Community, entry: ServiceEntry) -> list[AttributeEntry]:
