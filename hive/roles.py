@@ -37,7 +37,7 @@ ROLE_DESCRIPTIONS = {
 
 # Admin permissions carried by staff roles, as fnmatch patterns over "app_label.codename".
 # Apps that add models are covered by their app pattern; narrow here, not in each admin.
-_DOMAIN_APPS = ["partycommittee.*", "grids.*", "disputes.*", "volunteers.*"]
+_DOMAIN_APPS = ["partycommittee.*", "grids.*", "disputes.*", "volunteers.*", "open311.*"]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.STREET_ADMIN: [
         "hive.*",

@@ -27,7 +27,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # In dependency order: seed_demo seeds them in this order (grids escalates demo disputes to
 # the mediation rooms disputes creates, and assigns work to partycommittee's units).
-PROJECT_APPS = ["hive", "partycommittee", "disputes", "grids", "volunteers"]
+PROJECT_APPS = ["hive", "partycommittee", "disputes", "grids", "volunteers", "open311"]
 
 INSTALLED_APPS = [
     "hive.admin_site.HiveAdminConfig",
@@ -381,3 +381,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "EvaluationPeriodKindEnum": "partycommittee.evaluations.models.PeriodKind",
     }
 )
+
+# --- open311: GeoReport v2 for six-small reports ---------------------------------------
+# Requests bearing a partner's api_key count against the key; requests without one count
+# against the client address (same counters and CLIENT_IP_META_KEY as the wish form).
+HIVE_OPEN311_RATE_PER_KEY = env_str("HIVE_OPEN311_RATE_PER_KEY", "600/h")
+HIVE_OPEN311_RATE_PER_ADDRESS = env_str("HIVE_OPEN311_RATE_PER_ADDRESS", "300/h")

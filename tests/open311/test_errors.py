@@ -1,0 +1,155 @@
+"""Bad input answers the spec's error format with the right HTTP code, and stores nothing."""
+
+import pytest
+
+from open311 import services
+from open311.models import Service, ServiceAttribute
+from tests.open311.helpers import errors_of, nothing_stored
+from tests.open311.test_endpoints import FORMATS, V2, post
+
+pytestmark = pytest.mark.django_db
+
+
+def _required_attribute(ow):
+    service = Service.objects.create(
+        community=ow.a, code="streetlight", name="路灯损坏", category="hidden_danger"
+    )
+    ServiceAttribute.objects.create(
+        community=ow.a,
+        service=service,
+        code="pole",
+        description="灯杆编号",
+        datatype="number",
+        required=True,
+    )
+
+
+POST_CASES = {
+    "unknown service code": ({"service_code": "pothole"}, 400, "service_code"),
+    "no service code": ({"service_code": ""}, 400, "service_code"),
+    "missing required attribute": ({"service_code": "streetlight"}, 400, "attribute[pole]"),
+    "attribute of the wrong type": (
+        {"service_code": "streetlight", "attribute[pole]": "abc"},
+        400,
+        "attribute[pole]",
+    ),
+    "no location": ({"lat": "", "long": "", "address_string": ""}, 400, "lat"),
+    "latitude out of range": ({"lat": "123", "long": "116"}, 400, "lat"),
+    "latitude not a number": ({"lat": "north", "long": "116"}, 400, "lat"),
+    "only lat": ({"long": ""}, 400, "long"),
+    "unknown grid": ({"attribute[grid]": "Z9"}, 400, "attribute[grid]"),
+    "position in no grid": ({"lat": "10", "long": "10"}, 400, "attribute[grid]"),
+    "bad email": ({"email": "not-an-email"}, 400, "email"),
+    "unknown jurisdiction": ({"jurisdiction_id": "nowhere"}, 404, "jurisdiction"),
+    "no jurisdiction": ({"jurisdiction_id": ""}, 400, "jurisdiction_id"),
+    "no api key": ({"api_key": ""}, 403, "api_key"),
+    "bad api key": ({"api_key": "abc.def"}, 403, "api_key"),
+}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", list(POST_CASES))
+def test_bad_posts_answer_the_error_format_and_store_nothing(ow, client, fmt, case):
+    _required_attribute(ow)
+    data, status, mention = POST_CASES[case]
+    response = post(client, ow, fmt, **data)
+    assert response.status_code == status, response.content
+    errors = errors_of(response, fmt)
+    assert all(code == status for code, _description in errors)
+    assert any(mention in description for _code, description in errors), errors
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_revoked_key_is_refused(ow, client, fmt):
+    assert services.partner_key_revoke(key=ow.key, actor=ow.staff_a)
+    assert not services.partner_key_revoke(key=ow.key, actor=ow.staff_a)  # once
+    response = post(client, ow, fmt)
+    assert response.status_code == 403
+    assert errors_of(response, fmt) == [(403, "api_key 已被吊销。")]
+    assert nothing_stored()
+
+
+def test_key_of_another_community_is_refused(ow, client):
+    _key, raw_b = services.partner_key_issue(
+        actor=ow.staff_b, community=ow.b, name="B热线", reporter=ow.staff_b
+    )
+    response = post(client, ow, api_key=raw_b)
+    assert response.status_code == 403
+    assert nothing_stored()
+
+
+def test_key_whose_staff_member_left_is_refused(ow, client):
+    from hive.models import RoleAssignment
+    from hive.scoping import forget_access_scope
+
+    RoleAssignment.objects.filter(user=ow.staff_a).delete()
+    forget_access_scope(ow.staff_a)
+    response = post(client, ow)
+    assert response.status_code == 403
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start_date": "yesterday"},
+        {"end_date": "2026-01-01"},  # no time zone
+        {"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-05-01T00:00:00+08:00"},
+        {"start_date": "2026-02-01T00:00:00+08:00", "end_date": "2026-01-01T00:00:00+08:00"},
+        {"status": "pending"},
+        {"service_request_id": "1,abc"},
+    ],
+)
+def test_bad_get_parameters_answer_400(ow, client, fmt, params):
+    response = client.get(f"{V2}/requests.{fmt}", {"jurisdiction_id": "a", **params})
+    assert response.status_code == 400
+    assert errors_of(response, fmt)[0][0] == 400
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("path", ["services", "requests", "services/dispute"])
+def test_unknown_jurisdiction_answers_404(ow, client, fmt, path):
+    response = client.get(f"{V2}/{path}.{fmt}", {"jurisdiction_id": "nowhere"})
+    assert response.status_code == 404
+    assert errors_of(response, fmt)[0][0] == 404
+
+
+def test_get_with_a_bad_key_is_refused(ow, client):
+    response = client.get(f"{V2}/services.json", {"jurisdiction_id": "a", "api_key": "x"})
+    assert response.status_code == 403
+
+
+def test_wrong_method_answers_405_in_the_error_format(ow, client):
+    response = client.post(f"{V2}/services.xml", {"jurisdiction_id": "a"})
+    assert response.status_code == 405
+    assert errors_of(response, "xml")[0][0] == 405
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_partner_key_is_rate_limited(ow, client, settings, fmt):
+    settings.HIVE_OPEN311_RATE_PER_KEY = "2/m"
+    assert post(client, ow, fmt).status_code == 200
+    assert post(client, ow, fmt).status_code == 200
+    response = post(client, ow, fmt)
+    assert response.status_code == 429
+    assert errors_of(response, fmt)[0][0] == 429
+    from open311.models import ServiceRequest
+
+    assert ServiceRequest.objects.count() == 2
+    # Another key has its own counter.
+    _key, raw = services.partner_key_issue(
+        actor=ow.staff_a, community=ow.a, name="另一个", reporter=ow.staff_a
+    )
+    assert post(client, ow, fmt, api_key=raw).status_code == 200
+
+
+def test_anonymous_reads_are_rate_limited_per_address(ow, client, settings):
+    settings.HIVE_OPEN311_RATE_PER_ADDRESS = "1/m"
+    assert client.get(f"{V2}/services.json", {"jurisdiction_id": "a"}).status_code == 200
+    response = client.get(f"{V2}/services.json", {"jurisdiction_id": "a"})
+    assert response.status_code == 429
+    # A partner reading with its key counts against the key instead.
+    response = client.get(f"{V2}/services.json", {"jurisdiction_id": "a", "api_key": ow.raw_key})
+    assert response.status_code == 200
