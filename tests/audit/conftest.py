@@ -48,6 +48,18 @@ def seed_demo_data():
     # The demo has no unit representative in Xinzeyuan, nor a second street.
     user_with_role(Role.UNIT_REP, community=xinzeyuan, username="xzy_unit")
     other_street = StreetFactory(name="别的街道", code="other-street")
+    # Nor a home visit: one by the grid member, to a household of their grid.
+    from grids.models import FiveRole, Household, Visit
+
+    household = Household.objects.filter(grid__member=context.users["hwg_grid"]).first()
+    Visit.objects.create(
+        community=household.community,
+        grid=household.grid,
+        household=household,
+        visitor=context.users["hwg_grid"],
+        role=FiveRole.values[0],
+        notes="入户走访",
+    )
     user_with_role(Role.STREET_ADMIN, street=other_street, username="other_street_admin")
     return context
 

@@ -50,19 +50,19 @@ class Rule:
     reason: str = ""
 
 
-def Portal(model=None, *, see=ALL, **options):  # noqa: N802 (reads as a table)
+def Portal(model=None, *, see=ALL, **options):
     return Rule(model=model, see=frozenset(see), kind="portal", **options)
 
 
-def Api(*, see=ALL, other_see=(), **options):  # noqa: N802
+def Api(*, see=ALL, other_see=(), **options):
     return Rule(see=frozenset(see), other_see=frozenset(other_see), kind="api", **options)
 
 
-def Public(model=None, **options):  # noqa: N802
+def Public(model=None, **options):
     return Rule(model=model, kind="public", **options)
 
 
-def Skip(reason):  # noqa: N802
+def Skip(reason):
     return Rule(kind="skip", reason=reason)
 
 
@@ -99,7 +99,7 @@ RULES: dict[str, Rule] = {
     "portal:home": Portal(),
     "portal:notifications": Portal(),
     "portal:notifications_read_all": Portal(method="POST"),
-    "portal:login": Public(status={role: 302 for role in ROLES}),
+    "portal:login": Public(status=dict.fromkeys(ROLES, 302)),
     "portal:logout": Public(method="POST"),
     "portal:password_change": Portal(),
     "portal:password_change_done": Portal(),
@@ -162,9 +162,7 @@ RULES: dict[str, Rule] = {
     "volunteers:activity_list": Portal(),
     "volunteers:activity_detail": Portal("volunteers.Activity", see=PARTY),
     "volunteers:activity_sign_up": Portal("volunteers.Activity", see=PARTY, method="POST"),
-    "volunteers:activity_cancel_sign_up": Portal(
-        "volunteers.Activity", see=PARTY, method="POST"
-    ),
+    "volunteers:activity_cancel_sign_up": Portal("volunteers.Activity", see=PARTY, method="POST"),
     "volunteers:my_points": Portal(),
     "volunteers:leaderboard": Portal(see=STAFF),
     # --- API (router names) ---------------------------------------------------------------
@@ -230,7 +228,7 @@ RULES: dict[str, Rule] = {
     "changelogentry-list": Api(),
     "changelogentry-detail": Api(see=GRID),
     "visit-list": Api(),
-    "visit-detail": Api(),
+    "visit-detail": Api(see=GRID),
     "gridtask-list": Api(),
     "gridtask-detail": Api(see=GRID),
     "gridtask-complete": Api(),
@@ -308,7 +306,6 @@ RULES: dict[str, Rule] = {
     "starrating-list": Api(),
     "starrating-detail": Api(see=PARTY),
 }
-
 
 
 # --- enumeration --------------------------------------------------------------------------
@@ -414,8 +411,8 @@ def _pick(model, rule: Rule, people):
     ids = {c.pk for c in candidates}
     readers = {c.pk: 0 for c in candidates}
     for user in people["own_users"].values():
-        for pk in model._default_manager.visible_to(user).filter(pk__in=ids).values_list(
-            "pk", flat=True
+        for pk in (
+            model._default_manager.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
         ):
             readers[pk] += 1
     return max(candidates, key=lambda c: (readers[c.pk], -c.pk))
@@ -484,9 +481,9 @@ def test_access(key, people, db):
     response = _request(_client(), method, url)
     if rule.kind != "public" and response.status_code not in _anonymous_expected(rule):
         problems.append(f"visitor {method}: {response.status_code}")
-    if rule.kind == "portal" and response.status_code == 302:
-        if not response["Location"].startswith(reverse("portal:login")):
-            problems.append(f"visitor sent to {response['Location']}, not the login")
+    redirected = response.status_code == 302 and response["Location"]
+    if rule.kind == "portal" and redirected and not redirected.startswith(reverse("portal:login")):
+        problems.append(f"visitor sent to {response['Location']}, not the login")
 
     # The same roles elsewhere: an object of Huweigou is exactly as absent as a missing one.
     if obj is not None and rule.kind != "public":
