@@ -11,9 +11,11 @@ class HiveConfig(AppConfig):
     def ready(self):
         from hive import (
             checks,  # noqa: F401  (registers the system checks)
+            dashboard,
             portal,
         )
         from hive.schedules import ensure_periodic_tasks
 
         portal.register_core_links()
+        dashboard.connect_invalidation()
         post_migrate.connect(ensure_periodic_tasks, sender=self)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.translation import gettext_lazy as _
 
 
 class BootstrapFormMixin:
@@ -30,3 +31,19 @@ class LoginForm(BootstrapFormMixin, AuthenticationForm):
 
 class PortalPasswordChangeForm(BootstrapFormMixin, PasswordChangeForm):
     pass
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters: the period, and (for a street) one community or all."""
+
+    period = forms.ChoiceField(label=_("Period"), required=False)
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=None, required=False, empty_label=_("All communities")
+    )
+
+    def __init__(self, *args, communities, **kwargs):
+        from hive.dashboard import PERIODS
+
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = list(PERIODS.items())
+        self.fields["community"].queryset = communities
