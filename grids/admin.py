@@ -31,7 +31,7 @@ from grids.models import (
 )
 from grids.personal import reveal
 from grids.selectors import late_q, overdue_q
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import KeepChosenValueMixin, ScopedAdminMixin, run_for_each
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
 from hive.roles import Role
@@ -233,7 +233,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class GridListFilter(admin.RelatedFieldListFilter):
+class GridListFilter(KeepChosenValueMixin, admin.RelatedFieldListFilter):
     """Only the grids the staff member may see."""
 
     def field_choices(self, field, request, model_admin):

@@ -20,7 +20,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Aggregate, Count, F, FloatField, Func, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncMonth
@@ -135,31 +134,28 @@ def dashboard_invalidate(*, community_id: int) -> None:
     transaction.on_commit(bump)
 
 
-# model label → how a saved row names its community
+# model label → how a saved row names its community. Only rows that carry the community
+# themselves: looking it up through a relation would cost a query per saved row. Children
+# (agreements, sign-ups, unit results) are saved with a parent that is listed here (the
+# case's transition, the activity's attendance, the round's results_computed_at), and the
+# star ratings' one-statement upsert calls dashboard_invalidate itself.
 _COMMUNITY_OF = {
+    "grids.Grid": lambda row: row.community_id,
     "grids.Incident": lambda row: row.community_id,
     "disputes.DisputeCase": lambda row: row.community_id,
-    "disputes.Agreement": lambda row: row.case.community_id,
     "volunteers.MicroWish": lambda row: row.community_id,
     "volunteers.PointEntry": lambda row: row.community_id,
     "volunteers.StarRating": lambda row: row.community_id,
     "volunteers.Activity": lambda row: row.community_id,
-    "volunteers.SignUp": lambda row: row.activity.community_id,
     "partycommittee.Project": lambda row: row.community_id,
     "partycommittee.Responsibility": lambda row: row.community_id,
     "partycommittee.EvaluationRound": lambda row: row.community_id,
-    "partycommittee.CommunityResult": lambda row: row.round.community_id,
-    "partycommittee.UnitResult": lambda row: row.round.community_id,
-    "grids.Grid": lambda row: row.community_id,
 }
 
 
 def _invalidate_for(sender, instance, **kwargs):
     label = f"{sender._meta.app_label}.{sender.__name__}"
-    try:
-        community_id = _COMMUNITY_OF[label](instance)
-    except ObjectDoesNotExist:  # a half-built row: nothing cached can be about it
-        return
+    community_id = _COMMUNITY_OF[label](instance)
     if community_id:
         dashboard_invalidate(community_id=community_id)
 
