@@ -9,6 +9,11 @@
       return { name: s.name, type: spec.kind, data: s.data, smooth: false, barMaxWidth: 28 };
     });
     var categoryAxis = { type: "category", data: spec.categories, axisLabel: { interval: 0, width: 110, overflow: "truncate" } };
+    if (spec.kind === "line") {
+      // Twelve months side by side: slanted, so the labels do not run into each other.
+      categoryAxis.axisLabel = { interval: 0, rotate: 45 };
+      categoryAxis.boundaryGap = false;
+    }
     var valueAxis = { type: "value", minInterval: 1 };
     return {
       animation: false,
