@@ -42,8 +42,13 @@ class DashboardFilterForm(forms.Form):
     )
 
     def __init__(self, *args, communities, **kwargs):
-        from hive.dashboard import PERIODS
+        from hive.dashboard import DEFAULT_PERIOD, PERIODS
 
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = list(PERIODS.items())
-        self.fields["community"].queryset = communities
+        self.fields["period"].initial = DEFAULT_PERIOD
+        if len(communities) < 2:
+            # Staff of one community: nothing to choose.
+            del self.fields["community"]
+        else:
+            self.fields["community"].queryset = communities

@@ -111,7 +111,7 @@ def admin_dashboard(request, admin_site):
     period_key, chosen = dashboard.DEFAULT_PERIOD, None
     if form.is_valid():
         period_key = form.cleaned_data["period"] or dashboard.DEFAULT_PERIOD
-        chosen = form.cleaned_data["community"]
+        chosen = form.cleaned_data.get("community")
     if form.is_bound and not form.is_valid():
         communities = communities.none()
     elif chosen is not None:

@@ -323,11 +323,27 @@ def test_community_filter(client, data):
 
 
 def test_staff_cannot_filter_to_another_community(client, data):
+    # One community: no community filter at all; asking for B still shows A only.
     client.force_login(data.world.staff_a)
     response = client.get(URL, {"community": data.world.b.pk})
     assert response.status_code == 200
+    assert columns(response) == ["虎尾沟社区"]
+    assert "community" not in response.context["form"].fields
+
+
+def test_street_admin_cannot_filter_to_another_streets_community(client, data):
+    client.force_login(data.world.street_admin)
+    response = client.get(URL, {"community": data.world.c.pk})
+    assert response.status_code == 200
     assert columns(response) == []
     assert "community" in response.context["form"].errors
+    assert "外街社区" not in response.content.decode()
+
+
+def test_the_period_select_shows_the_period_shown(client, data):
+    client.force_login(data.world.staff_a)
+    body = client.get(URL).content.decode()
+    assert '<option value="year" selected>' in body
 
 
 def test_charts_carry_the_links_and_no_inline_script(client, data):
