@@ -4,9 +4,7 @@ households and residents (row-level errors) and .xlsx export of every list."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
@@ -32,7 +30,8 @@ from grids.models import (
     Visit,
 )
 from grids.personal import reveal
-from hive.admin import ScopedAdminMixin, run_for_each
+from grids.selectors import late_q, overdue_q
+from hive.admin import KeepChosenValueMixin, ScopedAdminMixin, run_for_each
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
 from hive.roles import Role
@@ -217,18 +216,24 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+        return [
+            ("yes", _("Overdue")),
+            ("no", _("Not overdue")),
+            ("late", _("Ran past the deadline")),
+        ]
 
     def queryset(self, request, queryset):
-        overdue = Q(status__in=Incident.OPEN_STATES, deadline__lt=timezone.now())
         if self.value() == "yes":
-            return queryset.filter(overdue)
+            return queryset.filter(overdue_q())
         if self.value() == "no":
-            return queryset.exclude(overdue)
+            return queryset.exclude(overdue_q())
+        if self.value() == "late":
+            # Still open after the deadline or closed after it (the dashboard's trend).
+            return queryset.filter(late_q())
         return queryset
 
 
-class GridListFilter(admin.RelatedFieldListFilter):
+class GridListFilter(KeepChosenValueMixin, admin.RelatedFieldListFilter):
     """Only the grids the staff member may see."""
 
     def field_choices(self, field, request, model_admin):

@@ -3,12 +3,26 @@
 import re
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from grids.models import Grid, Household, Incident, Resident
 from hive.models import TimelineEntry
 
 _MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
+
+
+def overdue_q(now=None) -> Q:
+    """Open incidents whose deadline has passed: the admin's "overdue" filter and the
+    dashboard count the same rows."""
+    return Q(status__in=Incident.OPEN_STATES, deadline__lt=now or timezone.now())
+
+
+def late_q(now=None) -> Q:
+    """Incidents that ran past their deadline: still open after it, or closed after it.
+    Rejected, duplicate and escalated reports left the community's hands and never count."""
+    finished = [Incident.Status.CLOSED, Incident.Status.CLOSED_NOT_FIXED]
+    return overdue_q(now) | Q(status__in=finished, closed_at__gt=F("deadline"))
 
 
 def grids_of_member(user) -> QuerySet[Grid]:

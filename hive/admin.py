@@ -82,6 +82,22 @@ def with_reason(modeladmin, request, queryset, *, action_name, title, intro, but
     return TemplateResponse(request, "admin/hive/reason_action.html", context)
 
 
+class KeepChosenValueMixin:
+    """A related-object filter that still filters when it offers one choice or none.
+
+    Django drops a filter without output (fewer than two choices) and with it the
+    value asked for in the query string, so `?community__id__exact=B` on a list where
+    only community A has rows would show A's rows. Links from the dashboard name one
+    community whatever the rows: the chosen value must always apply."""
+
+    def has_output(self):
+        return super().has_output() or bool(self.lookup_val)
+
+
+class ScopedRelatedOnlyFilter(KeepChosenValueMixin, admin.RelatedOnlyFieldListFilter):
+    pass
+
+
 class ScopedAdminMixin:
     """The admin starts from `managed_by(user)` — rows a staff role covers, never what a
     portal role elsewhere opens — and so do foreign-key choices, so community staff see,
@@ -99,7 +115,7 @@ class ScopedAdminMixin:
             if isinstance(item, str) and "__" not in item:
                 field = self.model._meta.get_field(item)
                 if field.is_relation and field.many_to_one:
-                    item = (item, admin.RelatedOnlyFieldListFilter)
+                    item = (item, ScopedRelatedOnlyFilter)
             filters.append(item)
         return filters
 

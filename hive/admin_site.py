@@ -13,6 +13,14 @@ class HiveAdminSite(admin.AdminSite):
     site_title = _("Hive admin")
     index_title = _("Community work")
     site_url = "/portal/"
+    index_template = "admin/hive/index.html"
+
+    def each_context(self, request):
+        from hive.dashboard import can_view_dashboard
+
+        context = super().each_context(request)
+        context["can_view_dashboard"] = can_view_dashboard(request.user)
+        return context
 
     def has_permission(self, request):
         """Staff, and (where HIVE_ADMIN_OTP_REQUIRED) verified with a TOTP code in this
@@ -31,6 +39,7 @@ class HiveAdminSite(admin.AdminSite):
 
     def get_urls(self):
         from hive import two_factor
+        from hive.views import admin_dashboard
 
         def bind(view):
             # Not admin_view(): these pages are for staff who are not verified yet.
@@ -39,6 +48,11 @@ class HiveAdminSite(admin.AdminSite):
         return [
             path("second-factor/", bind(two_factor.otp_verify_view), name="otp_verify"),
             path("second-factor/setup/", bind(two_factor.otp_setup_view), name="otp_setup"),
+            path(
+                "dashboard/",
+                self.admin_view(lambda request: admin_dashboard(request, self)),
+                name="dashboard",
+            ),
             *super().get_urls(),
         ]
 

@@ -13,6 +13,7 @@ class HiveConfig(AppConfig):
             audit,
             authentication,
             checks,  # noqa: F401  (registers the system checks)
+            dashboard,
             portal,
             retention,
             schedules,
@@ -32,4 +33,5 @@ class HiveConfig(AppConfig):
                 hour="4",
             )
         )
+        dashboard.connect_invalidation()
         post_migrate.connect(ensure_periodic_tasks, sender=self)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.translation import gettext_lazy as _
 
 
 class BootstrapFormMixin:
@@ -41,3 +42,24 @@ class NotificationSettingsForm(BootstrapFormMixin, forms.ModelForm):
 
         model = User
         fields = ["email", "notify_by_email"]
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters: the period, and (for a street) one community or all."""
+
+    period = forms.ChoiceField(label=_("Period"), required=False)
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=None, required=False, empty_label=_("All communities")
+    )
+
+    def __init__(self, *args, communities, **kwargs):
+        from hive.dashboard import DEFAULT_PERIOD, PERIODS
+
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = list(PERIODS.items())
+        self.fields["period"].initial = DEFAULT_PERIOD
+        if len(communities) < 2:
+            # Staff of one community: nothing to choose.
+            del self.fields["community"]
+        else:
+            self.fields["community"].queryset = communities

@@ -2,10 +2,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,8 +18,13 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from hive import portal
-from hive.forms import LoginForm, NotificationSettingsForm, PortalPasswordChangeForm
+from hive import dashboard, portal
+from hive.forms import (
+    DashboardFilterForm,
+    LoginForm,
+    NotificationSettingsForm,
+    PortalPasswordChangeForm,
+)
 from hive.models import Community, Notification
 from hive.notifications import notification_mark_read
 from hive.security import lockout_message
@@ -141,3 +148,30 @@ def healthz(request):
     healthy = database == "ok" and broker in ("ok", "not configured")
     body = {"status": "ok" if healthy else "error", "database": database, "broker": broker}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def admin_dashboard(request, admin_site):
+    """The staff dashboard (admin): figures of the user's communities, side by side."""
+    if not dashboard.can_view_dashboard(request.user):
+        raise PermissionDenied
+    communities = dashboard.dashboard_communities(request.user)
+    form = DashboardFilterForm(request.GET or None, communities=communities)
+    period_key, chosen = dashboard.DEFAULT_PERIOD, None
+    if form.is_valid():
+        period_key = form.cleaned_data["period"] or dashboard.DEFAULT_PERIOD
+        chosen = form.cleaned_data.get("community")
+    if form.is_bound and not form.is_valid():
+        communities = communities.none()
+    elif chosen is not None:
+        communities = [chosen]
+    period = dashboard.period_for(period_key)
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Dashboard"),
+        "form": form,
+        "period": period,
+        "page": dashboard.dashboard_page(
+            user=request.user, period=period, communities=list(communities)
+        ),
+    }
+    return TemplateResponse(request, "admin/hive/dashboard.html", context)

@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hive.dashboard import dashboard_invalidate
 from hive.models import User
 from hive.scoping import administers
 from hive.workflow import transition
@@ -509,7 +510,11 @@ def ratings_compute(
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        changed = max(cursor.rowcount, 0)
+    if changed:
+        # One statement, no post_save: the dashboard's star figures are told here.
+        dashboard_invalidate(community_id=community_id)
+    return changed
 
 
 def ratings_compute_all(*, day: datetime.date | None = None) -> int:
