@@ -59,8 +59,13 @@ class Journey:
     """One user's browser: a page, a screenshot folder, and the accessibility check."""
 
     def __init__(self, browser, base_url, folder, *, viewport, who):
+        # bypass_csp: only so the test can inject axe-core; the pages' own scripts still
+        # run under the site's Content Security Policy (test_login_security checks it).
         self.context = browser.new_context(
-            viewport=viewport, locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN"}
+            viewport=viewport,
+            locale="zh-CN",
+            extra_http_headers={"Accept-Language": "zh-CN"},
+            bypass_csp=True,
         )
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
