@@ -27,6 +27,13 @@ class HiveConfig(AppConfig):
         audit.register_personal_data_models()
         schedules.register(
             schedules.PeriodicTaskSpec(
+                name=_("Refresh the dashboard's figures"),
+                task="hive.warm_dashboard",
+                minute="*/5",
+            )
+        )
+        schedules.register(
+            schedules.PeriodicTaskSpec(
                 name=_("Erase or anonymise personal data past its retention period"),
                 task="hive.apply_retention",
                 minute="15",

@@ -32,7 +32,9 @@ from hive.scoping import access_scope
 
 logger = logging.getLogger(__name__)
 
-CACHE_SECONDS = 300
+# Longer than the periodic warm-up's interval (hive.warm_dashboard every 5 minutes), so
+# while the workers run, visitors never meet an expired entry.
+CACHE_SECONDS = 900
 TREND_MONTHS = 12
 TOP_GRIDS = 10
 
@@ -132,6 +134,68 @@ def dashboard_invalidate(*, community_id: int) -> None:
 
     bump()
     transaction.on_commit(bump)
+    transaction.on_commit(lambda: _schedule_warm(community_id))
+
+
+WARM_DELAY_SECONDS = 2
+
+
+def _warm_flag(community_id: int) -> str:
+    return f"dashboard:warm-pending:{community_id}"
+
+
+def _schedule_warm(community_id: int) -> None:
+    """After a write, a worker recomputes the community's figures so that the next
+    visitor reads them from the cache instead of waiting for the aggregates. A burst of
+    writes sends one task (the flag is cleared when the task starts). Not in eager mode
+    (`make run`): there the next visitor computes them, once."""
+    from django.conf import settings
+
+    from hive.tasks import warm_dashboard
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    if not _cache_call(cache.add, _warm_flag(community_id), 1, 60):
+        return
+    try:  # already after commit (see dashboard_invalidate)
+        warm_dashboard.apply_async(
+            kwargs={"community_ids": [community_id]}, countdown=WARM_DELAY_SECONDS
+        )
+    except Exception:
+        # Broker down: the write stands; the periodic warm-up or a visitor recomputes.
+        logger.warning("dashboard warm-up not sent", exc_info=True)
+        _cache_call(cache.delete, _warm_flag(community_id))
+
+
+def _figure_keys(community_ids, period: "Period", today) -> dict[int, str]:
+    versions = _cache_call(cache.get_many, [_version_key(cid) for cid in community_ids]) or {}
+    return {
+        cid: "dashboard:{}:{}:{}:{}:{}".format(
+            cid, versions.get(_version_key(cid), "0"), period.key, period.start, today
+        )
+        for cid in community_ids
+    }
+
+
+def dashboard_warm(*, community_ids: list[int] | None = None, now=None) -> int:
+    """Compute and cache every period's figures for these communities (all when None):
+    after writes (see `_schedule_warm`) and every few minutes (the clock makes incidents
+    overdue without a write), so visitors read the cache. Returns the entries stored."""
+    for community_id in community_ids or ():
+        _cache_call(cache.delete, _warm_flag(community_id))
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    ids = list(community_ids or Community.objects.values_list("pk", flat=True))
+    stored = 0
+    for key in PERIODS:
+        period = period_for(key, today)
+        # The version is read before computing: a write meanwhile makes a new version,
+        # and what is stored here under the old one is simply never read.
+        keys = _figure_keys(ids, period, today)
+        computed = compute_figures(community_ids=ids, period=period, now=now)
+        _cache_call(cache.set_many, {keys[cid]: computed[cid] for cid in ids}, CACHE_SECONDS)
+        stored += len(ids)
+    return stored
 
 
 # model label → how a saved row names its community. Only rows that carry the community
@@ -174,13 +238,7 @@ def dashboard_figures(*, community_ids: list[int], period: Period, now=None) -> 
     the missing communities are computed together (the same queries for one or many)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    versions = _cache_call(cache.get_many, [_version_key(cid) for cid in community_ids]) or {}
-    keys = {
-        cid: "dashboard:{}:{}:{}:{}:{}".format(
-            cid, versions.get(_version_key(cid), "0"), period.key, period.start, today
-        )
-        for cid in community_ids
-    }
+    keys = _figure_keys(community_ids, period, today)
     cached = _cache_call(cache.get_many, list(keys.values())) or {}
     figures = {cid: cached[key] for cid, key in keys.items() if key in cached}
     missing = [cid for cid in community_ids if cid not in figures]

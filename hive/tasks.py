@@ -44,3 +44,11 @@ def apply_retention() -> int:
     from hive.retention import retention_apply
 
     return retention_apply().total
+
+
+@shared_task(name="hive.warm_dashboard", time_limit=600, soft_time_limit=540)
+def warm_dashboard(community_ids: list[int] | None = None) -> int:
+    """Recompute the dashboard's cached figures (after writes, and every few minutes)."""
+    from hive.dashboard import dashboard_warm
+
+    return dashboard_warm(community_ids=community_ids)

@@ -504,3 +504,50 @@ def test_dispute_cases_are_counted_as_the_statistics_page_counts_them(client, da
         f["failed"][0],
     ]
     assert totals["success_rate"] == f["success_rate"][0]
+
+
+def test_the_warm_up_fills_the_cache_so_visitors_read_no_figures(client, data):
+    from hive.dashboard import dashboard_warm
+
+    client.force_login(data.world.street_admin)
+    cold()
+    stored = dashboard_warm()
+    assert stored == 4 * Community.objects.count()  # every period of every community
+    for period in ("month", "quarter", "year", "all"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL, {"period": period}).status_code == 200
+        assert not _reads_figures(queries), period
+
+
+def test_a_burst_of_writes_sends_one_warm_up_after_commit(
+    data, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from hive import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent = []
+    monkeypatch.setattr(tasks.warm_dashboard, "apply_async", lambda **kwargs: sent.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            incident(data.grid_a1, reporter=data.world.grid_a)
+        assert sent == []  # nothing before the commit
+    assert len(sent) == 1
+    assert sent[0]["kwargs"] == {"community_ids": [data.world.a.pk]}
+    # The task clears the flag when it starts: the next write sends again.
+    tasks.warm_dashboard.run(community_ids=[data.world.a.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        incident(data.grid_a1, reporter=data.world.grid_a)
+    assert len(sent) == 2
+
+
+def test_eager_mode_does_not_warm_up_inside_the_request(
+    data, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from hive import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setattr(
+        tasks.warm_dashboard, "apply_async", lambda **kwargs: pytest.fail("sent in eager mode")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        incident(data.grid_a1, reporter=data.world.grid_a)
