@@ -7,6 +7,7 @@ values are shown only on the logged portal and admin views.
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -139,6 +140,11 @@ class CaseSerializer(serializers.ModelSerializer):
     mediators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     agreement = serializers.SerializerMethodField()
     source_record = serializers.SerializerMethodField()
+    # Declared so the schema's enum admits "" (not referred): a read-only model field
+    # loses its allow_blank.
+    referred_to = serializers.ChoiceField(
+        choices=DisputeCase.ReferredTo.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = DisputeCase
@@ -259,6 +265,10 @@ class AgreementInputSerializer(serializers.Serializer):
 class FollowUpSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number", read_only=True)
     honoured_label = serializers.CharField(source="get_honoured_display", read_only=True)
+    # "" until the visit is recorded (see CaseSerializer.referred_to).
+    honoured = serializers.ChoiceField(
+        choices=FollowUp.Honoured.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = FollowUp
@@ -344,6 +354,7 @@ class DisputeCaseViewSet(
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    @extend_schema(request=CaseRegisterSerializer, responses={201: CaseSerializer})
     def create(self, request, *args, **kwargs):
         data = self._payload(CaseRegisterSerializer)
         case = services.case_register(
@@ -361,6 +372,7 @@ class DisputeCaseViewSet(
         )
         return self._respond(case, status=201)
 
+    @extend_schema(request=CaseNoteSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], serializer_class=CaseNoteSerializer)
     def accept(self, request, pk=None):
         data = self._payload(CaseNoteSerializer)
@@ -368,6 +380,7 @@ class DisputeCaseViewSet(
             services.case_accept(case=self.get_object(), actor=request.user, note=data["note"])
         )
 
+    @extend_schema(request=CaseNoteSerializer, responses=CaseSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -382,6 +395,7 @@ class DisputeCaseViewSet(
             )
         )
 
+    @extend_schema(request=ReasonSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def fail(self, request, pk=None):
         data = self._payload(ReasonSerializer)
@@ -389,6 +403,7 @@ class DisputeCaseViewSet(
             services.case_fail(case=self.get_object(), actor=request.user, reason=data["reason"])
         )
 
+    @extend_schema(request=ReferSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReferSerializer)
     def refer(self, request, pk=None):
         data = self._payload(ReferSerializer)
@@ -401,6 +416,7 @@ class DisputeCaseViewSet(
             )
         )
 
+    @extend_schema(request=CaseNoteSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], serializer_class=CaseNoteSerializer)
     def close(self, request, pk=None):
         data = self._payload(CaseNoteSerializer)
@@ -408,6 +424,7 @@ class DisputeCaseViewSet(
             services.case_close(case=self.get_object(), actor=request.user, note=data["note"])
         )
 
+    @extend_schema(request=ReasonSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], serializer_class=ReasonSerializer)
     def withdraw(self, request, pk=None):
         data = self._payload(ReasonSerializer)
@@ -417,6 +434,7 @@ class DisputeCaseViewSet(
             )
         )
 
+    @extend_schema(request=CaseAssignSerializer, responses=CaseSerializer)
     @action(detail=True, methods=["post"], serializer_class=CaseAssignSerializer)
     def assign(self, request, pk=None):
         """Staff only (the model permission): who mediates the case."""
@@ -427,7 +445,15 @@ class DisputeCaseViewSet(
             )
         )
 
-    @action(detail=True, methods=["get", "post"], serializer_class=SessionSerializer)
+    @extend_schema(methods=["GET"], responses=SessionSerializer(many=True))
+    @extend_schema(methods=["POST"], request=SessionSerializer, responses={201: SessionSerializer})
+    # All of a case's sessions, unpaginated.
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=SessionSerializer,
+        pagination_class=None,
+    )
     def sessions(self, request, pk=None):
         case = self.get_object()
         if request.method == "GET":
@@ -445,12 +471,14 @@ class DisputeCaseViewSet(
         )
         return Response(SessionSerializer(session).data, status=201)
 
+    @extend_schema(request=AgreementInputSerializer, responses={201: CaseSerializer})
     @action(detail=True, methods=["post"], serializer_class=AgreementInputSerializer)
     def agreement(self, request, pk=None):
         data = self._payload(AgreementInputSerializer)
         services.agreement_record(case=self.get_object(), actor=request.user, **data)
         return self._respond(self.get_object(), status=201)
 
+    @extend_schema(request=ScheduleSerializer, responses={201: FollowUpSerializer})
     @action(
         detail=True,
         methods=["post"],
@@ -485,6 +513,7 @@ class FollowUpViewSet(
     permission_classes = [IsAuthenticated, RoleWritePermission]
     portal_write_roles = {"record": {Role.MEDIATOR}}
 
+    @extend_schema(request=FollowUpRecordSerializer, responses=FollowUpSerializer)
     @action(detail=True, methods=["post"], serializer_class=FollowUpRecordSerializer)
     def record(self, request, pk=None):
         serializer = FollowUpRecordSerializer(data=request.data)

@@ -3,7 +3,7 @@
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -125,6 +125,13 @@ class RevealSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=["phone", "id_number"]), allow_empty=False
     )
     purpose = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RevealedSerializer(serializers.Serializer):
+    """The answer of `reveal`: the full value of each field asked for, and only those."""
+
+    phone = serializers.CharField(required=False, read_only=True)
+    id_number = serializers.CharField(required=False, read_only=True)
 
 
 class KeyPlaceSerializer(serializers.ModelSerializer):
@@ -306,6 +313,27 @@ class IncidentSerializer(serializers.ModelSerializer):
         return None if case is None else {"id": case.pk, "number": case.number}
 
 
+class IncidentListRowSerializer(serializers.Serializer):
+    """One row of the incident list, for the schema only: the list answers from .values()
+    (INCIDENT_LIST_FIELDS plus two labels), so ids keep their `_id` names and there are no
+    per-row actions; GET /api/incidents/{id}/ has the full incident."""
+
+    id = serializers.IntegerField(read_only=True)
+    community_id = serializers.IntegerField(read_only=True)
+    grid_id = serializers.IntegerField(read_only=True)
+    category = serializers.ChoiceField(choices=Category.choices, read_only=True)
+    category_label = serializers.CharField(read_only=True)
+    priority = serializers.ChoiceField(choices=Incident.Priority.choices, read_only=True)
+    status = serializers.ChoiceField(choices=Incident.Status.choices, read_only=True)
+    status_label = serializers.CharField(read_only=True)
+    location = serializers.CharField(read_only=True)
+    reporter_id = serializers.IntegerField(read_only=True)
+    assignee_id = serializers.IntegerField(read_only=True, allow_null=True)
+    assigned_unit_id = serializers.IntegerField(read_only=True, allow_null=True)
+    deadline = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
 # The list answers from .values(): at a million rows the cost of a list is Python (model
 # instances, a serializer per row), not SQL. Labels come from the choices, in Python.
 INCIDENT_LIST_FIELDS = (
@@ -381,6 +409,7 @@ class ResidentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ResidentSerializer
     filterset_class = ResidentFilter
 
+    @extend_schema(request=RevealSerializer, responses=RevealedSerializer)
     @action(detail=True, methods=["post"], serializer_class=RevealSerializer)
     def reveal(self, request, pk=None):
         """Full phone / ID number, for a role that needs them; every call is logged."""
@@ -449,6 +478,7 @@ class SweepViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SweepSerializer
     filterset_class = SweepFilter
 
+    @extend_schema(request=SweepCheckInputSerializer, responses={201: SweepCheckSerializer})
     @action(detail=True, methods=["post"], serializer_class=SweepCheckInputSerializer)
     def check(self, request, pk=None):
         sweep = self.get_object()
@@ -499,6 +529,11 @@ class ResolveInput(serializers.Serializer):
 
 class DuplicateInput(serializers.Serializer):
     original = serializers.IntegerField()
+
+
+class ReplyOutput(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    body = serializers.CharField(read_only=True)
 
 
 class NoteInput(serializers.Serializer):
@@ -583,6 +618,7 @@ class IncidentViewSet(
                 return queryset.filter(**lookups)
         return super().filter_queryset(queryset)
 
+    @extend_schema(responses=IncidentListRowSerializer(many=True))
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset()).values(*INCIDENT_LIST_FIELDS)
         rows = self.paginate_queryset(queryset)
@@ -639,6 +675,7 @@ class IncidentViewSet(
         incident.refresh_from_db()
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=ReplyInput, responses={201: ReplyOutput})
     @action(detail=True, methods=["post"], serializer_class=ReplyInput)
     def reply(self, request, pk=None):
         from grids.models import ReplyTemplate
@@ -671,9 +708,11 @@ def _incident_action(name):
     handler.__name__ = name
     handler.__doc__ = f"Workflow step “{name}” (see grids.services.INCIDENT_ACTIONS)."
     serializer = ACTION_INPUTS.get(name, NoteInput)
-    return action(
+    handler = action(
         detail=True, methods=["post"], url_path=name.replace("_", "-"), serializer_class=serializer
     )(handler)
+    # The step takes `serializer` and answers the incident.
+    return extend_schema(request=serializer, responses=IncidentSerializer)(handler)
 
 
 for _name in services.INCIDENT_ACTIONS:

@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
         "WishCategoryEnum": "volunteers.models.MicroWish.Category",
         "WishStatusEnum": "volunteers.models.MicroWish.Status",
         "IncidentCategoryEnum": "grids.models.Category",
+        "IncidentStatusEnum": "grids.models.Incident.Status",
+        "IncidentPriorityEnum": "grids.models.Incident.Priority",
     },
 }
 

@@ -481,7 +481,9 @@ class CampaignViewSet(ScopedModelViewSet):
     filterset_class = filters.CampaignFilter
 
     @extend_schema(responses=ResultSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # Not paginated: one row per nomination, all of them (pagination_class=None tells the
+    # schema so too).
+    @action(detail=True, methods=["get"], pagination_class=None)
     def results(self, request, pk=None):
         campaign = self.get_object()
         return Response(ResultSerializer(campaign_results(campaign=campaign), many=True).data)

@@ -1,5 +1,6 @@
 """API of the volunteers app: viewsets register on the shared router (hive.api.router)."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,7 +17,11 @@ from volunteers.selectors import wish_funnel
 
 
 class MicroWishSerializer(serializers.ModelSerializer):
-    """Contact details masked: the full values are only on the logged portal/admin views."""
+    """Contact details masked: the full values are only on the logged portal/admin views.
+    The tracking code and the contact fields are null for those who may not see them
+    (present, so every caller gets the same shape)."""
+
+    tracking_code = serializers.CharField(read_only=True, allow_null=True)
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
@@ -60,13 +65,13 @@ class MicroWishSerializer(serializers.ModelSerializer):
     def get_claimed_by_name(self, wish) -> str:
         return str(wish.claimed_by) if wish.claimed_by_id else ""
 
-    def get_resident_name(self, wish) -> str:
+    def get_resident_name(self, wish) -> str | None:
         return mask_name(wish.resident_name)
 
-    def get_resident_phone(self, wish) -> str:
+    def get_resident_phone(self, wish) -> str | None:
         return mask_phone(wish.resident_phone)
 
-    def get_address(self, wish) -> str:
+    def get_address(self, wish) -> str | None:
         return mask_address(wish.address)
 
     def to_representation(self, wish):
@@ -81,11 +86,11 @@ class MicroWishSerializer(serializers.ModelSerializer):
         )
         if not is_staff:
             # The tracking code is the resident's key to withdraw and confirm: staff only.
-            data.pop("tracking_code", None)
+            data["tracking_code"] = None
             if wish.claimed_by_id != getattr(user, "pk", None):
                 # Contact details reach only the claimer, after claiming.
                 for field in ("resident_name", "resident_phone", "address"):
-                    data.pop(field, None)
+                    data[field] = None
         return data
 
 
@@ -147,6 +152,7 @@ class MicroWishViewSet(
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    @extend_schema(request=NoteSerializer, responses=MicroWishSerializer)
     @action(detail=True, methods=["post"], serializer_class=NoteSerializer)
     def publish(self, request, pk=None):
         data = self._payload(NoteSerializer)
@@ -154,6 +160,7 @@ class MicroWishViewSet(
             services.wish_publish(wish=self.get_object(), actor=request.user, note=data["note"])
         )
 
+    @extend_schema(request=RejectSerializer, responses=MicroWishSerializer)
     @action(detail=True, methods=["post"], serializer_class=RejectSerializer)
     def reject(self, request, pk=None):
         data = self._payload(RejectSerializer)
@@ -161,10 +168,12 @@ class MicroWishViewSet(
             services.wish_reject(wish=self.get_object(), actor=request.user, reason=data["reason"])
         )
 
+    @extend_schema(request=ClaimSerializer, responses=MicroWishSerializer)
     @action(detail=True, methods=["post"], serializer_class=ClaimSerializer)
     def claim(self, request, pk=None):
         return self._respond(services.wish_claim(wish=self.get_object(), member=request.user))
 
+    @extend_schema(request=AssignSerializer, responses=MicroWishSerializer)
     @action(detail=True, methods=["post"], serializer_class=AssignSerializer)
     def assign(self, request, pk=None):
         data = self._payload(AssignSerializer)
@@ -174,6 +183,7 @@ class MicroWishViewSet(
             )
         )
 
+    @extend_schema(request=FulfilSerializer, responses=MicroWishSerializer)
     @action(detail=True, methods=["post"], serializer_class=FulfilSerializer)
     def fulfil(self, request, pk=None):
         data = self._payload(FulfilSerializer)
@@ -181,6 +191,7 @@ class MicroWishViewSet(
             services.wish_fulfil(wish=self.get_object(), member=request.user, note=data["note"])
         )
 
+    @extend_schema(request=ConfirmSerializer, responses=MicroWishSerializer)
     @action(detail=True, methods=["post"], serializer_class=ConfirmSerializer)
     def confirm(self, request, pk=None):
         """Staff confirm on the resident's behalf (the resident uses the tracking page)."""
@@ -191,6 +202,7 @@ class MicroWishViewSet(
             )
         )
 
+    @extend_schema(responses=FunnelStepSerializer(many=True))
     @action(detail=False, serializer_class=FunnelStepSerializer, pagination_class=None)
     def funnel(self, request):
         """Counts per status over the wishes in scope (after the list's filters)."""

@@ -153,18 +153,21 @@ class ActivityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         activity = self.get_queryset().get(pk=activity.pk)
         return Response(ActivitySerializer(activity, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=NoBodySerializer, responses=ActivitySerializer)
     @action(detail=True, methods=["post"], serializer_class=NoBodySerializer)
     def sign_up(self, request, pk=None):
         activity = self.get_object()
         services.activity_sign_up(activity=activity, user=request.user)
         return self._respond(activity)
 
+    @extend_schema(request=NoBodySerializer, responses=ActivitySerializer)
     @action(detail=True, methods=["post"], serializer_class=NoBodySerializer)
     def cancel_sign_up(self, request, pk=None):
         activity = self.get_object()
         services.activity_cancel_sign_up(activity=activity, user=request.user)
         return self._respond(activity)
 
+    @extend_schema(request=ActivityAttendanceSerializer, responses=ActivitySerializer)
     @action(detail=True, methods=["post"], serializer_class=ActivityAttendanceSerializer)
     def record_attendance(self, request, pk=None):
         data = ActivityAttendanceSerializer(data=request.data)
@@ -178,6 +181,7 @@ class ActivityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._respond(activity)
 
+    @extend_schema(request=ActivityCancelSerializer, responses=ActivitySerializer)
     @action(detail=True, methods=["post"], serializer_class=ActivityCancelSerializer)
     def cancel(self, request, pk=None):
         data = ActivityCancelSerializer(data=request.data)
@@ -304,6 +308,7 @@ class PointEntryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = PointEntryFilter
     ordering_fields = ["awarded_at", "points"]
 
+    @extend_schema(request=EntryReverseSerializer, responses={201: PointEntrySerializer})
     @action(detail=True, methods=["post"], serializer_class=EntryReverseSerializer)
     def reverse(self, request, pk=None):
         data = EntryReverseSerializer(data=request.data)
@@ -378,6 +383,7 @@ class PointAwardViewSet(
             actor=self.request.user,
         )
 
+    @extend_schema(request=AwardDecisionSerializer, responses=PointAwardSerializer)
     @action(detail=True, methods=["post"], serializer_class=AwardDecisionSerializer)
     def approve(self, request, pk=None):
         data = AwardDecisionSerializer(data=request.data)
@@ -387,6 +393,7 @@ class PointAwardViewSet(
         )
         return Response(PointAwardSerializer(award, context={"request": request}).data)
 
+    @extend_schema(request=AwardDecisionSerializer, responses=PointAwardSerializer)
     @action(detail=True, methods=["post"], serializer_class=AwardDecisionSerializer)
     def reject(self, request, pk=None):
         data = AwardDecisionSerializer(data=request.data)
