@@ -339,3 +339,15 @@ def test_plain_list_filters_answer_what_the_filterset_answers(gw, api_client):
         if bad.count("status=") == 2:
             continue  # a repeated value: the FilterSet takes the last; no error to compare
         assert response.status_code == 400, bad
+
+
+def test_incident_list_rows_have_the_keys_the_schema_documents(gw, api_client):
+    """The list answers from .values(); IncidentListRowSerializer documents those rows, so
+    the two must not drift apart (issue #10: the fuzz found `actions` promised in lists)."""
+    from grids.api import IncidentListRowSerializer
+
+    _incident(gw)
+    api_client.force_authenticate(gw.staff_a)
+    rows = api_client.get("/api/incidents/").json()["results"]
+    assert rows
+    assert set(rows[0]) == set(IncidentListRowSerializer().fields)
