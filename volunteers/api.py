@@ -145,7 +145,8 @@ class MicroWishViewSet(
             .model.objects.select_related("community", "claimed_by")
             .get(pk=wish.pk)
         )
-        return Response(MicroWishSerializer(wish).data)
+        # With the request: an action answers what GET answers the same caller.
+        return Response(MicroWishSerializer(wish, context=self.get_serializer_context()).data)
 
     def _payload(self, serializer_class):
         serializer = serializer_class(data=self.request.data)

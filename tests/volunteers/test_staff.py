@@ -84,7 +84,10 @@ def test_api_workflow_actions_and_illegal_move_is_400(world, wishes, api_client)
     # Not on the party member's list, so not theirs to touch.
     assert api_client.post(f"/api/wishes/{wish.pk}/publish/").status_code == 404
     api_client.force_login(world.staff_a)
-    assert api_client.post(f"/api/wishes/{wish.pk}/publish/").json()["status"] == "published"
+    published_now = api_client.post(f"/api/wishes/{wish.pk}/publish/").json()
+    assert published_now["status"] == "published"
+    # The action answers what GET answers staff: the tracking code included.
+    assert published_now["tracking_code"] == wish.tracking_code
     again = api_client.post(f"/api/wishes/{wish.pk}/publish/")
     assert again.status_code == 400 and again.json()["detail"]
     assert api_client.post(f"/api/wishes/{wish.pk}/reject/", {}).status_code == 400
@@ -94,6 +97,9 @@ def test_api_workflow_actions_and_illegal_move_is_400(world, wishes, api_client)
     assert api_client.post(f"/api/wishes/{published.pk}/publish/").status_code == 404
     claimed = api_client.post(f"/api/wishes/{published.pk}/claim/")
     assert claimed.status_code == 200 and claimed.json()["claimed_by"] == world.party_a.pk
+    # The claimer now sees the (masked) contact, never the tracking code.
+    assert claimed.json()["tracking_code"] is None
+    assert "*" in claimed.json()["resident_phone"]
     assert api_client.post(f"/api/wishes/{published.pk}/fulfil/", {"note": ""}).status_code == 400
     done = api_client.post(f"/api/wishes/{published.pk}/fulfil/", {"note": "送到了"})
     assert done.json()["status"] == "fulfilled"
