@@ -82,9 +82,11 @@ def test_killed_worker_leaves_the_overdue_run_for_the_rerun_which_flags_each_inc
 
         second.start()
         wait_for(
-            lambda: IncidentOverdueFlag.objects.count() == INCIDENTS
-            and broker.llen(queue) == 0
-            and unacked_tag(broker, result.id) is None,
+            lambda: (
+                IncidentOverdueFlag.objects.count() == INCIDENTS
+                and broker.llen(queue) == 0
+                and unacked_tag(broker, result.id) is None
+            ),
             timeout=60,
             interval=0.2,
             what="the second worker to finish the redelivered run",
