@@ -109,8 +109,8 @@ def broker_at(settings):
     before = app.conf.broker_url
 
     def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
+        # Only drop the references: kombu's pools are shared registries keyed by URL, and
+        # closing one would leave a closed pool there for the next test on that broker.
         app._pool = None
         app.amqp._producer_pool = None
 
