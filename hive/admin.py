@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from hive.models import (
     Community,
     ConsentRecord,
+    OutboxMessage,
     PersonalDataAccess,
     RetentionRun,
     RoleAssignment,
@@ -412,6 +413,32 @@ class RetentionRunAdmin(admin.ModelAdmin):
 
     list_display = ["started_at", "finished_at", "total", "counts"]
     date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Tasks the broker refused while Redis was down, and whether the flush task has sent
+    them since. Read-only: the flush task is the one writer. Street level only: the
+    arguments name rows of every community."""
+
+    list_display = ["task_name", "created_at", "attempts", "sent_at", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter), "task_name"]
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return _is_street_level(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_street_level(request.user) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
         return False

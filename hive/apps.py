@@ -40,5 +40,12 @@ class HiveConfig(AppConfig):
                 hour="4",
             )
         )
+        schedules.register(
+            schedules.PeriodicTaskSpec(
+                name=_("Send the tasks kept while the broker was down"),
+                task="hive.flush_outbox",
+                minute="*",
+            )
+        )
         dashboard.connect_invalidation()
         post_migrate.connect(ensure_periodic_tasks, sender=self)

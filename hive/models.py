@@ -527,3 +527,41 @@ class RetentionRun(models.Model):
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} · {self.total}"
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def unsent(self):
+        return self.filter(sent_at__isnull=True)
+
+
+class OutboxMessage(models.Model):
+    """A Celery message the broker refused (Redis down): kept here so the work is not lost.
+
+    `hive.queue.enqueue` writes a row only when sending fails, after the request's own
+    transaction has committed; the `hive.flush_outbox` task sends the rows again once the
+    broker is back and marks each sent only after the broker took it.
+    """
+
+    task_name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("positional arguments"), default=list)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    attempts = models.PositiveIntegerField(_("send attempts"), default=1)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The flush task reads the unsent rows, oldest first; sent ones are most rows.
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task_name} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -52,3 +52,11 @@ def warm_dashboard(community_ids: list[int] | None = None) -> int:
     from hive.dashboard import dashboard_warm
 
     return dashboard_warm(community_ids=community_ids)
+
+
+@shared_task(name="hive.flush_outbox", time_limit=120, soft_time_limit=100)
+def flush_outbox() -> int:
+    """Send the messages the broker refused while it was down (see hive.queue)."""
+    from hive.queue import outbox_flush
+
+    return outbox_flush()
