@@ -37,11 +37,13 @@ class PortalCaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=DisputeCase.Status.choices,
         empty_label=_("All statuses"),
+        label=_("Status"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     kind = django_filters.ChoiceFilter(
         choices=DisputeCase.Kind.choices,
         empty_label=_("All types"),
+        label=_("Type"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 

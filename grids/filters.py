@@ -89,8 +89,10 @@ class VisitFilter(django_filters.FilterSet):
 
 
 class IncidentFilter(django_filters.FilterSet):
-    category = django_filters.ChoiceFilter(choices=Category.choices)
-    status = django_filters.ChoiceFilter(choices=Incident.Status.choices)
+    # Labels given, not derived from the model: a derived label is fixed in whatever
+    # language was active when django-filter first computed it.
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
+    status = django_filters.ChoiceFilter(choices=Incident.Status.choices, label=_("Status"))
     reported_from = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("Reported from")
     )

@@ -17,9 +17,11 @@ from volunteers.models import (
 
 
 class WishFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=MicroWish.Status.choices)
+    status = django_filters.MultipleChoiceFilter(
+        choices=MicroWish.Status.choices, label=_("Status")
+    )
     category = django_filters.ChoiceFilter(
-        choices=MicroWish.Category.choices, empty_label=_("All kinds")
+        choices=MicroWish.Category.choices, empty_label=_("All kinds"), label=_("Category")
     )
     created_after = django_filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label=_("Submitted from")
@@ -34,8 +36,10 @@ class WishFilter(django_filters.FilterSet):
 
 
 class ActivityFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices, empty_label=_("All kinds"))
-    status = django_filters.MultipleChoiceFilter(choices=Activity.Status.choices)
+    kind = django_filters.ChoiceFilter(
+        choices=Activity.Kind.choices, empty_label=_("All kinds"), label=_("Kind")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Activity.Status.choices, label=_("Status"))
     unit = django_filters.NumberFilter(field_name="units", label=_("Co-organising unit"))
     starts_after = django_filters.IsoDateTimeFilter(
         field_name="starts_at", lookup_expr="gte", label=_("Starts from")

@@ -68,7 +68,10 @@ def test_redis_url_scheme_is_checked():
 
 
 def _manage(*args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    # Not the test process's own switches: the database, the broker, and the browser
+    # tests' DJANGO_ALLOW_ASYNC_UNSAFE (a deployment must not set it; check --deploy says so).
+    dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full_env = {k: v for k, v in os.environ.items() if k not in dropped}
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

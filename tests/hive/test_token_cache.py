@@ -2,7 +2,6 @@
 their token or their roles change."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -15,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def token_client(world):
-    cache.clear()
+    # Tokens are random, so no entry is shared with another test (no cache.clear():
+    # on Redis that is FLUSHDB, shared with the broker).
     token = Token.objects.create(user=world.staff_a)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
