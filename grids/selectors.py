@@ -3,7 +3,8 @@
 import re
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from grids.models import Grid, Household, Incident, Resident
@@ -34,6 +35,23 @@ def grids_of_member(user) -> QuerySet[Grid]:
             | Q(pk__in=Grid.deputies.through.objects.filter(user_id=user.pk).values("grid_id"))
         )
         .select_related("community", "member")
+    )
+
+
+def _count_per_grid(queryset) -> Coalesce:
+    counted = (
+        queryset.filter(grid_id=OuterRef("pk")).order_by().values("grid_id").annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
+def grids_with_counts(grids: QuerySet[Grid]) -> QuerySet[Grid]:
+    """Each grid with its household and open-incident counts, one subquery each: counting
+    both through joins multiplies households by incidents before DISTINCT (tens of
+    seconds for a grid with a few thousand of each; found by scripts/load_test.py)."""
+    return grids.annotate(
+        household_count=_count_per_grid(Household.objects.all()),
+        open_incidents=_count_per_grid(Incident.objects.filter(status__in=Incident.OPEN_STATES)),
     )
 
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from grids.models import (
     Sweep,
     Visit,
 )
-from grids.selectors import grids_of_member, incident_timeline
+from grids.selectors import grids_of_member, grids_with_counts, incident_timeline
 from hive.personal_data import mask_id_number, mask_phone
 
 PAGE_SIZE = 25
@@ -76,16 +76,7 @@ def _working_grids(user):
 
 @login_required
 def my_grid(request):
-    grids = list(
-        _working_grids(request.user).annotate(
-            household_count=Count("households", distinct=True),
-            open_incidents=Count(
-                "incidents",
-                filter=Q(incidents__status__in=Incident.OPEN_STATES),
-                distinct=True,
-            ),
-        )
-    )
+    grids = list(grids_with_counts(_working_grids(request.user)))
     open_tasks = GridTask.objects.visible_to(request.user).filter(
         responsible=request.user, status=GridTask.Status.OPEN
     )
