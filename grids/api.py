@@ -557,6 +557,14 @@ ACTION_INPUTS = {
 }
 
 
+def _json_datetime(value):
+    """What DRF's JSON encoder writes for a datetime (ISO 8601, UTC as Z)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 _STATUSES = frozenset(Incident.Status.values)
 _CATEGORIES = frozenset(Category.values)
 
@@ -622,11 +630,15 @@ class IncidentViewSet(
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset()).values(*INCIDENT_LIST_FIELDS)
         rows = self.paginate_queryset(queryset)
-        categories = dict(Category.choices)
-        statuses = dict(Incident.Status.choices)
+        # Plain strings, not lazy labels or datetimes, so the JSON encoder never calls back
+        # into Python for a value (it did 100 times a page: a millisecond of a 9 ms answer).
+        categories = {key: str(label) for key, label in Category.choices}
+        statuses = {key: str(label) for key, label in Incident.Status.choices}
         for row in rows:
             row["category_label"] = categories.get(row["category"], row["category"])
             row["status_label"] = statuses.get(row["status"], row["status"])
+            row["deadline"] = _json_datetime(row["deadline"])
+            row["created_at"] = _json_datetime(row["created_at"])
         return self.get_paginated_response(rows)
 
     def create(self, request, *args, **kwargs):

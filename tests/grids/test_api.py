@@ -351,3 +351,14 @@ def test_incident_list_rows_have_the_keys_the_schema_documents(gw, api_client):
     rows = api_client.get("/api/incidents/").json()["results"]
     assert rows
     assert set(rows[0]) == set(IncidentListRowSerializer().fields)
+
+
+def test_list_rows_carry_plain_labels_and_utc_times(gw, api_client):
+    incident = _incident(gw, category="sign")
+    api_client.force_authenticate(gw.staff_a)
+    (row,) = api_client.get(f"/api/incidents/?grid={gw.a1.pk}").json()["results"]
+    assert (row["category_label"], row["status_label"]) == ("小苗头", "已上报")
+    created = datetime.datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
+    assert created == incident.created_at
+    deadline = datetime.datetime.fromisoformat(row["deadline"].replace("Z", "+00:00"))
+    assert deadline == incident.deadline
