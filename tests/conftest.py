@@ -1,8 +1,19 @@
+import uuid
+
 import pytest
 from rest_framework.test import APIClient
 
 from hive.roles import Role
 from tests.factories import CommunityFactory, StreetFactory, UserFactory, user_with_role
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    """Rate-limit counters live in the cache (Redis in CI, which outlives a run): a prefix
+    of its own gives each test fresh counters, so one test's (or one earlier run's) wish
+    submissions never make another's a 429. (Not cache.clear(): on Redis that is FLUSHDB,
+    shared with the broker.)"""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"
 
 
 @pytest.fixture

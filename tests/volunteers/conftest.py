@@ -1,17 +1,8 @@
-import uuid
-
 import pytest
 
 from hive.roles import Role
 from tests.factories import user_with_role
 from tests.volunteers.factories import MicroWishFactory, walk
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits(settings):
-    # Rate-limit counters live in the cache; a prefix of its own gives each test fresh
-    # counters. (Not cache.clear(): on Redis that is FLUSHDB, shared with the broker.)
-    settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"
 
 
 @pytest.fixture
