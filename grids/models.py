@@ -18,7 +18,7 @@ from hive.roles import Role
 from hive.scoping import NOTHING, ScopedQuerySet
 from hive.validators import mobile_phone_validator
 from hive.workflow import Workflow
-from partycommittee.models import ResidentUnit
+from partycommittee.models import units_represented_by
 
 
 def member_grid_ids(user, scope):
@@ -634,9 +634,7 @@ class IncidentQuerySet(GridScopedQuerySet):
         if unit_communities:
             # A resident unit's representatives follow what is assigned to their unit.
             condition |= Q(community_id__in=unit_communities) & Q(
-                assigned_unit__in=ResidentUnit.representatives.through.objects.filter(
-                    user_id=user.pk
-                ).values("residentunit_id")
+                assigned_unit__in=units_represented_by(user)
             )
         return condition
 

@@ -36,7 +36,7 @@ from hive.notifications import notify
 from hive.roles import Role
 from hive.scoping import access_scope, administers
 from hive.workflow import TransitionNotAllowed, transition
-from partycommittee.models import ResidentUnit
+from partycommittee.models import ResidentUnit, units_represented_by
 
 # --- Who may act -----------------------------------------------------------------------
 
@@ -607,9 +607,7 @@ def works_on_incident(user, incident: Incident) -> bool:
     if incident.assignee_id is not None:
         return incident.assignee_id == user.pk
     if incident.assigned_unit_id is not None:
-        return ResidentUnit.representatives.through.objects.filter(
-            residentunit_id=incident.assigned_unit_id, user_id=user.pk
-        ).exists()
+        return units_represented_by(user).filter(residentunit_id=incident.assigned_unit_id).exists()
     return False
 
 

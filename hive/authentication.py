@@ -53,11 +53,12 @@ def _on_user_change(sender, instance, **kwargs):
     forget_tokens_of(instance.pk)
 
 
-def _on_role_or_token_change(sender, instance, **kwargs):
-    if sender.__name__ == "Token":
-        cache.delete(_cache_key(instance.key))
-    else:
-        forget_tokens_of(instance.user_id)
+def _on_token_change(sender, instance, **kwargs):
+    cache.delete(_cache_key(instance.key))
+
+
+def _on_role_change(sender, instance, **kwargs):
+    forget_tokens_of(instance.user_id)
 
 
 def connect() -> None:
@@ -70,9 +71,7 @@ def connect() -> None:
         signal.connect(
             _on_user_change, sender=get_user_model(), dispatch_uid=f"hive.token.user.{name}"
         )
-        for model in (Token, RoleAssignment):
-            signal.connect(
-                _on_role_or_token_change,
-                sender=model,
-                dispatch_uid=f"hive.token.{model.__name__}.{name}",
-            )
+        signal.connect(_on_token_change, sender=Token, dispatch_uid=f"hive.token.token.{name}")
+        signal.connect(
+            _on_role_change, sender=RoleAssignment, dispatch_uid=f"hive.token.role.{name}"
+        )

@@ -12,7 +12,8 @@ from hive.uploads import validate_document_upload
 from hive.workflow import Workflow
 
 
-def _units_represented_by(user):
+def units_represented_by(user):
+    """Ids of the resident units `user` represents, as a subquery."""
     return ResidentUnit.representatives.through.objects.filter(user_id=user.pk).values(
         "residentunit_id"
     )
@@ -22,7 +23,7 @@ class ResidentUnitQuerySet(ScopedQuerySet):
     def role_condition(self, user, scope):
         if Role.UNIT_REP not in scope.roles:
             return NOTHING
-        return Q(id__in=_units_represented_by(user))
+        return Q(id__in=units_represented_by(user))
 
     def active(self):
         return self.filter(is_active=True)
@@ -199,7 +200,7 @@ class UnitParticipationQuerySet(ScopedQuerySet):
     def role_condition(self, user, scope):
         if Role.UNIT_REP not in scope.roles:
             return NOTHING
-        taking_part = self.model._default_manager.filter(units__in=_units_represented_by(user))
+        taking_part = self.model._default_manager.filter(units__in=units_represented_by(user))
         return Q(id__in=taking_part.values("id"))
 
 
@@ -322,7 +323,7 @@ class ResourceItemQuerySet(ScopedQuerySet):
     def role_condition(self, user, scope):
         if Role.UNIT_REP not in scope.roles:
             return NOTHING
-        return Q(unit_id__in=_units_represented_by(user))
+        return Q(unit_id__in=units_represented_by(user))
 
 
 class ResourceItem(TimeStampedModel):
@@ -469,7 +470,7 @@ class ResponsibilityQuerySet(ScopedQuerySet):
     def role_condition(self, user, scope):
         if Role.UNIT_REP not in scope.roles:
             return NOTHING
-        return Q(unit_id__in=_units_represented_by(user))
+        return Q(unit_id__in=units_represented_by(user))
 
     def overdue(self, today=None):
         today = today or timezone.localdate()

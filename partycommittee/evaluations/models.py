@@ -14,7 +14,7 @@ from hive.models import Community, TimeStampedModel
 from hive.roles import Role
 from hive.scoping import NOTHING, ScopedQuerySet
 from hive.workflow import Workflow
-from partycommittee.models import ResidentUnit, _units_represented_by
+from partycommittee.models import ResidentUnit, units_represented_by
 
 SCORE_MIN, SCORE_MAX = 0, 100
 SCORE_VALIDATORS = [MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)]
@@ -272,7 +272,7 @@ class EvaluationRound(EvaluationWeights, TimeStampedModel):
 
 
 def _units_of(user):
-    return _units_represented_by(user)
+    return units_represented_by(user)
 
 
 class SubmissionStatus(models.TextChoices):
