@@ -30,6 +30,7 @@ from disputes.models import (
 )
 from disputes.selectors import PERIODS, case_statistics
 from hive.api import (
+    ChoiceLabelField,
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
@@ -49,7 +50,7 @@ class RoomSerializer(serializers.ModelSerializer):
 
 
 class PartnerSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField(source="kind")
 
     class Meta:
         model = PartnerInstitution
@@ -101,7 +102,7 @@ class MediatorViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 class PartySerializer(serializers.ModelSerializer):
     """Masked on the way out; the full values on the way in."""
 
-    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    role_label = ChoiceLabelField(source="role")
 
     class Meta:
         model = CaseParty
@@ -116,9 +117,7 @@ class PartySerializer(serializers.ModelSerializer):
 
 
 class AgreementSerializer(serializers.ModelSerializer):
-    judicial_confirmation_label = serializers.CharField(
-        source="get_judicial_confirmation_display", read_only=True
-    )
+    judicial_confirmation_label = ChoiceLabelField(source="judicial_confirmation")
 
     class Meta:
         model = Agreement
@@ -132,9 +131,9 @@ class AgreementSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    source_label = serializers.CharField(source="get_source_display", read_only=True)
+    status_label = ChoiceLabelField(source="status")
+    kind_label = ChoiceLabelField(source="kind")
+    source_label = ChoiceLabelField(source="source")
     room_name = serializers.CharField(source="room.name", read_only=True)
     parties = PartySerializer(many=True, read_only=True)
     mediators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -264,7 +263,7 @@ class AgreementInputSerializer(serializers.Serializer):
 
 class FollowUpSerializer(serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number", read_only=True)
-    honoured_label = serializers.CharField(source="get_honoured_display", read_only=True)
+    honoured_label = ChoiceLabelField(source="honoured")
     # "" until the visit is recorded (see CaseSerializer.referred_to).
     honoured = serializers.ChoiceField(
         choices=FollowUp.Honoured.choices, allow_blank=True, read_only=True

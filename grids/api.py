@@ -42,6 +42,7 @@ from grids.models import (
 from grids.selectors import incident_timeline
 from hive.api import ScopedViewSetMixin, TimelineEntrySerializer, router
 from hive.models import User
+from hive.paging import BEFORE, newest_first_page, parse_before
 from hive.personal_data import mask_id_number, mask_phone
 from hive.roles import Role
 from partycommittee.models import ResidentUnit
@@ -360,21 +361,18 @@ class IdCursorPagination(BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        before = request.query_params.get("before")
-        if before:
-            try:
-                queryset = queryset.filter(id__lt=int(before))
-            except ValueError:
-                raise ValidationError({"before": ["Enter a whole number."]}) from None
-        rows = list(queryset.order_by("-id")[: self.page_size + 1])
-        self.has_next = len(rows) > self.page_size
-        return rows[: self.page_size]
+        try:
+            before = parse_before(request.query_params.get(BEFORE))
+        except ValueError:
+            raise ValidationError({BEFORE: ["Enter a whole number."]}) from None
+        self.page = newest_first_page(queryset, before, self.page_size)
+        return self.page.object_list
 
     def get_paginated_response(self, data):
         next_url = None
-        if self.has_next and data:
+        if self.page.has_next:
             params = self.request.query_params.copy()
-            params["before"] = data[-1]["id"]
+            params[BEFORE] = self.page.next_before
             next_url = self.request.build_absolute_uri(
                 f"{self.request.path}?{urlencode(params, doseq=True)}"
             )

@@ -38,11 +38,18 @@ def grids_of_member(user) -> QuerySet[Grid]:
     )
 
 
-def _count_per_grid(queryset) -> Coalesce:
+def count_per_row(queryset, field: str) -> Coalesce:
+    """A correlated COUNT of `queryset` rows whose `field` points at the outer row. Unlike
+    Count() through a join with GROUP BY, PostgreSQL evaluates it only for the rows a page
+    shows, after ORDER BY and LIMIT."""
     counted = (
-        queryset.filter(grid_id=OuterRef("pk")).order_by().values("grid_id").annotate(n=Count("pk"))
+        queryset.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk"))
     )
     return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
+def _count_per_grid(queryset) -> Coalesce:
+    return count_per_row(queryset, "grid_id")
 
 
 def grids_with_counts(grids: QuerySet[Grid]) -> QuerySet[Grid]:
@@ -76,8 +83,9 @@ def household_search(queryset: QuerySet[Household], query: str) -> QuerySet[Hous
     else:
         own = Household.objects.filter(Q(head_name__startswith=query) | Q(number=query))
         members = Resident.objects.filter(name__startswith=query)
-    ids = set(own.values_list("pk", flat=True)[:limit])
-    ids |= set(members.values_list("household_id", flat=True)[:limit])
+    # order_by(): the models' default ordering would join grid, community and street.
+    ids = set(own.order_by().values_list("pk", flat=True)[:limit])
+    ids |= set(members.order_by().values_list("household_id", flat=True)[:limit])
     return queryset.filter(pk__in=ids)
 
 

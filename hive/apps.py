@@ -48,4 +48,10 @@ class HiveConfig(AppConfig):
             )
         )
         dashboard.connect_invalidation()
+        # The landing page and the wish walls list the communities.
+        from hive.models import Community, Street
+        from hive.page_cache import refresh_on_change
+
+        refresh_on_change(Community, uid="hive.public_pages.community")
+        refresh_on_change(Street, uid="hive.public_pages.street")
         post_migrate.connect(ensure_periodic_tasks, sender=self)

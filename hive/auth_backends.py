@@ -25,6 +25,13 @@ def _all_model_permissions() -> tuple[str, ...]:
 
 
 def permissions_for_roles(roles) -> frozenset[str]:
+    return _permissions_for(frozenset(roles))
+
+
+@lru_cache(maxsize=64)
+def _permissions_for(roles: frozenset[str]) -> frozenset[str]:
+    # Matching every model permission against the roles' patterns took 7 ms; a role set
+    # always opens the same permissions, so it is done once per process and role set.
     patterns = [pattern for role in roles for pattern in ROLE_PERMISSIONS.get(role, ())]
     return frozenset(
         name

@@ -7,11 +7,33 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hive.roles import STAFF_ROLES, Role
 from hive.scoping import NOTHING, ScopedQuerySet, access_scope
 from hive.validators import mobile_phone_validator
+
+# get_<field>_display() labels per field and language, as plain strings.
+_CHOICE_LABELS: dict = {}
+
+
+def choice_label(field, value):
+    """The label of `value` among a model field's choices, in the active language (the
+    value itself when it is not one of them): what get_<field>_display() answers.
+
+    Django rebuilds the choices dict on every get_<field>_display() call, hashing (so
+    translating) every lazy label: hundreds of translations for a list page of status
+    badges. Here the labels are looked up once per field and language."""
+    key = (field, get_language())
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        labels = _CHOICE_LABELS[key] = {
+            make_hashable(choice): str(label) for choice, label in field.flatchoices
+        }
+    return force_str(labels.get(make_hashable(value), value), strings_only=True)
 
 
 class TimeStampedModel(models.Model):
@@ -20,6 +42,9 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        return choice_label(field, getattr(self, field.attname))
 
 
 class StreetQuerySet(models.QuerySet):

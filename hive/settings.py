@@ -266,6 +266,10 @@ HIVE_SESSION_IDLE_MINUTES = env_int("HIVE_SESSION_IDLE_MINUTES", 60)
 HIVE_SESSION_ABSOLUTE_HOURS = env_int("HIVE_SESSION_ABSOLUTE_HOURS", 12)
 SESSION_COOKIE_AGE = max(HIVE_SESSION_ABSOLUTE_HOURS, 1) * 3600
 
+# Public pages anonymous visitors read most (landing, wish walls) are cached per language
+# (hive.page_cache); a change to what they show refreshes them at once. 0: no cache.
+HIVE_PUBLIC_PAGE_CACHE_SECONDS = env_int("HIVE_PUBLIC_PAGE_CACHE_SECONDS", 300)
+
 # Second factor for the admin: staff confirm a TOTP code (django-otp) before /admin/.
 # On whenever DEBUG is off; `make run` (DEBUG on) leaves it off unless set.
 HIVE_ADMIN_OTP_REQUIRED = env_bool("HIVE_ADMIN_OTP_REQUIRED", default=not DEBUG)

@@ -51,6 +51,7 @@ urlpatterns = [
     path("portal/", include(portal_patterns)),
     *[path("", include(f"{app}.urls")) for app in DOMAIN_APPS],
     path("admin/", admin.site.urls),
+    path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -27,9 +27,11 @@ from hive.forms import (
 )
 from hive.models import Community, Notification
 from hive.notifications import notification_mark_read
+from hive.page_cache import cache_public_page
 from hive.security import lockout_message
 
 
+@cache_public_page
 def landing(request):
     communities = Community.objects.select_related("street")
     return render(request, "public/landing.html", {"communities": communities})
@@ -175,3 +177,29 @@ def admin_dashboard(request, admin_site):
         ),
     }
     return TemplateResponse(request, "admin/hive/dashboard.html", context)
+
+
+@require_GET
+def language_switch(request):
+    """The language switch: a GET form, so that pages for anonymous visitors carry no
+    CSRF token and can be cached whole (hive.page_cache). It changes nothing but the
+    language cookie, and only goes back to a path on this site."""
+    language = request.GET.get("language", "")
+    next_url = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

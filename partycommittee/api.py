@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from hive.api import (
+    ChoiceLabelField,
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
@@ -104,7 +105,7 @@ class CommitteeMemberSerializer(serializers.ModelSerializer):
         queryset=ResidentUnit.objects.all(), required=False, allow_null=True
     )
     name = serializers.CharField(source="user.__str__", read_only=True)
-    position_label = serializers.CharField(source="get_position_display", read_only=True)
+    position_label = ChoiceLabelField(source="position")
 
     class Meta:
         model = CommitteeMember
@@ -302,7 +303,7 @@ class ProjectSerializer(SameCommunityMixin, serializers.ModelSerializer):
         queryset=ResidentUnit.objects.all(), many=True, required=False
     )
     same_community_fields = ("meeting",)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField(source="status")
 
     class Meta:
         model = Project

@@ -14,6 +14,8 @@ def fresh_rate_limits(settings):
     submissions never make another's a 429. (Not cache.clear(): on Redis that is FLUSHDB,
     shared with the broker.)"""
     settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"
+    # The same for cached public pages (hive.page_cache): URLs repeat across tests.
+    settings.HIVE_PUBLIC_PAGE_CACHE_PREFIX = f"page-test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hive.api import ScopedViewSetMixin, router
+from hive.api import ChoiceLabelField, ScopedViewSetMixin, router
 from hive.models import User
 from hive.personal_data import mask_address, mask_name, mask_phone
 from hive.roles import Role
@@ -23,8 +23,8 @@ class MicroWishSerializer(serializers.ModelSerializer):
 
     tracking_code = serializers.CharField(read_only=True, allow_null=True)
 
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    status_label = ChoiceLabelField(source="status")
+    category_label = ChoiceLabelField(source="category")
     community_name = serializers.CharField(source="community.name", read_only=True)
     claimed_by_name = serializers.SerializerMethodField()
     resident_name = serializers.SerializerMethodField()

@@ -8,7 +8,13 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from hive.api import RoleWritePermission, ScopedPrimaryKeyRelatedField, ScopedViewSetMixin, router
+from hive.api import (
+    ChoiceLabelField,
+    RoleWritePermission,
+    ScopedPrimaryKeyRelatedField,
+    ScopedViewSetMixin,
+    router,
+)
 from hive.roles import Role
 from volunteers import services
 from volunteers.filters import (
@@ -34,7 +40,7 @@ from volunteers.selectors import unit_activity_record
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField(source="kind")
     leader_name = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
 
@@ -70,8 +76,8 @@ class TeamViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    kind_label = ChoiceLabelField(source="kind")
+    status_label = ChoiceLabelField(source="status")
     places_taken = serializers.IntegerField(read_only=True)
     signed_up = serializers.BooleanField(read_only=True)
     units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)

@@ -8,8 +8,13 @@ class VolunteersConfig(AppConfig):
 
     def ready(self):
         from hive import portal, schedules
+        from hive.page_cache import refresh_on_change
         from hive.roles import STAFF_ROLES, Role
         from volunteers import receivers, signals
+        from volunteers.models import MicroWish
+
+        # The public wish walls: a wish that is, or was when loaded, on a wall.
+        refresh_on_change(MicroWish, shown=MicroWish.is_or_was_on_wall, uid="volunteers.wall")
 
         signals.wish_confirmed.connect(
             receivers.award_points_for_confirmed_wish,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from hive.models import Community
+from hive.page_cache import cache_public_page
 from hive.personal_data import personal_data_reveal
 from hive.roles import Role
 from hive.scoping import access_scope
@@ -204,12 +205,14 @@ def wish_track_confirm(request, code):
 
 
 @require_GET
+@cache_public_page
 def wall_index(request):
     communities = Community.objects.select_related("street")
     return render(request, "volunteers/wall_index.html", {"communities": communities})
 
 
 @require_GET
+@cache_public_page
 def wall(request, community_code):
     community = get_object_or_404(Community, code=community_code)
     page = Paginator(wall_wishes(community), 30).get_page(request.GET.get("page"))

@@ -9,7 +9,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from hive.api import RoleWritePermission, ScopedPrimaryKeyRelatedField, ScopedViewSetMixin, router
+from hive.api import (
+    ChoiceLabelField,
+    RoleWritePermission,
+    ScopedPrimaryKeyRelatedField,
+    ScopedViewSetMixin,
+    router,
+)
 from hive.models import Community
 from hive.roles import Role
 from partycommittee.evaluations import filters, selectors, services
@@ -35,7 +41,7 @@ class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 
 class EvaluationRoundSerializer(serializers.ModelSerializer):
     period_label = serializers.CharField(read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField(source="status")
 
     class Meta:
         model = EvaluationRound

@@ -75,6 +75,7 @@ RULES: dict[str, Rule] = {
     # --- not audited here ---------------------------------------------------------------
     "admin:*": Skip("Django admin: ScopedAdminMixin, covered by each app's test_admin"),
     "set_language": Skip("language switch, no data"),
+    "language": Skip("language switch (GET), no data"),
     "schema": Skip("OpenAPI schema: fuzzed by tests/audit/test_api_fuzz.py"),
     "swagger-ui": Skip("static Swagger UI page"),
     "api-root": Skip("DRF router index: links only"),

@@ -191,6 +191,19 @@ class MicroWish(TimeStampedModel):
     def __str__(self):
         return f"{self.tracking_code} · {self.title}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so that a wish taken off the wall refreshes the cached wall pages.
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    def is_or_was_on_wall(self) -> bool:
+        return (
+            self.status in self.WALL_STATES
+            or getattr(self, "_loaded_status", None) in self.WALL_STATES
+        )
+
     def get_absolute_url(self):
         return reverse("volunteers:wish_track", args=[self.tracking_code])
 
