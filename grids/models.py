@@ -625,12 +625,15 @@ class ReplyTemplate(TimeStampedModel):
 class IncidentQuerySet(GridScopedQuerySet):
     def role_condition(self, user, scope):
         condition = super().role_condition(user, scope)
-        if scope.member_community_ids:
+        # Staff see every incident of their communities already: the conditions below
+        # only matter elsewhere (and left out, the busy API list stays one simple filter).
+        member_communities = scope.member_community_ids - scope.staff_community_ids
+        if member_communities:
             # Whoever reported an incident or was assigned one follows it.
-            condition |= Q(community_id__in=scope.member_community_ids) & (
+            condition |= Q(community_id__in=member_communities) & (
                 Q(reporter_id=user.pk) | Q(assignee_id=user.pk)
             )
-        unit_communities = scope.community_ids_for(Role.UNIT_REP)
+        unit_communities = scope.community_ids_for(Role.UNIT_REP) - scope.staff_community_ids
         if unit_communities:
             # A resident unit's representatives follow what is assigned to their unit.
             condition |= Q(community_id__in=unit_communities) & Q(

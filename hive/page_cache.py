@@ -81,23 +81,25 @@ def cache_public_page(view):
         seconds = settings.HIVE_PUBLIC_PAGE_CACHE_SECONDS
         if not seconds or not _anonymous_without_state(request):
             return view(request, *args, **kwargs)
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        key = f"{_prefix()}:{get_language()}:{path}"
         try:
-            generation = cache.get(GENERATION_KEY, 0)
-            path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-            key = f"{_prefix()}:{generation}:{get_language()}:{path}"
-            hit = cache.get(key)
-        except Exception:
+            # One round trip: the generation, and the page with the generation it is of.
+            found = cache.get_many([GENERATION_KEY, key])
+        except Exception:  # Redis down: render as if there were no cache
             logger.warning("public page cache unavailable", exc_info=True)
             return view(request, *args, **kwargs)
-        if hit is not None:
-            content, content_type = hit
+        generation = found.get(GENERATION_KEY, 0)
+        hit = found.get(key)
+        if hit is not None and hit[0] == generation:
+            _generation, content, content_type = hit
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if _storable(request, response):
             try:
-                cache.set(key, (response.content, response["Content-Type"]), seconds)
+                cache.set(key, (generation, response.content, response["Content-Type"]), seconds)
             except Exception:
                 logger.warning("public page cache: could not store %s", request.path)
         return response

@@ -103,6 +103,8 @@ def test_pages_are_served_when_the_cache_is_down(client, world, monkeypatch):
     monkeypatch.setattr(page_cache.cache, "get", down)
     monkeypatch.setattr(page_cache.cache, "set", down)
     monkeypatch.setattr(page_cache.cache, "incr", down)
+    monkeypatch.setattr(page_cache.cache, "get_many", down)
+    monkeypatch.setattr(page_cache.cache, "add", down)
     html, queries = _get(client, "/wishes/wall/")
     assert world.a.name in html and queries > 0
     world.a.save()  # a change while the cache is down is not an error either
