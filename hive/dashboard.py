@@ -137,7 +137,7 @@ def dashboard_invalidate(*, community_id: int) -> None:
     transaction.on_commit(lambda: _schedule_warm(community_id))
 
 
-WARM_DELAY_SECONDS = 2
+WARM_DELAY_SECONDS = 10
 
 
 def _warm_flag(community_id: int) -> str:
