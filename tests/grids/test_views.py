@@ -1,5 +1,7 @@
 """The grid member's portal, through the pages a user touches."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -10,6 +12,7 @@ from grids import services
 from grids.models import ChangeLogEntry, Incident, IncidentPhoto, KeyPersonTag, Visit
 from hive.models import PersonalDataAccess
 from tests.grids.factories import (
+    BuildingFactory,
     GridTaskFactory,
     HouseholdFactory,
     KeyPlaceFactory,
@@ -319,3 +322,47 @@ def test_portal_lists_keep_a_constant_query_count(gw, client, name):
     small = _queries(client, reverse(name))
     grow(10)
     assert _queries(client, reverse(name)) == small
+
+
+def test_household_filter_by_another_communitys_building_finds_nothing(gw, client):
+    own = BuildingFactory(grid=gw.a1, name="自家3号楼")
+    foreign = BuildingFactory(grid=gw.b1, name="别的社区7号楼")
+    gw.household_a1.building = own
+    gw.household_a1.save()
+    client.force_login(gw.grid_a)
+    url = reverse("grids:household_list")
+    assert "张大山" in client.get(url, {"building": own.pk}).content.decode()
+    response = client.get(url, {"building": foreign.pk})
+    assert response.status_code == 200
+    assert 'data-household="' not in response.content.decode()
+
+
+def test_portal_incident_list_pages_newest_first_without_a_count(gw, client, settings):
+    from grids import views
+
+    settings.DEBUG = False
+    for number in range(views.PAGE_SIZE + 3):
+        services.incident_report(
+            reporter=gw.grid_a,
+            grid=gw.a1,
+            category="event",
+            location=f"第{number}处",
+            description="y",
+        )
+    client.force_login(gw.grid_a)
+    url = reverse("grids:incident_list")
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url, {"category": "event"})
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not any("grids_incident" in sql for sql in counts)
+    ids = [int(i) for i in re.findall(r'data-incident="(\d+)"', first.content.decode())]
+    assert len(ids) == views.PAGE_SIZE and ids == sorted(ids, reverse=True)
+    older = re.search(r'href="\?category=event&amp;before=(\d+)"', first.content.decode())
+    assert older and int(older.group(1)) == ids[-1]
+    second = client.get(url, {"category": "event", "before": older.group(1)}).content.decode()
+    rest = [int(i) for i in re.findall(r'data-incident="(\d+)"', second)]
+    assert len(rest) == 3 and max(rest) < ids[-1]
+    assert 'href="?category=event"' in second  # back to the newest
+    assert "before=" not in second.split("</main>")[0].split('href="?category=event"')[-1]
+    # A malformed cursor is the first page, not an error.
+    assert client.get(url, {"before": "abc"}).status_code == 200
