@@ -71,7 +71,53 @@ def notify(
             else:
                 ids = [n.pk for n in created if n.recipient_id in emailed]
             enqueue(send_notification_emails, notification_ids=ids)
+        unread_changed(user.pk for user in fresh)
     return len(fresh)
+
+
+# The bell's unread count, shown on every portal page, is kept in the cache per person;
+# notify() and notification_mark_read() drop it (now and after commit), and it lives
+# UNREAD_CACHE_SECONDS at most (retention deletes old notifications in bulk).
+UNREAD_CACHE_SECONDS = 120
+
+
+def _unread_key(user_id) -> str:
+    return f"hive:unread:{user_id}"
+
+
+def unread_count(user) -> int:
+    """How many of the user's notifications are unread (from the cache when it can)."""
+    from django.core.cache import cache
+
+    from hive.models import Notification
+
+    key = _unread_key(user.pk)
+    try:
+        count = cache.get(key)
+    except Exception:  # Redis down: count in the database
+        count = None
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        try:
+            cache.set(key, count, UNREAD_CACHE_SECONDS)
+        except Exception:
+            logger.warning("unread count not cached", exc_info=True)
+    return count
+
+
+def unread_changed(user_ids) -> None:
+    from django.core.cache import cache
+
+    keys = [_unread_key(user_id) for user_id in user_ids]
+
+    def forget():
+        try:
+            cache.delete_many(keys)
+        except Exception:
+            logger.warning("unread count cache unavailable", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def notification_emails_send(*, notification_ids: list[int]) -> int:
@@ -128,4 +174,6 @@ def notification_mark_read(*, user, notification_ids=None) -> int:
     queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=notification_ids)
-    return queryset.update(read_at=timezone.now())
+    marked = queryset.update(read_at=timezone.now())
+    unread_changed([user.pk])
+    return marked

@@ -90,6 +90,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's renderer, remembering each <select>'s HTML per context and language.
+FORM_RENDERER = "hive.form_renderer.MemoizingRenderer"
+
 # --- Database ----------------------------------------------------------------------
 DATABASES = {
     "default": database_config(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
@@ -101,7 +104,8 @@ AUTH_USER_MODEL = "hive.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the session's user read from the cache (hive.authentication).
+    "hive.authentication.CachedModelBackend",
     # Staff roles (street admin, community staff) carry their admin permissions.
     "hive.auth_backends.RolePermissionBackend",
 ]

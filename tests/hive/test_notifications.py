@@ -178,3 +178,21 @@ def test_settings_page_refuses_a_bad_address_and_stores_nothing(world, client):
     assert response.context["form"].errors["email"]
     world.grid_a.refresh_from_db()
     assert world.grid_a.notify_by_email is True and world.grid_a.email == ""
+
+
+def test_the_bell_count_is_cached_and_follows_new_and_read_notifications(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.grid_a)
+    client.get(reverse("portal:home"))
+    with CaptureQueriesContext(connection) as queries:
+        home = client.get(reverse("portal:home")).content.decode()
+    assert "data-unread" not in home
+    assert not any("hive_notification" in q["sql"] for q in queries.captured_queries)
+
+    notify(recipients=[world.grid_a], title="新事件", url="/portal/")
+    notify(recipients=[world.grid_a], title="又一件", url="/portal/")
+    assert 'data-unread="2"' in client.get(reverse("portal:home")).content.decode()
+    client.post(reverse("portal:notifications_read_all"))
+    assert "data-unread" not in client.get(reverse("portal:home")).content.decode()
