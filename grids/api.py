@@ -2,7 +2,6 @@
 
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -41,6 +40,7 @@ from grids.models import (
 )
 from grids.selectors import incident_timeline
 from hive.api import ScopedViewSetMixin, TimelineEntrySerializer, router
+from hive.filters import ScopedDjangoFilterBackend
 from hive.models import User
 from hive.paging import BEFORE, newest_first_page, parse_before
 from hive.personal_data import mask_id_number, mask_phone
@@ -606,7 +606,7 @@ class IncidentViewSet(
     queryset = Incident.objects.all()
     serializer_class = IncidentSerializer
     filterset_class = IncidentApiFilter
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [ScopedDjangoFilterBackend]
     # JSON only: content negotiation stays trivial on the busiest list.
     renderer_classes = [JSONRenderer]
     pagination_class = IdCursorPagination

@@ -12,7 +12,11 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from hive.filters import CommunityFilter, RoleAssignmentFilter, TimelineEntryFilter
+from hive.filters import (
+    CommunityFilter,
+    RoleAssignmentFilter,
+    TimelineEntryFilter,
+)
 from hive.models import Community, RoleAssignment, Street, TimelineEntry, User, choice_label
 from hive.scoping import access_scope
 

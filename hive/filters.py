@@ -1,6 +1,35 @@
 import django_filters
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 
 from hive.models import Community, RoleAssignment, TimelineEntry
+
+
+def scope_choice_filters(filterset, user) -> None:
+    """Narrow every foreign-key filter of `filterset` to the rows `user` may see (where
+    the model's queryset has visible_to): an id outside the user's scope is then refused
+    like one that does not exist, so a filter cannot confirm that another community's
+    row exists. Filters are copied per FilterSet instance; this changes only this one."""
+    for item in filterset.filters.values():
+        if not isinstance(
+            item, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)
+        ):
+            continue
+        queryset = item.queryset
+        if isinstance(queryset, QuerySet) and hasattr(queryset, "visible_to"):
+            item.queryset = queryset.visible_to(user)
+
+
+class ScopedDjangoFilterBackend(DjangoFilterBackend):
+    """django-filter, with foreign-key filters offering only what the user may see: an id
+    of another community's row is a 400 like an id that does not exist, not a 200 with
+    an empty list that would confirm it exists (hive.filters.scope_choice_filters)."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            scope_choice_filters(filterset, request.user)
+        return filterset
 
 
 class CommunityFilter(django_filters.FilterSet):

@@ -362,3 +362,24 @@ def test_list_rows_carry_plain_labels_and_utc_times(gw, api_client):
     assert created == incident.created_at
     deadline = datetime.datetime.fromisoformat(row["deadline"].replace("Z", "+00:00"))
     assert deadline == incident.deadline
+
+
+@pytest.mark.parametrize("who", ["staff_a", "grid_a"])
+def test_a_filter_by_another_communitys_row_is_refused_like_an_unknown_one(gw, api_client, who):
+    """A foreign-key filter must not tell an existing row of another community (it used
+    to give 200 and an empty list) from one that does not exist (400)."""
+    from tests.grids.factories import BuildingFactory
+
+    own = BuildingFactory(grid=gw.a1)
+    foreign = BuildingFactory(grid=gw.b1)
+    gw.household_a1.building = own
+    gw.household_a1.save()
+    api_client.force_login(getattr(gw, who, None) or getattr(gw.world, who))
+    mine = api_client.get("/api/households/", {"building": own.pk})
+    assert mine.status_code == 200, mine.json()
+    assert [row["id"] for row in mine.json()["results"]] == [gw.household_a1.pk]
+    unknown = api_client.get("/api/households/", {"building": 10**9})
+    other = api_client.get("/api/households/", {"building": foreign.pk})
+    assert unknown.status_code == other.status_code == 400
+    assert list(unknown.json()) == list(other.json()) == ["building"]
+    assert api_client.get("/api/households/", {"grid": gw.b1.pk}).status_code == 400
