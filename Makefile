@@ -29,9 +29,10 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Run the whole test suite (on DATABASE_URL / REDIS_URL when they are set).
+## Run the whole test suite (on DATABASE_URL / REDIS_URL when they are set), one process
+## per core (pytest-xdist; each has its own test database); PYTEST_ARGS=-n0 runs it in one.
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

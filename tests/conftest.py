@@ -1,3 +1,4 @@
+import os
 import uuid
 
 import pytest
@@ -16,6 +17,58 @@ def fresh_rate_limits(settings):
     settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"
     # The same for cached public pages (hive.page_cache): URLs repeat across tests.
     settings.HIVE_PUBLIC_PAGE_CACHE_PREFIX = f"page-test-{uuid.uuid4().hex}"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each process has a test database of its own, whose rows reuse
+    the same ids as the other's: give each its own cache key prefix too (the user cache
+    is keyed by id), also for the servers and workers its tests start."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        from django.conf import settings
+
+        prefix = f"{os.environ.get('CACHE_KEY_PREFIX', 'hive')}-{worker}"
+        os.environ["CACHE_KEY_PREFIX"] = prefix
+        for cache in settings.CACHES.values():
+            cache["KEY_PREFIX"] = prefix
+
+
+def pytest_collection_finish(session):
+    """pytest-xdist hands tests out by node id: two tests sharing one would run as one."""
+    seen, repeated = set(), set()
+    for item in session.items:
+        (repeated if item.nodeid in seen else seen).add(item.nodeid)
+    if repeated:
+        raise pytest.UsageError(f"tests share a node id: {sorted(repeated)[:5]}")
+
+
+def _flushes_the_database(item) -> bool:
+    """Whether pytest-django ends this test by flushing every table (its own rule)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends by flushing every table, which also drops the rows data
+    migrations create (the built-in key-person tags). Run serially, pytest-django orders
+    those tests last; under pytest-xdist (`make test` runs one process per core) a test
+    file can follow one on the same process and would find them gone: put them back once
+    the test's fixtures (and so the flush) are torn down."""
+    result = yield
+    # After the last test the session's teardown has already dropped the test database.
+    if nextitem is not None and _flushes_the_database(item):
+        from importlib import import_module
+
+        from django.apps import apps
+        from pytest_django.plugin import blocking_manager_key
+
+        migration = import_module("grids.migrations.0002_builtin_key_person_tags")
+        with item.config.stash[blocking_manager_key].unblock():
+            migration.create_tags(apps, None)
+    return result
 
 
 @pytest.fixture
