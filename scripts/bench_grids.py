@@ -199,6 +199,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--port", type=int, default=8191)
     args = parser.parse_args()
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        from scripts.load_test import create_database
+
+        create_database(os.environ["DATABASE_URL"])  # created when missing
     info = build(args.incidents, args.residents)
     search_timings()
     env = dict(
