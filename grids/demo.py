@@ -7,7 +7,9 @@ sweeps are created only for a community that has none yet.
 
 import datetime
 import random
+from importlib import import_module
 
+from django.apps import apps
 from django.utils import timezone
 
 from grids import services
@@ -223,6 +225,8 @@ def _seed_mediation_and_units(community, grids, staff):
 
 def seed(context) -> None:
     rng = random.Random(20260501)  # noqa: S311  (demo data, not security)
+    # The built-in tags come from a data migration; put back any a superuser deleted.
+    import_module("grids.migrations.0002_builtin_key_person_tags").create_tags(apps, None)
     tags = list(KeyPersonTag.objects.filter(community__isnull=True))
     plans = {
         "huweigou": ("hwg", context.users["hwg_grid"], context.users["hwg_staff"]),

@@ -62,3 +62,17 @@ def test_seed_demo_refuses_production_without_the_flag(settings):
     with pytest.raises(CommandError, match="allow-production"):
         call_command("seed_demo")
     assert not Street.objects.exists()
+
+
+def test_seed_demo_puts_back_built_in_key_person_tags_a_superuser_deleted():
+    from grids.models import KeyPersonTag, Resident
+
+    KeyPersonTag.objects.filter(community__isnull=True).delete()
+
+    call_command("seed_demo")
+
+    builtin = set(
+        KeyPersonTag.objects.filter(community__isnull=True).values_list("code", flat=True)
+    )
+    assert {"elderly_alone", "disabled", "low_income", "veteran"} <= builtin
+    assert Resident.objects.filter(tags__isnull=False).exists()
