@@ -17,6 +17,7 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import household_search
+from hive.filters import PortalFilterForm
 
 
 class GridFilter(django_filters.FilterSet):
@@ -107,6 +108,7 @@ class IncidentFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields = ["grid", "category", "status", "priority", "assignee", "reporter"]
+        form = PortalFilterForm  # the grid member's list on a phone
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

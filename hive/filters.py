@@ -1,8 +1,29 @@
 import django_filters
+from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 
+from hive.forms import BootstrapFormMixin
 from hive.models import Community, RoleAssignment, TimelineEntry
+
+
+class PortalFilterForm(BootstrapFormMixin, forms.Form):
+    """The form of a FilterSet shown in the portal (`Meta.form`): Bootstrap widgets, full
+    width on a phone; dates picked from the phone's calendar; yes/no filters reading
+    全部 / 是 / 否 instead of django-filter's "unknown". What a filter accepts is unchanged
+    (the API, which parses the same FilterSet, takes true/false/1/0 as before)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget.input_type = "date"
+            elif isinstance(field, forms.NullBooleanField):
+                field.widget = forms.Select(
+                    choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))],
+                    attrs={"class": "form-select"},
+                )
 
 
 def scope_choice_filters(filterset, user) -> None:

@@ -183,6 +183,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- REST API ------------------------------------------------------------------------
+# django-filter's empty choice in filter forms (portal lists, the browsable API).
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -366,3 +366,46 @@ def test_portal_incident_list_pages_newest_first_without_a_count(gw, client, set
     assert "before=" not in second.split("</main>")[0].split('href="?category=event"')[-1]
     # A malformed cursor is the first page, not an error.
     assert client.get(url, {"before": "abc"}).status_code == 200
+
+
+def test_portal_incident_filter_is_phone_friendly_and_filters_by_date_and_overdue(gw, client):
+    """The grid member's filter: Bootstrap widgets, the phone's date picker, 全部/是/否
+    choices; the dates and the yes/no filters work, a bad date is shown, not a 500."""
+    import datetime
+
+    from django.utils import timezone
+
+    late = services.incident_report(
+        reporter=gw.grid_a, grid=gw.a1, category="event", location="逾期处", description="y"
+    )
+    fresh = services.incident_report(
+        reporter=gw.grid_a, grid=gw.a1, category="event", location="新上报", description="y"
+    )
+    Incident.objects.filter(pk=late.pk).update(
+        deadline=timezone.now() - datetime.timedelta(days=1),
+        created_at=timezone.now() - datetime.timedelta(days=10),
+    )
+    client.force_login(gw.grid_a)
+    url = reverse("grids:incident_list")
+
+    page = client.get(url).content.decode()
+    assert 'type="date" name="reported_from"' in page
+    assert '<select name="overdue" class="form-select"' in page
+    assert '<option value="" selected>全部</option>' in page
+    assert "---------" not in page and "未知" not in page
+
+    def shown(params):
+        html = client.get(url, params).content.decode()
+        return {int(i) for i in re.findall(r'data-incident="(\d+)"', html)}
+
+    assert shown({"overdue": "true"}) == {late.pk}
+    assert fresh.pk in shown({"overdue": "false"}) and late.pk not in shown({"overdue": "false"})
+    since = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    assert fresh.pk in shown({"reported_from": since}) and late.pk not in shown(
+        {"reported_from": since}
+    )
+    response = client.get(url, {"reported_from": "2026-13-45"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="2026-13-45" class="form-control is-invalid"' in html
+    assert '<div class="invalid-feedback">' in html
