@@ -42,24 +42,33 @@ def pytest_collection_finish(session):
         raise pytest.UsageError(f"tests share a node id: {sorted(repeated)[:5]}")
 
 
-def _flushes_the_database(item) -> bool:
-    """Whether pytest-django ends this test by flushing every table (its own rule)."""
+def _flushed_the_database(item) -> bool:
+    """Whether pytest-django ended this test by flushing every table (its own rule), on a
+    test database it set up: a skipped test or one whose setup failed never got one, and
+    the connection may still name the real database."""
+    if "_django_db_helper" not in (getattr(item, "funcargs", None) or {}):
+        return False
+    from pytest_django.fixtures import validate_django_db
+
     marker = item.get_closest_marker("django_db")
-    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
-        return True
+    if marker:
+        transaction, reset_sequences, *_rest = validate_django_db(marker)
+        if transaction or reset_sequences:
+            return True
     return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """A transactional test ends by flushing every table, which also drops the rows data
-    migrations create (the built-in key-person tags). Run serially, pytest-django orders
-    those tests last; under pytest-xdist (`make test` runs one process per core) a test
-    file can follow one on the same process and would find them gone: put them back once
-    the test's fixtures (and so the flush) are torn down."""
+    """A transactional test ends by flushing every table, which also drops the rows the
+    data migrations create (the built-in key-person tags; the only such rows). Run
+    serially, pytest-django runs those tests after the other database tests; under
+    pytest-xdist (`make test` runs one process per core) any test file can follow one on
+    the same process and would find them gone: put them back once the test's fixtures
+    (and so the flush) are torn down."""
     result = yield
     # After the last test the session's teardown has already dropped the test database.
-    if nextitem is not None and _flushes_the_database(item):
+    if nextitem is not None and _flushed_the_database(item):
         from importlib import import_module
 
         from django.apps import apps
