@@ -7,9 +7,7 @@ sweeps are created only for a community that has none yet.
 
 import datetime
 import random
-from importlib import import_module
 
-from django.apps import apps
 from django.utils import timezone
 
 from grids import services
@@ -226,7 +224,7 @@ def _seed_mediation_and_units(community, grids, staff):
 def seed(context) -> None:
     rng = random.Random(20260501)  # noqa: S311  (demo data, not security)
     # The built-in tags come from a data migration; put back any a superuser deleted.
-    import_module("grids.migrations.0002_builtin_key_person_tags").create_tags(apps, None)
+    services.key_person_tags_restore_builtin()
     tags = list(KeyPersonTag.objects.filter(community__isnull=True))
     plans = {
         "huweigou": ("hwg", context.users["hwg_grid"], context.users["hwg_staff"]),

@@ -3,7 +3,9 @@ tasks, six-small incidents and their workflow, sweeps, the overdue check."""
 
 import datetime
 from collections.abc import Iterable, Sequence
+from importlib import import_module
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -277,6 +279,13 @@ def _check_tag(resident: Resident, tag: KeyPersonTag) -> None:
 
 
 @transaction.atomic
+def key_person_tags_restore_builtin() -> None:
+    """Create any missing built-in key-person tag. Data migration 0002 made them; this is
+    its own function, run on the current models, so the list lives in one place."""
+    migration = import_module("grids.migrations.0002_builtin_key_person_tags")
+    migration.create_tags(apps, None)
+
+
 def resident_tag_add(*, actor: User | None, resident: Resident, tag: KeyPersonTag) -> bool:
     """Tag a key person; returns False when the tag was already there (nothing logged)."""
     _check_tag(resident, tag)

@@ -1,3 +1,4 @@
+import collections
 import os
 import uuid
 
@@ -35,9 +36,8 @@ def pytest_configure(config):
 
 def pytest_collection_finish(session):
     """pytest-xdist hands tests out by node id: two tests sharing one would run as one."""
-    seen, repeated = set(), set()
-    for item in session.items:
-        (repeated if item.nodeid in seen else seen).add(item.nodeid)
+    counts = collections.Counter(item.nodeid for item in session.items)
+    repeated = [nodeid for nodeid, count in counts.items() if count > 1]
     if repeated:
         raise pytest.UsageError(f"tests share a node id: {sorted(repeated)[:5]}")
 
@@ -69,14 +69,12 @@ def pytest_runtest_teardown(item, nextitem):
     result = yield
     # After the last test the session's teardown has already dropped the test database.
     if nextitem is not None and _flushed_the_database(item):
-        from importlib import import_module
-
-        from django.apps import apps
         from pytest_django.plugin import blocking_manager_key
 
-        migration = import_module("grids.migrations.0002_builtin_key_person_tags")
+        from grids.services import key_person_tags_restore_builtin
+
         with item.config.stash[blocking_manager_key].unblock():
-            migration.create_tags(apps, None)
+            key_person_tags_restore_builtin()
     return result
 
 
