@@ -7,11 +7,11 @@ the four that come before the page's own.
 The entries are dropped whenever the user, their token or one of their role assignments
 is saved or deleted, so a deactivated user, a changed password or a withdrawn role takes
 effect at once. (A QuerySet.update() bypasses the signals; an entry then lives at most
-TOKEN_CACHE_SECONDS.) When the cache (Redis) is down, users come from the database.
+TOKEN_CACHE_SECONDS.) When the cache (Redis) is down, every cache call answers as a miss
+(hive.env.redis_cache_config) and users come from the database.
 """
 
 import hashlib
-import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -22,8 +22,6 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from hive.scoping import access_scope
-
-logger = logging.getLogger(__name__)
 
 TOKEN_CACHE_SECONDS = 300
 
@@ -56,21 +54,14 @@ def cached_user(user_id):
     """The user with this id and their access scope, from the cache or the database
     (None when there is no such user)."""
     key = _user_key(user_id)
-    try:
-        user = cache.get(key)
-    except Exception:  # Redis down: the database answers
-        logger.warning("user cache unavailable", exc_info=True)
-        user = None
+    user = cache.get(key)
     if user is not None:
         return user
     user = get_user_model()._default_manager.filter(pk=user_id).first()
     if user is None:
         return None
     access_scope(user)  # attached to the user object, cached with it
-    try:
-        cache.set(key, user, TOKEN_CACHE_SECONDS)
-    except Exception:
-        logger.warning("user cache unavailable", exc_info=True)
+    cache.set(key, user, TOKEN_CACHE_SECONDS)
     return user
 
 
@@ -98,14 +89,8 @@ def _forget(keys: list[str]) -> None:
     """Drop cache entries now and again after the transaction commits: a request between
     the two reads the rows from before the commit and may have cached them."""
 
-    def delete():
-        try:
-            cache.delete_many(keys)
-        except Exception:  # Redis down: what it held is lost or expires by itself
-            logger.warning("user cache unavailable", exc_info=True)
-
-    delete()
-    transaction.on_commit(delete)
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def forget_tokens_of(user_id) -> None:

@@ -106,16 +106,8 @@ def _next_month(day: datetime.date) -> datetime.date:
 
 
 # --- Cache and invalidation ----------------------------------------------------------------
-
-
-def _cache_call(method, *args):
-    """A cache outage (Redis down) costs speed, never the page or the write that
-    invalidates: the dashboard then computes from the database."""
-    try:
-        return method(*args)
-    except Exception:
-        logger.warning("dashboard cache unavailable", exc_info=True)
-        return None
+# A cache outage costs speed only: every call then answers as a miss
+# (hive.env.redis_cache_config) and the figures are computed from the database.
 
 
 def _version_key(community_id: int) -> str:
@@ -130,7 +122,7 @@ def dashboard_invalidate(*, community_id: int) -> None:
     kept under the new version."""
 
     def bump():
-        _cache_call(cache.set, _version_key(community_id), uuid.uuid4().hex, None)
+        cache.set(_version_key(community_id), uuid.uuid4().hex, None)
 
     bump()
     transaction.on_commit(bump)
@@ -155,7 +147,7 @@ def _schedule_warm(community_id: int) -> None:
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    if not _cache_call(cache.add, _warm_flag(community_id), 1, 60):
+    if not cache.add(_warm_flag(community_id), 1, 60):
         return
     try:  # already after commit (see dashboard_invalidate)
         warm_dashboard.apply_async(
@@ -164,11 +156,11 @@ def _schedule_warm(community_id: int) -> None:
     except Exception:
         # Broker down: the write stands; the periodic warm-up or a visitor recomputes.
         logger.warning("dashboard warm-up not sent", exc_info=True)
-        _cache_call(cache.delete, _warm_flag(community_id))
+        cache.delete(_warm_flag(community_id))
 
 
 def _figure_keys(community_ids, period: "Period", today) -> dict[int, str]:
-    versions = _cache_call(cache.get_many, [_version_key(cid) for cid in community_ids]) or {}
+    versions = cache.get_many([_version_key(cid) for cid in community_ids])
     return {
         cid: "dashboard:{}:{}:{}:{}:{}".format(
             cid, versions.get(_version_key(cid), "0"), period.key, period.start, today
@@ -182,7 +174,7 @@ def dashboard_warm(*, community_ids: list[int] | None = None, now=None) -> int:
     after writes (see `_schedule_warm`) and every few minutes (the clock makes incidents
     overdue without a write), so visitors read the cache. Returns the entries stored."""
     for community_id in community_ids or ():
-        _cache_call(cache.delete, _warm_flag(community_id))
+        cache.delete(_warm_flag(community_id))
     now = now or timezone.now()
     today = timezone.localdate(now)
     ids = list(community_ids or Community.objects.values_list("pk", flat=True))
@@ -193,7 +185,7 @@ def dashboard_warm(*, community_ids: list[int] | None = None, now=None) -> int:
         # and what is stored here under the old one is simply never read.
         keys = _figure_keys(ids, period, today)
         computed = compute_figures(community_ids=ids, period=period, now=now)
-        _cache_call(cache.set_many, {keys[cid]: computed[cid] for cid in ids}, CACHE_SECONDS)
+        cache.set_many({keys[cid]: computed[cid] for cid in ids}, CACHE_SECONDS)
         stored += len(ids)
     return stored
 
@@ -239,13 +231,13 @@ def dashboard_figures(*, community_ids: list[int], period: Period, now=None) -> 
     now = now or timezone.now()
     today = timezone.localdate(now)
     keys = _figure_keys(community_ids, period, today)
-    cached = _cache_call(cache.get_many, list(keys.values())) or {}
+    cached = cache.get_many(list(keys.values()))
     figures = {cid: cached[key] for cid, key in keys.items() if key in cached}
     missing = [cid for cid in community_ids if cid not in figures]
     if missing:
         computed = compute_figures(community_ids=missing, period=period, now=now)
         figures.update(computed)
-        _cache_call(cache.set_many, {keys[cid]: computed[cid] for cid in missing}, CACHE_SECONDS)
+        cache.set_many({keys[cid]: computed[cid] for cid in missing}, CACHE_SECONDS)
     return figures
 
 

@@ -78,3 +78,20 @@ def redis_url(raw: str) -> str:
             f"REDIS_URL={raw!r} must start with redis://, rediss:// or unix://"
         )
     return raw
+
+
+def redis_cache_config(url: str, *, key_prefix: str) -> dict:
+    """Django's CACHES["default"] on Redis. The cache is a speed-up, never a dependency:
+    with Redis unreachable every call answers as a miss (django-redis's IGNORE_EXCEPTIONS,
+    each logged on "hive.cache") and the caller reads the database, so no caller guards
+    its own calls. The timeouts bound what one call costs while Redis does not answer."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 2,
+        },
+    }

@@ -8,14 +8,10 @@ a slow or unreachable mail server never holds up the request or the reminder run
 notified, and the task claims each notification with a conditional UPDATE on `emailed_at`,
 so a repeated or retried task sends each email at most once."""
 
-import logging
-
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
-
-logger = logging.getLogger(__name__)
 
 
 def wants_email(user) -> bool:
@@ -92,16 +88,10 @@ def unread_count(user) -> int:
     from hive.models import Notification
 
     key = _unread_key(user.pk)
-    try:
-        count = cache.get(key)
-    except Exception:  # Redis down: count in the database
-        count = None
+    count = cache.get(key)
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        try:
-            cache.set(key, count, UNREAD_CACHE_SECONDS)
-        except Exception:
-            logger.warning("unread count not cached", exc_info=True)
+        cache.set(key, count, UNREAD_CACHE_SECONDS)
     return count
 
 
@@ -109,15 +99,8 @@ def unread_changed(user_ids) -> None:
     from django.core.cache import cache
 
     keys = [_unread_key(user_id) for user_id in user_ids]
-
-    def forget():
-        try:
-            cache.delete_many(keys)
-        except Exception:
-            logger.warning("unread count cache unavailable", exc_info=True)
-
-    forget()
-    transaction.on_commit(forget)
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def notification_emails_send(*, notification_ids: list[int]) -> int:

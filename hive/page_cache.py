@@ -11,15 +11,12 @@ off). When the cache (Redis) is down, pages are rendered as if there were none.
 """
 
 import hashlib
-import logging
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import get_language
-
-logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "hive:public-pages:generation"
 
@@ -35,8 +32,6 @@ def public_pages_changed() -> None:
         cache.incr(GENERATION_KEY)
     except ValueError:  # no generation yet
         cache.add(GENERATION_KEY, 1, timeout=None)
-    except Exception:
-        logger.warning("public page cache: could not start a new generation", exc_info=True)
 
 
 def refresh_on_change(model, *, shown=None, uid: str) -> None:
@@ -83,12 +78,8 @@ def cache_public_page(view):
             return view(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
         key = f"{_prefix()}:{get_language()}:{path}"
-        try:
-            # One round trip: the generation, and the page with the generation it is of.
-            found = cache.get_many([GENERATION_KEY, key])
-        except Exception:  # Redis down: render as if there were no cache
-            logger.warning("public page cache unavailable", exc_info=True)
-            return view(request, *args, **kwargs)
+        # One round trip: the generation, and the page with the generation it is of.
+        found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY, 0)
         hit = found.get(key)
         if hit is not None and hit[0] == generation:
@@ -98,10 +89,7 @@ def cache_public_page(view):
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if _storable(request, response):
-            try:
-                cache.set(key, (generation, response.content, response["Content-Type"]), seconds)
-            except Exception:
-                logger.warning("public page cache: could not store %s", request.path)
+            cache.set(key, (generation, response.content, response["Content-Type"]), seconds)
         return response
 
     return wrapper

@@ -11,7 +11,15 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hive.env import database_config, env_bool, env_int, env_list, env_str, redis_url
+from hive.env import (
+    database_config,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    redis_cache_config,
+    redis_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -147,13 +155,12 @@ STORAGES = {
 # --- Redis: Celery broker, cache -----------------------------------------------------
 REDIS_URL = redis_url(env_str("REDIS_URL", ""))
 
+# django-redis logs each cache call it answers as a miss while Redis is down.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "hive.cache"
 if REDIS_URL:
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hive"),
-        }
+        "default": redis_cache_config(REDIS_URL, key_prefix=env_str("CACHE_KEY_PREFIX", "hive"))
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
@@ -360,6 +367,9 @@ IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 RATELIMIT_IP_META_KEY = env_str("CLIENT_IP_META_KEY", "") or None
 # The login lock-out (hive.security.client_ip) reads the same key.
 CLIENT_IP_META_KEY = RATELIMIT_IP_META_KEY
+# Counters that cannot be read (Redis down) let the request through: the public forms
+# keep working in an outage, and the duplicate window still stops double submissions.
+RATELIMIT_FAIL_OPEN = True
 HIVE_WISH_RATE_PER_ADDRESS = env_str("HIVE_WISH_RATE_PER_ADDRESS", "20/h")
 HIVE_WISH_RATE_PER_PHONE = env_str("HIVE_WISH_RATE_PER_PHONE", "5/d")
 HIVE_WISH_DUPLICATE_WINDOW_SECONDS = env_int("HIVE_WISH_DUPLICATE_WINDOW_SECONDS", 600)

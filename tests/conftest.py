@@ -257,3 +257,19 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The cache as production configures it (hive.env.redis_cache_config), at an address
+    where no Redis answers: every call fails as in an outage, at once (connection refused)."""
+    import socket
+
+    from hive.env import redis_cache_config
+
+    with socket.socket() as sock:  # a port that was free: nothing listens there now
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {
+        "default": redis_cache_config(f"redis://127.0.0.1:{port}/0", key_prefix="down")
+    }

@@ -100,3 +100,49 @@ def test_enqueue_with_redis_up_keeps_nothing_in_the_outbox(
     assert not OutboxMessage.objects.exists()
     tasks = [m["task"] for m in queued(private_redis.client(), settings.CELERY_TASK_DEFAULT_QUEUE)]
     assert EMAIL_TASK in tasks
+
+
+def test_token_requests_and_pages_answer_while_the_cache_redis_is_down(
+    world, client, private_redis, broker_at, settings
+):
+    """The cache on the stopped Redis too: token requests (whose user the cache
+    remembers), portal pages and the public wish form answer from the database."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from hive.env import redis_cache_config
+    from volunteers.models import MicroWish
+
+    on_postgres_with_redis()
+    broker_at(private_redis.url)
+    settings.CACHES = {"default": redis_cache_config(private_redis.url, key_prefix="fault")}
+    token = Token.objects.create(user=world.staff_a)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/incidents/").status_code == 200  # the token is now cached
+    assert private_redis.client().dbsize() > 0
+
+    private_redis.stop()
+    started = time.monotonic()
+    assert api.get("/api/incidents/").status_code == 200
+    client.force_login(world.party_a)
+    assert client.get("/portal/wishes/").status_code == 200
+    wish = client.post(
+        reverse("volunteers:wish_new"),
+        {
+            "community": world.a.pk,
+            "category": "repairs",
+            "title": "修理楼道灯",
+            "resident_name": "张大爷",
+            "resident_phone": "13912345678",
+            "address": "3号楼2单元",
+            "consent": "on",
+        },
+    )
+    assert wish.status_code == 302 and MicroWish.objects.count() == 1
+    assert time.monotonic() - started < 10  # refused connections fail fast
+
+    # A deactivation while the cache is down still takes effect at once.
+    world.staff_a.is_active = False
+    world.staff_a.save()
+    assert api.get("/api/incidents/").status_code in (401, 403)
