@@ -73,6 +73,10 @@ class ResidentUnitSerializer(serializers.ModelSerializer):
 class UnitProfileSerializer(ResidentUnitSerializer):
     """What a unit representative may change on their own unit."""
 
+    # Declared again, read-only: Meta.read_only_fields does not reach a field the parent
+    # declares, and a representative holding a role elsewhere could move the unit there.
+    community = serializers.PrimaryKeyRelatedField(read_only=True)
+
     class Meta(ResidentUnitSerializer.Meta):
         read_only_fields = ["community", "name", "kind", "is_active", "joined_on"]
 
