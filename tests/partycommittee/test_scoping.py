@@ -76,6 +76,43 @@ def test_unit_rep_cannot_move_their_unit_to_another_community(world, colony, api
     assert ResidentUnit.objects.get(pk=colony.unit_a1.pk).community_id == world.a.pk
 
 
+def test_staff_holding_a_portal_role_elsewhere_cannot_move_a_unit_there(world, colony, api_client):
+    # Staff of A edit A's units with every field, but only into a community they
+    # administer: a unit representative's role in B opens nothing there.
+    role_assign(user=world.staff_a, role=Role.UNIT_REP, community=world.b)
+    api_client.force_authenticate(world.staff_a)
+    response = api_client.patch(
+        f"/api/units/{colony.unit_a2.pk}/", {"community": world.b.pk}, format="json"
+    )
+    assert response.status_code == 400 and "community" in response.json()
+    assert ResidentUnit.objects.get(pk=colony.unit_a2.pk).community_id == world.a.pk
+
+
+def test_street_admin_moves_a_unit_between_communities_of_their_street(world, colony, api_client):
+    api_client.force_authenticate(world.street_admin)
+    response = api_client.patch(
+        f"/api/units/{colony.unit_a2.pk}/", {"community": world.b.pk}, format="json"
+    )
+    assert response.status_code == 200
+    assert ResidentUnit.objects.get(pk=colony.unit_a2.pk).community_id == world.b.pk
+
+
+def test_a_responsibility_status_moves_only_through_the_report(world, colony, api_client):
+    api_client.force_authenticate(world.staff_a)
+    response = api_client.patch(
+        f"/api/responsibilities/{colony.duty_a1.pk}/", {"status": "done"}, format="json"
+    )
+    assert response.status_code == 200
+    assert Responsibility.objects.get(pk=colony.duty_a1.pk).status == "pending"
+    created = api_client.post(
+        "/api/responsibilities/",
+        {"unit": colony.unit_a1.pk, "task": "新任务", "deadline": "2099-01-01", "status": "done"},
+        format="json",
+    )
+    assert created.status_code == 201
+    assert Responsibility.objects.get(pk=created.json()["id"]).status == "pending"
+
+
 def test_unit_rep_cannot_reach_another_unit(world, colony, api_client):
     api_client.force_authenticate(world.unit_rep_a)
     other = colony.unit_a2
