@@ -235,7 +235,8 @@ class CaseAssignSerializer(serializers.Serializer):
 
 
 class SessionSerializer(serializers.ModelSerializer):
-    case = ScopedPrimaryKeyRelatedField(queryset=DisputeCase.objects.all(), required=False)
+    # The case is the URL's (POST /api/dispute-cases/{id}/sessions/), never the body's.
+    case = serializers.PrimaryKeyRelatedField(read_only=True)
     room = ScopedPrimaryKeyRelatedField(
         queryset=MediationRoom.objects.all(), required=False, allow_null=True
     )

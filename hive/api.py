@@ -93,6 +93,21 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return scoped_for(queryset, request, view)
 
 
+class ManagedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key only staff set (a row's community, on a staff serializer): the rows
+    the user administers (`managed_by`), whatever portal roles they also hold. A
+    ScopedPrimaryKeyRelatedField would widen to `visible_to` on a viewset action a
+    portal role may take, so staff of one community holding a unit representative's
+    role in another could move a unit there (issue 18)."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        if request is None:
+            return queryset.none()
+        return queryset.managed_by(request.user)
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class ChoiceLabelField(serializers.Field):
     """The label of a choices field in the active language: `source` names the model

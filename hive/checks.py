@@ -48,3 +48,62 @@ def check_admin_second_factor(app_configs=None, **kwargs):
             id="hive.W001",
         )
     ]
+
+
+def _subclasses(cls):
+    for subclass in cls.__subclasses__():
+        yield subclass
+        yield from _subclasses(subclass)
+
+
+def project_model_serializers():
+    """Every ModelSerializer of the project's apps (their api modules are imported by the
+    URL configuration, loaded here first)."""
+    from django.conf import settings
+    from django.urls import get_resolver
+    from rest_framework import serializers
+
+    get_resolver().url_patterns  # noqa: B018  (imports every app's api module)
+    apps_of_project = set(settings.PROJECT_APPS)
+    found = {
+        serializer
+        for serializer in _subclasses(serializers.ModelSerializer)
+        if serializer.__module__.split(".")[0] in apps_of_project
+    }
+    return sorted(found, key=lambda serializer: (serializer.__module__, serializer.__qualname__))
+
+
+@checks.register()
+def check_serializer_meta_options(app_configs=None, serializers=None, **kwargs):
+    """DRF applies Meta.read_only_fields and Meta.extra_kwargs only to the fields it builds
+    from the model, and silently ignores them for a field the serializer (or a parent)
+    declares: such a field stays writable although Meta says otherwise (issue 18: a unit
+    representative moved their unit to another community). Declare it read-only instead."""
+    errors = []
+    for serializer in project_model_serializers() if serializers is None else serializers:
+        meta = getattr(serializer, "Meta", None)
+        read_only = set(getattr(meta, "read_only_fields", None) or ())
+        extra_kwargs = getattr(meta, "extra_kwargs", None) or {}
+        label = f"{serializer.__module__}.{serializer.__qualname__}"
+        for name, field in serializer._declared_fields.items():
+            if name in read_only and not field.read_only:
+                errors.append(
+                    checks.Error(
+                        f"{label}: declared field {name!r} is listed in Meta.read_only_fields "
+                        "but is writable (DRF ignores read_only_fields for declared fields).",
+                        hint=f"Declare {name!r} with read_only=True.",
+                        obj=serializer,
+                        id="hive.E003",
+                    )
+                )
+            if name in extra_kwargs:
+                errors.append(
+                    checks.Error(
+                        f"{label}: declared field {name!r} has Meta.extra_kwargs, which DRF "
+                        "ignores for declared fields.",
+                        hint=f"Pass {extra_kwargs[name]!r} to the declaration of {name!r}.",
+                        obj=serializer,
+                        id="hive.E004",
+                    )
+                )
+    return errors

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from hive.api import (
     ChoiceLabelField,
+    ManagedPrimaryKeyRelatedField,
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
@@ -44,7 +45,11 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 
 
 class ResidentUnitSerializer(serializers.ModelSerializer):
-    community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+    """Staff's: every field of a unit they administer (UnitProfileSerializer otherwise)."""
+
+    # Only to a community the user administers: holding a portal role elsewhere must not
+    # let staff move a unit there.
+    community = ManagedPrimaryKeyRelatedField(queryset=Community.objects.all())
     contact_phone_masked = serializers.SerializerMethodField()
 
     class Meta:
@@ -72,6 +77,10 @@ class ResidentUnitSerializer(serializers.ModelSerializer):
 
 class UnitProfileSerializer(ResidentUnitSerializer):
     """What a unit representative may change on their own unit."""
+
+    # Declared again, read-only: Meta.read_only_fields does not reach a field the parent
+    # declares, and a representative holding a role elsewhere could move the unit there.
+    community = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta(ResidentUnitSerializer.Meta):
         read_only_fields = ["community", "name", "kind", "is_active", "joined_on"]
@@ -389,7 +398,8 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
             "progress_note",
             "is_overdue",
         ]
-        read_only_fields = ["community"]
+        # The status moves only through POST .../report/ (the unit's progress report).
+        read_only_fields = ["community", "status"]
 
     def validate(self, attrs):
         unit = attrs.get("unit") or getattr(self.instance, "unit", None)

@@ -11,6 +11,9 @@ The URL configuration is enumerated, so a new URL without a rule in RULES fails
   tells them it exists, never a 200 (GET, and every write the URL accepts);
 - API lists shown to those other users hold none of Huweigou's rows.
 
+What a write may change is the mass-assignment audit's (test_mass_assignment.py): no body
+moves a row to another community, owner, status or score.
+
 Adding a URL is one line: `"namespace:name": Portal(...)`, `Api(...)`, `Public(...)` or
 `Skip("why")`. The objects come from the demo data (tests/audit/conftest.py).
 """

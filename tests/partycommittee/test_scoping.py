@@ -5,6 +5,8 @@ import pytest
 from django.urls import reverse
 
 from hive.models import PersonalDataAccess
+from hive.roles import Role
+from hive.services import role_assign
 from partycommittee.models import ResidentUnit, ResourceItem, Responsibility
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +61,56 @@ def test_unit_rep_edits_own_unit_profile_but_not_its_name(world, colony, api_cli
     assert colony.unit_a1.address == "矿区法院新址"
     assert colony.unit_a1.party_member_count == 30
     assert colony.unit_a1.name == "矿区法院"
+
+
+@pytest.mark.parametrize("role_in_b", [Role.PARTY_MEMBER, Role.UNIT_REP, Role.GRID_MEMBER])
+def test_unit_rep_cannot_move_their_unit_to_another_community(world, colony, api_client, role_in_b):
+    # Issue 18: a representative who also holds a portal role in community B could
+    # PATCH their unit's community to B (read_only_fields is ignored for a declared field).
+    role_assign(user=world.unit_rep_a, role=role_in_b, community=world.b)
+    api_client.force_authenticate(world.unit_rep_a)
+    response = api_client.patch(
+        f"/api/units/{colony.unit_a1.pk}/", {"community": world.b.pk}, format="json"
+    )
+    assert response.status_code in {200, 400}
+    assert ResidentUnit.objects.get(pk=colony.unit_a1.pk).community_id == world.a.pk
+
+
+def test_staff_holding_a_portal_role_elsewhere_cannot_move_a_unit_there(world, colony, api_client):
+    # Staff of A edit A's units with every field, but only into a community they
+    # administer: a unit representative's role in B opens nothing there.
+    role_assign(user=world.staff_a, role=Role.UNIT_REP, community=world.b)
+    api_client.force_authenticate(world.staff_a)
+    response = api_client.patch(
+        f"/api/units/{colony.unit_a2.pk}/", {"community": world.b.pk}, format="json"
+    )
+    assert response.status_code == 400 and "community" in response.json()
+    assert ResidentUnit.objects.get(pk=colony.unit_a2.pk).community_id == world.a.pk
+
+
+def test_street_admin_moves_a_unit_between_communities_of_their_street(world, colony, api_client):
+    api_client.force_authenticate(world.street_admin)
+    response = api_client.patch(
+        f"/api/units/{colony.unit_a2.pk}/", {"community": world.b.pk}, format="json"
+    )
+    assert response.status_code == 200
+    assert ResidentUnit.objects.get(pk=colony.unit_a2.pk).community_id == world.b.pk
+
+
+def test_a_responsibility_status_moves_only_through_the_report(world, colony, api_client):
+    api_client.force_authenticate(world.staff_a)
+    response = api_client.patch(
+        f"/api/responsibilities/{colony.duty_a1.pk}/", {"status": "done"}, format="json"
+    )
+    assert response.status_code == 200
+    assert Responsibility.objects.get(pk=colony.duty_a1.pk).status == "pending"
+    created = api_client.post(
+        "/api/responsibilities/",
+        {"unit": colony.unit_a1.pk, "task": "新任务", "deadline": "2099-01-01", "status": "done"},
+        format="json",
+    )
+    assert created.status_code == 201
+    assert Responsibility.objects.get(pk=created.json()["id"]).status == "pending"
 
 
 def test_unit_rep_cannot_reach_another_unit(world, colony, api_client):

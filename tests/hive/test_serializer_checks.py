@@ -1,0 +1,58 @@
+"""The system check behind issue 18: DRF ignores Meta.read_only_fields and
+Meta.extra_kwargs for a field the serializer declares, so a field Meta calls read-only
+stayed writable. The check makes that mistake fail `manage.py check` (and CI)."""
+
+from rest_framework import serializers
+
+from hive.api import ScopedPrimaryKeyRelatedField
+from hive.checks import check_serializer_meta_options, project_model_serializers
+from hive.models import Community
+from partycommittee.models import ResidentUnit
+
+
+class _Unit(serializers.ModelSerializer):
+    community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
+    name = serializers.CharField()
+
+    class Meta:
+        model = ResidentUnit
+        fields = ["id", "community", "name", "address"]
+
+
+class _Profile(_Unit):
+    """The issue's shape: the parent declares `community`, the child's Meta lists it."""
+
+    class Meta(_Unit.Meta):
+        read_only_fields = ["community", "address"]
+        extra_kwargs = {"name": {"read_only": True}}
+
+
+class _Fixed(_Unit):
+    community = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta(_Unit.Meta):
+        read_only_fields = ["community", "address"]
+
+
+def test_a_declared_field_listed_read_only_but_writable_is_an_error():
+    errors = check_serializer_meta_options(serializers=[_Profile])
+    assert [(error.id, error.obj) for error in errors] == [
+        ("hive.E003", _Profile),
+        ("hive.E004", _Profile),
+    ]
+    assert "'community'" in errors[0].msg and "'name'" in errors[1].msg
+    # What DRF does with it: the field is writable, which is why this check exists.
+    assert not _Profile().fields["community"].read_only
+
+
+def test_a_field_declared_read_only_passes():
+    assert check_serializer_meta_options(serializers=[_Fixed]) == []
+    assert _Fixed().fields["address"].read_only  # a model field: Meta applies
+
+
+def test_the_project_serializers_pass_the_check():
+    found = project_model_serializers()
+    names = {serializer.__qualname__ for serializer in found}
+    # Every app's API is seen (the URL configuration imports them).
+    assert {"UnitProfileSerializer", "SessionSerializer", "PointAwardSerializer"} <= names
+    assert check_serializer_meta_options() == []
