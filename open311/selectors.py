@@ -40,11 +40,7 @@ def requests_query(*, community: Community, params) -> list[ServiceRequest]:
     for name in ("start_date", "end_date"):
         raw = params.get(name, "")
         if raw:
-            value = parse_iso_datetime(raw)
-            if value is None:
-                raise ValidationError(
-                    {name: _("Not a date and time in ISO 8601 with a time zone.")}
-                )
+            value = parse_iso_datetime(raw, field=name)
             if name == "start_date":
                 start = value
             else:

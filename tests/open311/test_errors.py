@@ -153,3 +153,78 @@ def test_anonymous_reads_are_rate_limited_per_address(ow, client, settings):
     # A partner reading with its key counts against the key instead.
     response = client.get(f"{V2}/services.json", {"jurisdiction_id": "a", "api_key": ow.raw_key})
     assert response.status_code == 200
+
+
+# Dates Python cannot shift by the 90-day window or convert to UTC, and time-zone offsets
+# no clock uses: each is the spec's 400, never a 500 (issue 18).
+OUT_OF_RANGE_DATES = [
+    {"start_date": "9999-12-31T23:59:59Z"},
+    {"end_date": "0001-01-01T00:00:00Z"},
+    {"start_date": "0001-01-01T00:00:00+08:00"},
+    {"end_date": "9999-12-31T23:59:59-08:00"},
+    {"start_date": "9999-12-01T00:00:00+08:00", "end_date": "9999-12-31T00:00:00+08:00"},
+    {"start_date": "0001-01-02T00:00:00Z", "end_date": "0001-01-03T00:00:00Z"},
+    {"start_date": "2026-01-01T00:00:00+99:00"},
+    {"end_date": "2026-01-01T00:00:00-23:59"},
+    {"start_date": "2026-01-01T00:00:00+16:00"},
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("params", OUT_OF_RANGE_DATES)
+def test_dates_out_of_range_answer_400(ow, client, fmt, params):
+    response = client.get(f"{V2}/requests.{fmt}", {"jurisdiction_id": "a", **params})
+    assert response.status_code == 400, response.content
+    errors = errors_of(response, fmt)
+    assert all(code == 400 for code, _description in errors)
+    assert any(name in description for name in params for _code, description in errors)
+
+
+def test_offsets_up_to_15_59_are_accepted(ow, client):
+    for offset in ("+15:59", "-15:59", "+14:00", "-12:00", "Z"):
+        response = client.get(
+            f"{V2}/requests.json",
+            {"jurisdiction_id": "a", "start_date": f"2026-01-01T00:00:00{offset}"},
+        )
+        assert response.status_code == 200, (offset, response.content)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "9999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00+08:00",
+        "2026-01-01T00:00:00+99:00",
+        "2026-01-01T00:00:00+16:00",
+    ],
+)
+def test_datetime_attribute_out_of_range_answers_400(ow, client, answer):
+    service = Service.objects.create(community=ow.a, code="noise", name="噪音", category="demand")
+    ServiceAttribute.objects.create(
+        community=ow.a,
+        service=service,
+        code="when",
+        description="发生时间",
+        datatype="datetime",
+        required=True,
+    )
+    response = post(client, ow, service_code="noise", **{"attribute[when]": answer})
+    assert response.status_code == 400, response.content
+    assert any("attribute[when]" in d for _c, d in errors_of(response, "json"))
+    assert nothing_stored()
+
+
+def test_a_datetime_attribute_in_range_is_kept(ow, client):
+    service = Service.objects.create(community=ow.a, code="noise", name="噪音", category="demand")
+    ServiceAttribute.objects.create(
+        community=ow.a,
+        service=service,
+        code="when",
+        description="发生时间",
+        datatype="datetime",
+        required=True,
+    )
+    response = post(
+        client, ow, service_code="noise", **{"attribute[when]": "2026-11-28T22:30:00+08:00"}
+    )
+    assert response.status_code == 200, response.content
