@@ -2,6 +2,7 @@
 (GeoReport v2 field names; no personal data)."""
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -21,6 +22,20 @@ def _split(raw: str) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
 
 
+# A request's id is the incident's: a positive 64-bit integer, so at most 18 digits
+# (more cannot exist, and Python refuses to convert 4,300 of them). Only 0-9: str.isdigit()
+# also holds for superscripts and other scripts' digits, which int() may refuse.
+_REQUEST_ID = re.compile(r"[0-9]+")
+_MAX_ID_DIGITS = 18
+
+
+def _request_id(value: str) -> int | None:
+    """The id `value` names, or None when no request can have it."""
+    if len(value) > _MAX_ID_DIGITS:
+        return None
+    return int(value)
+
+
 def requests_query(*, community: Community, params) -> list[ServiceRequest]:
     """GET requests: service_request_id (comma-separated; overrides everything else),
     service_code, start_date / end_date (ISO 8601 with a time zone; at most 90 days,
@@ -30,9 +45,10 @@ def requests_query(*, community: Community, params) -> list[ServiceRequest]:
     )
     ids = _split(params.get("service_request_id", ""))
     if ids:
-        if not all(value.isdigit() for value in ids):
+        if not all(_REQUEST_ID.fullmatch(value) for value in ids):
             raise ValidationError({"service_request_id": _("Give numbers, comma-separated.")})
-        return list(rows.filter(incident_id__in=[int(value) for value in ids])[:MAX_RESULTS])
+        wanted = [_request_id(value) for value in ids]
+        return list(rows.filter(incident_id__in=[pk for pk in wanted if pk])[:MAX_RESULTS])
     codes = _split(params.get("service_code", ""))
     if codes:
         rows = rows.filter(service_code__in=codes)
@@ -67,10 +83,11 @@ def requests_query(*, community: Community, params) -> list[ServiceRequest]:
 
 
 def request_by_id(*, community: Community, request_id: str) -> ServiceRequest | None:
-    if not request_id.isdigit():
+    pk = _request_id(request_id) if _REQUEST_ID.fullmatch(request_id) else None
+    if pk is None:
         return None
     return (
-        ServiceRequest.objects.filter(community=community, incident_id=int(request_id))
+        ServiceRequest.objects.filter(community=community, incident_id=pk)
         .select_related("incident__grid", "incident__assigned_unit", "service")
         .first()
     )

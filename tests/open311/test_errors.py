@@ -228,3 +228,30 @@ def test_a_datetime_attribute_in_range_is_kept(ow, client):
         client, ow, service_code="noise", **{"attribute[when]": "2026-11-28T22:30:00+08:00"}
     )
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("ids", ["²", "1,٣", "１２"])
+def test_request_ids_in_other_digits_answer_400(ow, client, fmt, ids):
+    # str.isdigit() holds for these, int() refuses some of them: only 0-9 are ids.
+    response = client.get(
+        f"{V2}/requests.{fmt}", {"jurisdiction_id": "a", "service_request_id": ids}
+    )
+    assert response.status_code == 400, response.content
+    assert errors_of(response, fmt)[0][0] == 400
+
+
+@pytest.mark.parametrize("ids", ["9" * 5000, "99999999999999999999", "1," + "9" * 30])
+def test_request_ids_too_large_to_exist_match_nothing(ow, client, ids):
+    response = client.get(
+        f"{V2}/requests.json", {"jurisdiction_id": "a", "service_request_id": ids}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == []
+
+
+@pytest.mark.parametrize("request_id", ["²", "٣", "9" * 5000, "99999999999999999999"])
+def test_one_request_by_an_impossible_id_answers_404(ow, client, request_id):
+    response = client.get(f"{V2}/requests/{request_id}.json", {"jurisdiction_id": "a"})
+    assert response.status_code == 404, response.content
+    assert errors_of(response, "json")[0][0] == 404
