@@ -4,7 +4,7 @@ import pytest
 
 from open311 import services
 from open311.models import Service, ServiceAttribute
-from tests.open311.helpers import errors_of, nothing_stored
+from tests.open311.helpers import errors_of, nothing_stored, parse
 from tests.open311.test_endpoints import FORMATS, V2, post
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +255,21 @@ def test_one_request_by_an_impossible_id_answers_404(ow, client, request_id):
     response = client.get(f"{V2}/requests/{request_id}.json", {"jurisdiction_id": "a"})
     assert response.status_code == 404, response.content
     assert errors_of(response, "json")[0][0] == 404
+
+
+def test_control_characters_sent_do_not_break_the_xml_answers(ow, client):
+    # XML 1.0 cannot carry most control characters: one report holding one must not
+    # make every partner's XML parser fail on the request list.
+    response = post(client, ow, "xml", description="楼道\x01堆物\x1b", account_id="acct\x0b7")
+    assert response.status_code == 200, response.content
+    item = parse(response, "xml").find("request")
+    assert item.find("account_id").text == "acct\ufffd7"
+    listed = client.get(f"{V2}/requests.xml", {"jurisdiction_id": "a"})
+    (request,) = parse(listed, "xml").findall("request")
+    assert request.find("description").text == "楼道\ufffd堆物\ufffd"
+    # JSON carries them escaped, as sent.
+    assert (
+        client.get(f"{V2}/requests.json", {"jurisdiction_id": "a"}).json()[0]["description"]
+        == "楼道\x01堆物\x1b"
+    )
+
