@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from grids.models import Category, Incident
 from hive.models import Community
+from hive.personal_data import mask_personal_text
 from open311.models import ServiceRequest
-from open311.services import MAX_RESULTS, MAX_SPAN, parse_iso_datetime, public_text
+from open311.services import MAX_RESULTS, MAX_SPAN, parse_iso_datetime
 
 
 def _iso(value: datetime.datetime | None) -> str | None:
@@ -114,7 +115,7 @@ def request_public(row: ServiceRequest, *, community: Community) -> dict:
         "status_notes": str(incident.get_status_display()),
         "service_name": service_name(row),
         "service_code": row.service_code,
-        "description": public_text(row.description),
+        "description": mask_personal_text(row.description),
         "agency_responsible": incident.assigned_unit.name
         if incident.assigned_unit_id
         else f"{community.name} · {incident.grid.name}",
@@ -122,7 +123,7 @@ def request_public(row: ServiceRequest, *, community: Community) -> dict:
         "requested_datetime": _iso(incident.created_at),
         "updated_datetime": _iso(incident.updated_at),
         "expected_datetime": _iso(incident.deadline),
-        "address": row.address_string or None,
+        "address": mask_personal_text(row.address_string) or None,
         "address_id": None,
         "zipcode": None,
         "lat": float(incident.latitude) if incident.latitude is not None else None,

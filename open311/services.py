@@ -6,7 +6,6 @@ import datetime
 import decimal
 import hashlib
 import itertools
-import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -484,13 +483,3 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
 
 MAX_SPAN = datetime.timedelta(days=90)
 MAX_RESULTS = 1000
-
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-def public_text(text: str) -> str:
-    """A resident may type a phone number into the description: GET answers show it
-    masked, like every phone Hive shows."""
-    from hive.personal_data import mask_phone
-
-    return _PHONE.sub(lambda match: mask_phone(match.group()), text or "")
