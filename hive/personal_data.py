@@ -95,30 +95,38 @@ def _is_id_number(value: str) -> bool:
     return True
 
 
+MOBILE, LANDLINE, ID_NUMBER = "mobile", "landline", "id_number"
+
+
 @dataclass(frozen=True)
 class _Found:
-    masked: str
+    kind: str  # MOBILE, LANDLINE or ID_NUMBER
+    plain: str  # written plainly: 13812345678, 01065123456, 11010119900307123X
     takes_x: bool = False  # the X after the digits is the ID number's last character
     abroad: bool = False  # starts with a country code (a "+" before it goes too)
 
+    @property
+    def masked(self) -> str:
+        return mask_id_number(self.plain) if self.kind == ID_NUMBER else mask_phone(self.plain)
+
 
 def _personal_number(digits: str, *, plus: bool, x_follows: bool) -> _Found | None:
-    """What `digits` (ASCII, one number's whole runs) is masked as, if personal."""
+    """What `digits` (ASCII, one number's whole runs) is, if it is personal."""
     if len(digits) == 17 and x_follows and _is_id_number(digits + "X"):
-        return _Found(mask_id_number(digits + "X"), takes_x=True)
+        return _Found(ID_NUMBER, digits + "X", takes_x=True)
     if len(digits) == 18 and _is_id_number(digits):
-        return _Found(mask_id_number(digits))
+        return _Found(ID_NUMBER, digits)
     if match := _MOBILE.fullmatch(digits):
-        return _Found(mask_phone(match.group(1)), abroad=len(digits) > 11)
+        return _Found(MOBILE, match.group(1), abroad=len(digits) > 11)
     if _LANDLINE.fullmatch(digits):
-        return _Found(mask_phone(digits))
+        return _Found(LANDLINE, digits)
     if (plus or digits.startswith("0086")) and (match := _LANDLINE_ABROAD.fullmatch(digits)):
-        return _Found(mask_phone("0" + match.group(1)), abroad=True)
+        return _Found(LANDLINE, "0" + match.group(1), abroad=True)
     return None
 
 
-def _personal_numbers(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, masked) of every phone and ID number in `text`, left to right."""
+def _personal_numbers(text: str) -> list[tuple[int, int, _Found]]:
+    """(start, end, what) of every phone and ID number in `text`, left to right."""
     runs = [(m.start(), m.end(), _ascii_digits(m.group())) for m in _DIGITS.finditer(text)]
     found = []
     i = 0
@@ -156,7 +164,7 @@ def _personal_numbers(text: str) -> list[tuple[int, int, str]]:
             and any(c in text[start:end] for c in _CLOSING)
         ):
             start -= 1  # (010) 6512 3456: the bracket goes with the area code
-        found.append((start, end, number.masked))
+        found.append((start, end, number))
         i = j + 1
     return found
 
@@ -166,8 +174,8 @@ def mask_personal_text(text: str | None) -> str:
     spelling: what every public text and every log line shows."""
     text = text or ""
     pieces, last = [], 0
-    for start, end, masked in _personal_numbers(text):
-        pieces += [text[last:start], masked]
+    for start, end, number in _personal_numbers(text):
+        pieces += [text[last:start], number.masked]
         last = end
     return "".join(pieces) + text[last:]
 
@@ -176,6 +184,19 @@ def contains_personal_number(text: str | None) -> bool:
     """Whether `text` holds a mobile, landline (with area code) or ID number, in any
     spelling (the same reader as mask_personal_text)."""
     return bool(_personal_numbers(text or ""))
+
+
+def mobile_number(value: str | None) -> str:
+    """The 11-digit mainland mobile `value` is, in whatever spelling (+86 138-1234-5678,
+    full-width digits …); "" when it is anything else. Stored this way, a number is found
+    again by subject access and retention whatever way it was typed."""
+    text = (value or "").strip()
+    found = _personal_numbers(text)
+    if len(found) == 1:
+        start, end, number = found[0]
+        if number.kind == MOBILE and (start, end) == (0, len(text)):
+            return number.plain
+    return ""
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from grids import services as grid_services
 from grids.models import Category, Grid
 from hive.models import Community, User
+from hive.personal_data import mobile_number
 from hive.scoping import administers
 from hive.uploads import clean_image_upload
 from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest
@@ -470,7 +471,9 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
         attributes=answers,
         account_id=data.account_id.strip(),
         email=data.email.strip(),
-        phone=data.phone.strip(),
+        # A mainland mobile in one spelling (subject access searches the 11 digits);
+        # anything else as sent.
+        phone=mobile_number(data.phone) or data.phone.strip(),
         device_id=data.device_id.strip(),
     )
     service_request.full_clean(exclude=["incident", "partner", "community"])
