@@ -185,6 +185,13 @@ def test_get_requests_never_fails(fuzz_world, client, fmt, api_key, service_requ
     assert_answers_the_spec(response, fmt)
 
 
+@FUZZ
+@given(fmt=formats, jurisdiction_id=jurisdictions, api_key=optional(api_keys))
+def test_get_services_never_fails(fuzz_world, client, fmt, jurisdiction_id, api_key):
+    params = _query(jurisdiction_id=jurisdiction_id, api_key=_key(fuzz_world, api_key))
+    assert_answers_the_spec(client.get(f"{V2}/services.{fmt}", params), fmt)
+
+
 # The window parameters on their own: in the test above service_request_id (which
 # overrides them) or a bad jurisdiction or key often stops a request before its dates.
 @FUZZ
