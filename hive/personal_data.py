@@ -188,8 +188,8 @@ def contains_personal_number(text: str | None) -> bool:
 
 def mobile_number(value: str | None) -> str:
     """The 11-digit mainland mobile `value` is, in whatever spelling (+86 138-1234-5678,
-    full-width digits …); "" when it is anything else. Stored this way, a number is found
-    again by subject access and retention whatever way it was typed."""
+    full-width digits …); "" when it is anything else. Stored this way, a subject access
+    search by the 11 digits finds it whatever way it was typed."""
     text = (value or "").strip()
     found = _personal_numbers(text)
     if len(found) == 1:
