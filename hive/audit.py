@@ -24,6 +24,7 @@ PERSONAL_DATA_FIELDS: dict[str, list[str]] = {
     "volunteers.MicroWish": ["resident_name", "resident_phone", "address"],
     "disputes.CaseParty": ["name", "phone", "address", "role"],
     "partycommittee.ResidentUnit": ["contact_name", "contact_phone"],
+    "open311.ServiceRequest": ["phone", "email", "device_id", "account_id"],
 }
 # Fields recorded only masked.
 MASKED_FIELDS = {
@@ -39,6 +40,8 @@ MASKED_FIELDS = {
     "address",
     "notes",
     "email",
+    "device_id",
+    "account_id",
 }
 
 

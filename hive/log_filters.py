@@ -7,19 +7,9 @@ downstream can bring the raw values back. Exception text is masked too.
 """
 
 import logging
-import re
 
-from hive.personal_data import mask_id_number, mask_phone
-
-# 18-character resident ID numbers (17 digits + digit or X) and mainland mobiles, not
-# inside a longer run of digits (order numbers, timestamps).
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-def mask_personal_text(text: str) -> str:
-    text = ID_NUMBER.sub(lambda match: mask_id_number(match.group()), text)
-    return MOBILE.sub(lambda match: mask_phone(match.group()), text)
+# One reader of phone and ID numbers for logs and public texts, whatever their spelling.
+from hive.personal_data import mask_personal_text
 
 
 class MaskPersonalData(logging.Filter):

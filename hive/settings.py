@@ -343,6 +343,9 @@ HIVE_DISPUTE_PARTY_RETENTION_DAYS = env_int("HIVE_DISPUTE_PARTY_RETENTION_DAYS",
 HIVE_UNIT_CONTACT_RETENTION_DAYS = env_int("HIVE_UNIT_CONTACT_RETENTION_DAYS", 2 * 365)
 HIVE_USER_PHONE_RETENTION_DAYS = env_int("HIVE_USER_PHONE_RETENTION_DAYS", 365)
 HIVE_ACCESS_LOG_RETENTION_DAYS = env_int("HIVE_ACCESS_LOG_RETENTION_DAYS", 3 * 365)
+# The phone, email, device and account id a partner sends with an Open311 report: kept
+# while the report is handled, then this long after it was closed.
+HIVE_OPEN311_CONTACT_RETENTION_DAYS = env_int("HIVE_OPEN311_CONTACT_RETENTION_DAYS", 2 * 365)
 # The version of the personal-data notice on the public wish form, stored with each
 # consent. Raise it whenever the notice's text changes.
 HIVE_WISH_NOTICE_VERSION = env_str("HIVE_WISH_NOTICE_VERSION", "2026.1")

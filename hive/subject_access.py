@@ -73,6 +73,23 @@ SOURCES = [
         erase=(("contact_name", ""), ("contact_phone", "")),
     ),
     SubjectSource(
+        "open311.ServiceRequest",
+        (
+            "incident_id",
+            "service_code",
+            "description",
+            "address_string",
+            "phone",
+            "email",
+            "device_id",
+            "account_id",
+            "created_at",
+        ),
+        by_phone="phone",
+        # The report stays (its incident is the community's); the contacts go.
+        erase=(("phone", ""), ("email", ""), ("device_id", ""), ("account_id", "")),
+    ),
+    SubjectSource(
         "hive.User",
         ("username", "name", "phone", "email", "is_active"),
         by_phone="phone",

@@ -2,6 +2,7 @@
 strings), with the element names of the specification."""
 
 import json
+import re
 from xml.etree import ElementTree
 
 from django.http import HttpResponse
@@ -16,6 +17,14 @@ ITEM_ELEMENT = {
 }
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+# What XML 1.0 cannot carry, even escaped (its Char production): most control characters,
+# lone surrogates, U+FFFE/U+FFFF. ElementTree writes them as they are, and the answer is
+# then no XML at all; they become U+FFFD, the replacement character.
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(value) -> str:
+    return NOT_XML_CHAR.sub("\ufffd", str(value))
 
 
 def _fill(element: ElementTree.Element, data: dict) -> None:
@@ -31,7 +40,7 @@ def _fill(element: ElementTree.Element, data: dict) -> None:
         elif isinstance(value, dict):
             _fill(child, value)
         else:
-            child.text = str(value)
+            child.text = _xml_text(value)
 
 
 def to_xml(root: str, data) -> bytes:

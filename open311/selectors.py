@@ -2,6 +2,7 @@
 (GeoReport v2 field names; no personal data)."""
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -9,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from grids.models import Category, Incident
 from hive.models import Community
+from hive.personal_data import mask_personal_text
 from open311.models import ServiceRequest
-from open311.services import MAX_RESULTS, MAX_SPAN, parse_iso_datetime, public_text
+from open311.services import MAX_RESULTS, MAX_SPAN, parse_iso_datetime
 
 
 def _iso(value: datetime.datetime | None) -> str | None:
@@ -19,6 +21,20 @@ def _iso(value: datetime.datetime | None) -> str | None:
 
 def _split(raw: str) -> list[str]:
     return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+# A request's id is the incident's: a positive 64-bit integer, so at most 18 digits
+# (more cannot exist, and Python refuses to convert 4,300 of them). Only 0-9: str.isdigit()
+# also holds for superscripts and other scripts' digits, which int() may refuse.
+_REQUEST_ID = re.compile(r"[0-9]+")
+_MAX_ID_DIGITS = 18
+
+
+def _request_id(value: str) -> int | None:
+    """The id `value` names, or None when no request can have it."""
+    if len(value) > _MAX_ID_DIGITS:
+        return None
+    return int(value)
 
 
 def requests_query(*, community: Community, params) -> list[ServiceRequest]:
@@ -30,9 +46,10 @@ def requests_query(*, community: Community, params) -> list[ServiceRequest]:
     )
     ids = _split(params.get("service_request_id", ""))
     if ids:
-        if not all(value.isdigit() for value in ids):
+        if not all(_REQUEST_ID.fullmatch(value) for value in ids):
             raise ValidationError({"service_request_id": _("Give numbers, comma-separated.")})
-        return list(rows.filter(incident_id__in=[int(value) for value in ids])[:MAX_RESULTS])
+        wanted = [_request_id(value) for value in ids]
+        return list(rows.filter(incident_id__in=[pk for pk in wanted if pk])[:MAX_RESULTS])
     codes = _split(params.get("service_code", ""))
     if codes:
         rows = rows.filter(service_code__in=codes)
@@ -40,11 +57,7 @@ def requests_query(*, community: Community, params) -> list[ServiceRequest]:
     for name in ("start_date", "end_date"):
         raw = params.get(name, "")
         if raw:
-            value = parse_iso_datetime(raw)
-            if value is None:
-                raise ValidationError(
-                    {name: _("Not a date and time in ISO 8601 with a time zone.")}
-                )
+            value = parse_iso_datetime(raw, field=name)
             if name == "start_date":
                 start = value
             else:
@@ -71,10 +84,11 @@ def requests_query(*, community: Community, params) -> list[ServiceRequest]:
 
 
 def request_by_id(*, community: Community, request_id: str) -> ServiceRequest | None:
-    if not request_id.isdigit():
+    pk = _request_id(request_id) if _REQUEST_ID.fullmatch(request_id) else None
+    if pk is None:
         return None
     return (
-        ServiceRequest.objects.filter(community=community, incident_id=int(request_id))
+        ServiceRequest.objects.filter(community=community, incident_id=pk)
         .select_related("incident__grid", "incident__assigned_unit", "service")
         .first()
     )
@@ -101,7 +115,7 @@ def request_public(row: ServiceRequest, *, community: Community) -> dict:
         "status_notes": str(incident.get_status_display()),
         "service_name": service_name(row),
         "service_code": row.service_code,
-        "description": public_text(row.description),
+        "description": mask_personal_text(row.description),
         "agency_responsible": incident.assigned_unit.name
         if incident.assigned_unit_id
         else f"{community.name} · {incident.grid.name}",
@@ -109,7 +123,7 @@ def request_public(row: ServiceRequest, *, community: Community) -> dict:
         "requested_datetime": _iso(incident.created_at),
         "updated_datetime": _iso(incident.updated_at),
         "expected_datetime": _iso(incident.deadline),
-        "address": row.address_string or None,
+        "address": mask_personal_text(row.address_string) or None,
         "address_id": None,
         "zipcode": None,
         "lat": float(incident.latitude) if incident.latitude is not None else None,

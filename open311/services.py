@@ -6,7 +6,6 @@ import datetime
 import decimal
 import hashlib
 import itertools
-import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from grids import services as grid_services
 from grids.models import Category, Grid
 from hive.models import Community, User
+from hive.personal_data import mobile_number
 from hive.scoping import administers
 from hive.uploads import clean_image_upload
 from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest
@@ -312,8 +312,10 @@ def _check_answers(
                 errors[name] = [_("Not a number.")]
                 continue
         elif kind == ServiceAttribute.Datatype.DATETIME:
-            if parse_iso_datetime(values[0]) is None:
-                errors[name] = [_("Not a date and time in ISO 8601 with a time zone.")]
+            try:
+                parse_iso_datetime(values[0], field=name)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
                 continue
         elif kind in ServiceAttribute.LIST_TYPES:
             unknown = [v for v in values if v not in keys]
@@ -330,14 +332,40 @@ def _check_answers(
     return kept, lines
 
 
-def parse_iso_datetime(raw: str) -> datetime.datetime | None:
-    """An ISO 8601 datetime with its time zone (the spec requires one), or None."""
+# The dates Open311 accepts (requests' start_date/end_date, datetime attributes). Far
+# enough from datetime's own limits (years 1 and 9999) that shifting by the 90-day
+# window, converting to UTC or storing never overflows; offsets beyond ±15:59 are no
+# clock's (ISO 8601 allows two digits of hours, Python's datetime refuses ±24:00).
+EARLIEST_DATETIME = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+LATEST_DATETIME = datetime.datetime(3000, 1, 1, tzinfo=datetime.UTC)
+MAX_UTC_OFFSET = datetime.timedelta(hours=15, minutes=59)
+
+
+def parse_iso_datetime(raw: str, *, field: str) -> datetime.datetime:
+    """An ISO 8601 datetime with its time zone (the spec requires one), between the
+    years 1900 and 2999; else a ValidationError naming `field` (the spec's 400). The one
+    way Open311 reads a date."""
     try:
         value = parse_datetime((raw or "").strip())
-    except ValueError:
-        return None
+    except (ValueError, OverflowError):
+        value = None
     if value is None or timezone.is_naive(value):
-        return None
+        raise ValidationError({field: _("Not a date and time in ISO 8601 with a time zone.")})
+    if abs(value.utcoffset()) > MAX_UTC_OFFSET:
+        raise ValidationError(
+            {field: _("The time zone offset must lie between -15:59 and +15:59.")}
+        )
+    try:
+        in_range = EARLIEST_DATETIME <= value.astimezone(datetime.UTC) < LATEST_DATETIME
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+08:00 is in year 0 in UTC
+        in_range = False
+    if not in_range:
+        raise ValidationError(
+            {
+                field: _("Give a date between the years %(earliest)s and %(latest)s.")
+                % {"earliest": EARLIEST_DATETIME.year, "latest": LATEST_DATETIME.year - 1}
+            }
+        )
     return value
 
 
@@ -443,7 +471,9 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
         attributes=answers,
         account_id=data.account_id.strip(),
         email=data.email.strip(),
-        phone=data.phone.strip(),
+        # A mainland mobile in one spelling (subject access searches the 11 digits);
+        # anything else as sent.
+        phone=mobile_number(data.phone) or data.phone.strip(),
         device_id=data.device_id.strip(),
     )
     service_request.full_clean(exclude=["incident", "partner", "community"])
@@ -456,13 +486,3 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
 
 MAX_SPAN = datetime.timedelta(days=90)
 MAX_RESULTS = 1000
-
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-def public_text(text: str) -> str:
-    """A resident may type a phone number into the description: GET answers show it
-    masked, like every phone Hive shows."""
-    from hive.personal_data import mask_phone
-
-    return _PHONE.sub(lambda match: mask_phone(match.group()), text or "")

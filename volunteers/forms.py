@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hive.forms import BootstrapFormMixin
 from hive.models import Community, User
+from hive.personal_data import contains_personal_number
 from hive.roles import Role
 from hive.uploads import PhotosField
 from hive.validators import mobile_phone_validator
@@ -12,11 +13,6 @@ from partycommittee.models import ResidentUnit
 from volunteers.models import MicroWish
 
 HONEYPOT_FIELD = "website"
-
-
-# A mobile (1[3-9] + 9 digits) or landline (0 + area code + number) once spaces and
-# hyphens are gone; dates such as 2026-11-28 and room numbers do not match.
-PHONE_LIKE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{9,11})(?!\d)")
 
 
 class WishForm(BootstrapFormMixin, forms.Form):
@@ -75,8 +71,10 @@ class WishForm(BootstrapFormMixin, forms.Form):
 
     def _no_contact_details(self, field):
         # The wish and its details go on the public wall: no phone numbers there.
+        # Mobiles and landlines in any spelling (+86, dashes, dots, full-width digits) and
+        # ID numbers; dates, times, rooms and amounts are not refused.
         value = self.cleaned_data[field]
-        if PHONE_LIKE.search(re.sub(r"[\s-]", "", value)):
+        if contains_personal_number(value):
             raise forms.ValidationError(
                 _("Please leave phone numbers out of the wish; give yours in the contact part."),
                 code="contact_in_text",

@@ -4,7 +4,8 @@ import logging
 
 from django.conf import settings
 
-from hive.log_filters import MaskPersonalData, mask_personal_text
+from hive.log_filters import MaskPersonalData
+from hive.personal_data import mask_personal_text
 
 PHONE = "13812345678"
 ID_NUMBER = "11010119900307123X"
@@ -60,3 +61,16 @@ def test_every_configured_handler_masks():
 
 def test_the_celery_worker_keeps_the_masked_handlers():
     assert settings.CELERY_WORKER_HIJACK_ROOT_LOGGER is False
+
+
+def test_phone_and_id_numbers_in_other_spellings_are_masked_in_logs():
+    from tests.hive.test_personal_data import NOT_PERSONAL, SPELLINGS
+
+    for text, shown in SPELLINGS:
+        record = _record("resident wrote %s", text)
+        MaskPersonalData().filter(record)
+        assert record.getMessage() == f"resident wrote {shown}"
+    for text in NOT_PERSONAL:
+        record = _record("resident wrote %s", text)
+        MaskPersonalData().filter(record)
+        assert record.getMessage() == f"resident wrote {text}"

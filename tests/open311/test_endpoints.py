@@ -387,3 +387,27 @@ def test_agency_responsible_is_the_assigned_resident_unit(ow, client):
     (item,) = parse(response, "json")
     assert item["agency_responsible"] == ow.unit_a1.name
     assert item["status"] == "open" and item["status_notes"] == "已派单"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_public_answers_mask_phone_and_id_numbers_in_every_spelling(ow, client, fmt):
+    from tests.hive.test_personal_data import NOT_PERSONAL, SPELLINGS
+
+    typed = [text for text, _shown in SPELLINGS]
+    plain = [text for text in NOT_PERSONAL if text]
+    post(
+        client,
+        ow,
+        description="\n".join(typed + plain),
+        address_string="3-2-501 +86 138 1234 5678",
+    )
+    response = client.get(f"{V2}/requests.{fmt}", {"jurisdiction_id": "a"})
+    assert response.status_code == 200
+    data = parse(response, fmt)
+    if fmt == "json":
+        description, address = data[0]["description"], data[0]["address"]
+    else:
+        item = data.find("request")
+        description, address = item.find("description").text, item.find("address").text
+    assert description.split("\n") == [shown for _text, shown in SPELLINGS] + plain
+    assert address == "3-2-501 138****5678"

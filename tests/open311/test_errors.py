@@ -4,7 +4,7 @@ import pytest
 
 from open311 import services
 from open311.models import Service, ServiceAttribute
-from tests.open311.helpers import errors_of, nothing_stored
+from tests.open311.helpers import errors_of, nothing_stored, parse
 from tests.open311.test_endpoints import FORMATS, V2, post
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +153,146 @@ def test_anonymous_reads_are_rate_limited_per_address(ow, client, settings):
     # A partner reading with its key counts against the key instead.
     response = client.get(f"{V2}/services.json", {"jurisdiction_id": "a", "api_key": ow.raw_key})
     assert response.status_code == 200
+
+
+# Dates Python cannot shift by the 90-day window or convert to UTC, and time-zone offsets
+# no clock uses: each is the spec's 400, never a 500 (issue 18).
+OUT_OF_RANGE_DATES = [
+    {"start_date": "9999-12-31T23:59:59Z"},
+    {"end_date": "0001-01-01T00:00:00Z"},
+    {"start_date": "0001-01-01T00:00:00+08:00"},
+    {"end_date": "9999-12-31T23:59:59-08:00"},
+    {"start_date": "9999-12-01T00:00:00+08:00", "end_date": "9999-12-31T00:00:00+08:00"},
+    {"start_date": "0001-01-02T00:00:00Z", "end_date": "0001-01-03T00:00:00Z"},
+    {"start_date": "2026-01-01T00:00:00+99:00"},
+    {"end_date": "2026-01-01T00:00:00-23:59"},
+    {"start_date": "2026-01-01T00:00:00+16:00"},
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("params", OUT_OF_RANGE_DATES)
+def test_dates_out_of_range_answer_400(ow, client, fmt, params):
+    response = client.get(f"{V2}/requests.{fmt}", {"jurisdiction_id": "a", **params})
+    assert response.status_code == 400, response.content
+    errors = errors_of(response, fmt)
+    assert all(code == 400 for code, _description in errors)
+    assert any(name in description for name in params for _code, description in errors)
+
+
+def test_offsets_up_to_15_59_are_accepted(ow, client):
+    for offset in ("+15:59", "-15:59", "+14:00", "-12:00", "Z"):
+        response = client.get(
+            f"{V2}/requests.json",
+            {"jurisdiction_id": "a", "start_date": f"2026-01-01T00:00:00{offset}"},
+        )
+        assert response.status_code == 200, (offset, response.content)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "9999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00+08:00",
+        "2026-01-01T00:00:00+99:00",
+        "2026-01-01T00:00:00+16:00",
+    ],
+)
+def test_datetime_attribute_out_of_range_answers_400(ow, client, answer):
+    service = Service.objects.create(community=ow.a, code="noise", name="噪音", category="demand")
+    ServiceAttribute.objects.create(
+        community=ow.a,
+        service=service,
+        code="when",
+        description="发生时间",
+        datatype="datetime",
+        required=True,
+    )
+    response = post(client, ow, service_code="noise", **{"attribute[when]": answer})
+    assert response.status_code == 400, response.content
+    assert any("attribute[when]" in d for _c, d in errors_of(response, "json"))
+    assert nothing_stored()
+
+
+def test_a_datetime_attribute_in_range_is_kept(ow, client):
+    service = Service.objects.create(community=ow.a, code="noise", name="噪音", category="demand")
+    ServiceAttribute.objects.create(
+        community=ow.a,
+        service=service,
+        code="when",
+        description="发生时间",
+        datatype="datetime",
+        required=True,
+    )
+    response = post(
+        client, ow, service_code="noise", **{"attribute[when]": "2026-11-28T22:30:00+08:00"}
+    )
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("ids", ["²", "1,٣", "１２"])
+def test_request_ids_in_other_digits_answer_400(ow, client, fmt, ids):
+    # str.isdigit() holds for these, int() refuses some of them: only 0-9 are ids.
+    response = client.get(
+        f"{V2}/requests.{fmt}", {"jurisdiction_id": "a", "service_request_id": ids}
+    )
+    assert response.status_code == 400, response.content
+    assert errors_of(response, fmt)[0][0] == 400
+
+
+@pytest.mark.parametrize("ids", ["9" * 5000, "99999999999999999999", "1," + "9" * 30])
+def test_request_ids_too_large_to_exist_match_nothing(ow, client, ids):
+    response = client.get(
+        f"{V2}/requests.json", {"jurisdiction_id": "a", "service_request_id": ids}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == []
+
+
+@pytest.mark.parametrize("request_id", ["²", "٣", "9" * 5000, "99999999999999999999"])
+def test_one_request_by_an_impossible_id_answers_404(ow, client, request_id):
+    response = client.get(f"{V2}/requests/{request_id}.json", {"jurisdiction_id": "a"})
+    assert response.status_code == 404, response.content
+    assert errors_of(response, "json")[0][0] == 404
+
+
+def test_control_characters_sent_do_not_break_the_xml_answers(ow, client):
+    # XML 1.0 cannot carry most control characters: one report holding one must not
+    # make every partner's XML parser fail on the request list.
+    response = post(client, ow, "xml", description="楼道\x01堆物\x1b", account_id="acct\x0b7")
+    assert response.status_code == 200, response.content
+    item = parse(response, "xml").find("request")
+    assert item.find("account_id").text == "acct\ufffd7"
+    listed = client.get(f"{V2}/requests.xml", {"jurisdiction_id": "a"})
+    (request,) = parse(listed, "xml").findall("request")
+    assert request.find("description").text == "楼道\ufffd堆物\ufffd"
+    # JSON carries them escaped, as sent.
+    assert (
+        client.get(f"{V2}/requests.json", {"jurisdiction_id": "a"}).json()[0]["description"]
+        == "楼道\x01堆物\x1b"
+    )
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("get", {"jurisdiction_id": "a\x00"}),
+        ("get", {"service_code": "dispute\x00"}),
+        ("get", {"status": "open\x00"}),
+        ("post", {"description": "楼道\x00堆物"}),
+        ("post", {"attribute[grid]": "A1\x00"}),
+    ],
+)
+def test_nul_characters_answer_400(ow, client, fmt, method, params):
+    # PostgreSQL refuses NUL in text, so psycopg raises on any query carrying one: the
+    # door refuses it first, as Django's and DRF's form fields do.
+    if method == "get":
+        response = client.get(f"{V2}/requests.{fmt}", {"jurisdiction_id": "a", **params})
+    else:
+        response = post(client, ow, fmt, **params)
+    assert response.status_code == 400, response.content
+    (name,) = params
+    assert [(code, name in text) for code, text in errors_of(response, fmt)] == [(400, True)]
+    assert nothing_stored()

@@ -255,3 +255,43 @@ def test_bench_ping_exists_only_when_benchmarking(client, settings):
     assert client.get("/bench/ping").status_code == 404
     settings.HIVE_BENCH = True
     assert client.get("/bench/ping").json() == {"pong": True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请打 +86 138 1234 5678",
+        "电话138-1234-5678",
+        "电话138.1234.5678",
+        "0086 13812345678 找我",
+        "１３８１２３４５６７８",
+        "座机 (0353) 123 4567",
+        "身份证 110101 19900307 123X",
+        "2026-11-28 13812345678",
+    ],
+)
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_phone_and_id_numbers_in_any_spelling_are_refused_in_the_public_text(
+    client, world, field, text
+):
+    response = post(client, form_data(world, **{field: f"修水管 {text}"}))
+    assert response.status_code == 200
+    assert [e.code for e in response.context["form"].errors.as_data()[field]] == ["contact_in_text"]
+    assert MicroWish.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "希望 2026-11-28 前修好",
+        "2026年11月28日 下午3点",
+        "周六 14:30 以后在家",
+        "3-2-501 的楼道灯坏了",
+        "预算 1,380.50 元",
+        "订单号 2026112812345678901 的快递",
+    ],
+)
+def test_dates_times_rooms_amounts_and_order_numbers_are_accepted_in_the_wish(client, world, text):
+    response = post(client, form_data(world, description=text))
+    assert response.status_code == 302, response.context["form"].errors
+    assert MicroWish.objects.get().description == text
