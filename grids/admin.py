@@ -29,9 +29,14 @@ from grids.models import (
     SweepCheck,
     Visit,
 )
-from grids.personal import reveal
+from grids.personal import MASKS, reveal
 from grids.selectors import late_q, overdue_q
-from hive.admin import KeepChosenValueMixin, ScopedAdminMixin, run_for_each
+from hive.admin import (
+    KeepChosenValueMixin,
+    PersonalDataAdminMixin,
+    ScopedAdminMixin,
+    run_for_each,
+)
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
 from hive.roles import Role
@@ -240,6 +245,17 @@ class GridListFilter(KeepChosenValueMixin, admin.RelatedFieldListFilter):
         return [(grid.pk, str(grid)) for grid in Grid.objects.visible_to(request.user)]
 
 
+# --- Personal data ---------------------------------------------------------------------
+
+
+class GridsPersonalDataMixin(PersonalDataAdminMixin):
+    """Phones and ID numbers masked on the change form; a reveal goes through grids' own
+    rule of who may see which field (grids.personal), which logs it."""
+
+    def reveal_personal_data(self, request, obj, fields):
+        reveal(viewer=request.user, obj=obj, fields=fields, purpose="admin")
+
+
 # --- Grids -----------------------------------------------------------------------------
 
 
@@ -327,8 +343,9 @@ class BuildingAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
+class HouseholdAdmin(GridsPersonalDataMixin, SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
     resource_classes = [HouseholdResource]
+    personal_fields = {"phone": MASKS["phone"]}
     list_display = ["number", "head_name", "grid", "building", "room", "masked_phone", "is_rental"]
     list_filter = ["is_rental"]
     search_fields = ["number", "head_name", "phone_mask"]
@@ -469,7 +486,8 @@ class KeyPersonTagAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(KeyPlace)
-class KeyPlaceAdmin(ExportOnly, GridChildAdmin):
+class KeyPlaceAdmin(GridsPersonalDataMixin, ExportOnly, GridChildAdmin):
+    personal_fields = {"contact_phone": MASKS["contact_phone"]}
     list_display = ["name", "kind", "grid", "address", "contact_name"]
     list_filter = ["kind"]
     search_fields = ["name", "address"]

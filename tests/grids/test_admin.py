@@ -259,3 +259,90 @@ def test_admin_lists_keep_a_constant_query_count(gw, client, model):
     small = count()
     grow(6)
     assert count() == small
+
+
+# --- Personal data on the change forms (issue 18, item 5) -------------------------------
+
+
+def _as_submitted(form):
+    """What the browser sends back for an untouched admin form."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = "on" if value is True else value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "stored", "masked"),
+    [
+        ("household", "phone", "13811112222", "138****2222"),
+        ("keyplace", "contact_phone", "13655556666", "136****6666"),
+    ],
+)
+def test_change_form_masks_the_phone_until_a_logged_reveal(
+    gw, client, model, field, stored, masked
+):
+    from tests.grids.factories import KeyPlaceFactory
+
+    if model == "household":
+        obj = gw.household_a1
+    else:
+        obj = KeyPlaceFactory(grid=gw.a1, contact_name="周老板", contact_phone=stored)
+    client.force_login(gw.staff_a)
+    url = reverse(f"admin:grids_{model}_change", args=[obj.pk])
+
+    page = client.get(url)
+    html = page.content.decode()
+    assert masked in html and stored not in html
+    assert not PersonalDataAccess.objects.exists()
+
+    revealed = client.post(reverse(f"admin:grids_{model}_reveal", args=[obj.pk]))
+    assert revealed.status_code == 302 and revealed.url == url
+    entry = PersonalDataAccess.objects.get()
+    assert (entry.viewer, entry.object_id, entry.fields) == (gw.staff_a, obj.pk, field)
+    assert stored in client.get(url).content.decode()
+    # Shown once: the next visit is masked again.
+    assert stored not in client.get(url).content.decode()
+    assert PersonalDataAccess.objects.count() == 1
+
+
+@pytest.mark.parametrize("model", ["household", "keyplace"])
+def test_saving_the_change_form_keeps_the_masked_phone(gw, client, model):
+    from grids.models import KeyPlace
+    from tests.grids.factories import KeyPlaceFactory
+
+    if model == "household":
+        obj, field = gw.household_a1, "phone"
+    else:
+        obj, field = KeyPlaceFactory(grid=gw.a1, contact_phone="13655556666"), "contact_phone"
+    stored = getattr(obj, field)
+    client.force_login(gw.staff_a)
+    url = reverse(f"admin:grids_{model}_change", args=[obj.pk])
+    data = _as_submitted(client.get(url).context["adminform"].form)
+    assert data[field] != stored  # the form carries the masked value
+    data["address"] = "新地址"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    obj = (Household if model == "household" else KeyPlace).objects.get(pk=obj.pk)
+    assert (getattr(obj, field), obj.address) == (stored, "新地址")
+    # A new number typed in replaces the stored one.
+    data[field] = "13700009999"
+    assert client.post(url, data).status_code == 302
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "13700009999"
+
+
+def test_reveal_is_scoped_and_post_only(gw, client):
+    client.force_login(gw.staff_a)
+    url = reverse("admin:grids_household_reveal", args=[gw.household_b1.pk])
+    assert client.post(url).status_code in (302, 404)
+    assert (
+        client.get(reverse("admin:grids_household_reveal", args=[gw.household_a1.pk])).status_code
+        == 405
+    )
+    assert not PersonalDataAccess.objects.exists()
