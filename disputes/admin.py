@@ -28,7 +28,7 @@ from disputes.models import (
     PartnerInstitution,
 )
 from disputes.selectors import PERIODS, case_statistics
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each
 from hive.models import Community, RoleAssignment, User
 from hive.personal_data import mask_address, mask_name, mask_phone
 from hive.roles import Role
@@ -44,7 +44,8 @@ class MediationRoomAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PartnerInstitution)
-class PartnerInstitutionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PartnerInstitutionAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    personal_fields = {"contact_phone": mask_phone}
     list_display = ["name", "kind", "community", "resident_unit", "contact_name", "is_active"]
     list_filter = ["community", "kind", "is_active"]
     search_fields = ["name", "contact_name"]

@@ -379,12 +379,15 @@ class ResidentAdminForm(forms.ModelForm):
 
 
 @admin.register(Resident)
-class ResidentAdmin(SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
-    """Residents: masked in the list; opening one shows its full ID number and phone, and
-    that view is logged. Moving out and death are actions (they write the change log)."""
+class ResidentAdmin(
+    GridsPersonalDataMixin, SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
+):
+    """Residents: masked in the list and on the change form, whose reveal is logged.
+    Moving out and death are actions (they write the change log)."""
 
     form = ResidentAdminForm
     resource_classes = [ResidentResource]
+    personal_fields = {"id_number": MASKS["id_number"], "phone": MASKS["phone"]}
     list_display = [
         "name",
         "household",
@@ -422,16 +425,6 @@ class ResidentAdmin(SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin
 
         form._post_clean = _post_clean
         return form
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            resident = self.get_object(request, object_id)
-            if resident is not None:
-                fields = [f for f in ("id_number", "phone") if getattr(resident, f)]
-                if fields:
-                    # The change form shows the full values: that is a view, and logged.
-                    reveal(viewer=request.user, obj=resident, fields=fields, purpose="admin")
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -24,7 +24,7 @@ from hive.models import (
     TimelineEntry,
     User,
 )
-from hive.personal_data import personal_data_reveal
+from hive.personal_data import mask_phone, personal_data_reveal
 from hive.roles import Role
 from hive.scoping import access_scope
 from hive.services import second_factor_reset, user_sync_staff_flag
@@ -237,7 +237,7 @@ class PersonalDataAdminMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         masks = {
             name: mask for name, mask in self.personal_fields.items() if name in form.base_fields
         }
@@ -357,8 +357,9 @@ class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+class UserAdmin(PersonalDataAdminMixin, ScopedAdminMixin, DjangoUserAdmin):
     inlines = [RoleAssignmentInline]
+    personal_fields = {"phone": mask_phone}
     add_form_template = "admin/hive/user/add_form.html"
     list_display = ["username", "name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "role_assignments__role"]

@@ -4,8 +4,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 
-from hive.admin import ScopedAdminMixin, run_for_each, with_reason
-from hive.personal_data import personal_data_reveal
+from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each, with_reason
+from hive.personal_data import mask_phone
 from hive.resources import ScopedImportExportMixin
 from partycommittee import services
 from partycommittee.models import (
@@ -45,8 +45,9 @@ class ExportAdmin(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.
 
 
 @admin.register(ResidentUnit)
-class ResidentUnitAdmin(ImportExportAdmin):
+class ResidentUnitAdmin(PersonalDataAdminMixin, ImportExportAdmin):
     resource_classes = [ResidentUnitResource]
+    personal_fields = {"contact_phone": mask_phone}
     list_display = [
         "name",
         "kind",
@@ -59,16 +60,6 @@ class ResidentUnitAdmin(ImportExportAdmin):
     search_fields = ["name", "party_org_name", "party_org_head", "contact_name"]
     list_select_related = ["community"]
     filter_horizontal = ["representatives"]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # The change form shows the contact phone in full: an unmasked view, logged.
-        if request.method == "GET":
-            unit = self.get_object(request, object_id)
-            if unit is not None and unit.contact_phone:
-                personal_data_reveal(
-                    viewer=request.user, obj=unit, fields=["contact_phone"], purpose="admin"
-                )
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class CommitteeMemberInline(ScopedAdminMixin, admin.TabularInline):

@@ -185,6 +185,21 @@ def test_partner_links_to_a_resident_unit_of_its_community(world, client):
     assert PartnerInstitution.objects.get().resident_unit == unit_a
 
 
+def test_partner_contact_phone_is_masked_with_a_logged_reveal(world, client):
+    from hive.models import PersonalDataAccess
+
+    partner = PartnerInstitution.objects.create(
+        community=world.a, name="派出所", kind="police", contact_phone="13612345678"
+    )
+    client.force_login(world.staff_a)
+    url = reverse("admin:disputes_partnerinstitution_change", args=[partner.pk])
+    page = client.get(url).content.decode()
+    assert "136****5678" in page and "13612345678" not in page
+    client.post(reverse("admin:disputes_partnerinstitution_reveal", args=[partner.pk]))
+    assert PersonalDataAccess.objects.get().fields == "contact_phone"
+    assert "13612345678" in client.get(url).content.decode()
+
+
 def test_consultation_with_actions_in_the_admin(world, client):
     client.force_login(world.staff_a)
     response = client.post(

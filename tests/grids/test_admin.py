@@ -135,17 +135,36 @@ def test_export_is_xlsx_and_masked(gw, client):
     assert "王二" not in values  # community B
 
 
-def test_resident_list_masks_and_the_change_view_is_logged(gw, client):
+def test_resident_list_and_change_form_mask_and_the_reveal_is_logged(gw, client):
     client.force_login(gw.staff_a)
     page = client.get(reverse("admin:grids_resident_changelist")).content.decode()
     assert "139****5678" in page and "13912345678" not in page
-    client.get(reverse("admin:grids_resident_change", args=[gw.resident_a1.pk]))
+    url = reverse("admin:grids_resident_change", args=[gw.resident_a1.pk])
+    form = client.get(url).content.decode()
+    full_id = gw.resident_a1.id_number
+    assert "139****5678" in form and "13912345678" not in form and full_id not in form
+    assert not PersonalDataAccess.objects.exists()
+    client.post(reverse("admin:grids_resident_reveal", args=[gw.resident_a1.pk]))
     entry = PersonalDataAccess.objects.get()
-    assert entry.viewer == gw.staff_a
+    assert (entry.viewer, entry.fields) == (gw.staff_a, "id_number,phone")
     assert entry.content_type == ContentType.objects.get_for_model(Resident)
-    other = client.get(reverse("admin:grids_resident_change", args=[gw.resident_b1.pk]))
+    shown = client.get(url).content.decode()
+    assert "13912345678" in shown and full_id in shown
+    other = client.post(reverse("admin:grids_resident_reveal", args=[gw.resident_b1.pk]))
     assert other.status_code == 302  # outside the community: treated as missing
     assert PersonalDataAccess.objects.count() == 1
+
+
+def test_saving_the_resident_form_keeps_the_masked_id_number_and_phone(gw, client):
+    client.force_login(gw.staff_a)
+    url = reverse("admin:grids_resident_change", args=[gw.resident_a1.pk])
+    data = _as_submitted(client.get(url).context["adminform"].form)
+    data["name"] = "张大川"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    resident = Resident.objects.get(pk=gw.resident_a1.pk)
+    assert (resident.name, resident.phone) == ("张大川", "13912345678")
+    assert resident.id_number == gw.resident_a1.id_number
 
 
 def test_bad_geojson_and_wrong_member_are_field_errors(gw, client):

@@ -188,9 +188,14 @@ def test_the_real_import_of_a_file_with_a_bad_row_stores_nothing(world):
     assert not ResidentUnit.objects.exists()
 
 
-def test_admin_change_form_logs_the_unmasked_contact_phone(world, colony, client):
+def test_admin_change_form_masks_the_contact_phone_and_logs_the_reveal(world, colony, client):
     from hive.models import PersonalDataAccess
 
     client.force_login(world.staff_a)
-    client.get(f"/admin/partycommittee/residentunit/{colony.unit_a1.pk}/change/")
+    url = f"/admin/partycommittee/residentunit/{colony.unit_a1.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "138****1111" in page and "13800001111" not in page
+    assert not PersonalDataAccess.objects.exists()
+    client.post(f"/admin/partycommittee/residentunit/{colony.unit_a1.pk}/reveal/")
     assert PersonalDataAccess.objects.filter(viewer=world.staff_a, fields="contact_phone").exists()
+    assert "13800001111" in client.get(url).content.decode()
