@@ -269,8 +269,19 @@ class CaseAdminForm(forms.ModelForm):
         cleaned = super().clean()
         community = cleaned.get("community") or getattr(self.instance, "community", None)
         room = cleaned.get("room")
-        if community and room and room.community_id != community.pk:
-            self.add_error("room", _("Choose a mediation room of this community."))
+        registering = self.instance.pk is None
+        if community and room and (registering or "room" in self.changed_data):
+            # The service's rules: a room of the community still in use; when
+            # registering, a time not in the future (it is read-only afterwards).
+            try:
+                services.clean_registration(
+                    community=community,
+                    room=room,
+                    registered_at=cleaned.get("registered_at") if registering else None,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
         if community and cleaned.get("mediators") is not None:
             try:
                 services.clean_mediators(cleaned["mediators"], community.pk)
