@@ -708,6 +708,21 @@ class SweepAdminForm(forms.ModelForm):
             "places",
         ]
 
+    def clean(self):
+        cleaned = super().clean()
+        community = cleaned.get("community")
+        if community is not None:
+            try:
+                services.sweep_check(
+                    community=community,
+                    grid=cleaned.get("grid"),
+                    places=list(cleaned.get("places") or []),
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+        return cleaned
+
 
 @admin.register(Sweep)
 class SweepAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
@@ -725,17 +740,43 @@ class SweepAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
             kwargs["queryset"] = KeyPlace.objects.visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = services.sweep_create(
+            actor=request.user,
+            community=data["community"],
+            grid=data.get("grid"),
+            title=data["title"],
+            scope=data["scope"],
+            place_kind=data.get("place_kind") or "",
+            scheduled_on=data["scheduled_on"],
+            checklist=data["checklist"],
+            inspectors=list(data["inspectors"]),
+            places=list(data.get("places") or []) or None,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
         sweep = form.instance
-        if not sweep.places.exists():
-            # No places picked: the key places of the grid (or community) of the kind.
-            places = KeyPlace.objects.filter(community_id=sweep.community_id)
-            if sweep.grid_id:
-                places = places.filter(grid_id=sweep.grid_id)
-            if sweep.place_kind:
-                places = places.filter(kind=sweep.place_kind)
-            sweep.places.set(places)
+        if change:
+            super().save_related(request, form, formsets, change)
+        else:
+            # The service set the inspectors and places; saving the form's would undo
+            # the places it chose.
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+        if change and not sweep.places.exists():
+            sweep.places.set(
+                services.sweep_default_places(
+                    community=sweep.community, grid=sweep.grid, place_kind=sweep.place_kind
+                )
+            )
+        if not form.cleaned_data.get("places"):
             messages.info(
-                request, _("The sweep covers %(count)s key places.") % {"count": places.count()}
+                request,
+                _("The sweep covers %(count)s key places.") % {"count": sweep.places.count()},
             )

@@ -922,6 +922,29 @@ def incident_flag_overdue(*, now: datetime.datetime | None = None) -> int:
 # --- Sweeps ----------------------------------------------------------------------------
 
 
+def sweep_check(*, community: Community, grid: Grid | None = None, places=()) -> None:
+    """A sweep's grid and places belong to its community (`sweep_create` and the admin's
+    sweep form ask here)."""
+    errors = {}
+    if grid is not None and grid.community_id != community.pk:
+        errors["grid"] = [_("The grid belongs to another community.")]
+    if any(place.community_id != community.pk for place in places):
+        errors["places"] = [_("A place belongs to another community.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def sweep_default_places(*, community: Community, grid: Grid | None = None, place_kind: str = ""):
+    """The places of a sweep for which none were picked: the key places of the grid (or
+    the community) of the chosen kind."""
+    places = KeyPlace.objects.filter(community=community)
+    if grid is not None:
+        places = places.filter(grid=grid)
+    if place_kind:
+        places = places.filter(kind=place_kind)
+    return places
+
+
 @transaction.atomic
 def sweep_create(
     *,
@@ -951,19 +974,12 @@ def sweep_create(
         checklist=checklist,
     )
     sweep.full_clean()
-    if grid is not None and grid.community_id != community.pk:
-        raise ValidationError({"grid": _("The grid belongs to another community.")})
+    if places is None:
+        places = sweep_default_places(community=community, grid=grid, place_kind=place_kind)
+    places = list(places)
+    sweep_check(community=community, grid=grid, places=places)
     sweep.save()
     sweep.inspectors.set(inspectors)
-    if places is None:
-        places = KeyPlace.objects.filter(community=community)
-        if grid is not None:
-            places = places.filter(grid=grid)
-        if place_kind:
-            places = places.filter(kind=place_kind)
-    places = list(places)
-    if any(place.community_id != community.pk for place in places):
-        raise ValidationError({"places": _("A place belongs to another community.")})
     sweep.places.set(places)
     return sweep
 

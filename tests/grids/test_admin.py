@@ -365,3 +365,57 @@ def test_reveal_is_scoped_and_post_only(gw, client):
         == 405
     )
     assert not PersonalDataAccess.objects.exists()
+
+
+# --- Sweeps go through grids.services.sweep_create (issue 18, item 7d) ------------------
+
+
+def _sweep_form(gw, **fields):
+    return {
+        "community": gw.a.pk,
+        "grid": gw.a1.pk,
+        "title": "消防安全排查",
+        "scope": "key_industry",
+        "place_kind": "shop",
+        "scheduled_on": "2026-12-20",
+        "checklist": "灭火器\n安全通道",
+        "inspectors": [gw.grid_a.pk],
+        "checks-TOTAL_FORMS": "0",
+        "checks-INITIAL_FORMS": "0",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("field", ["grid", "places"])
+def test_sweep_admin_refuses_another_communitys_grid_or_places(gw, client, field):
+    from grids.models import Sweep
+    from tests.grids.factories import KeyPlaceFactory
+
+    value = gw.b1.pk if field == "grid" else [KeyPlaceFactory(grid=gw.b1).pk]
+    # A street administrator manages both communities: B's rows are choices on the form.
+    client.force_login(gw.street_admin)
+    response = client.post(reverse("admin:grids_sweep_add"), _sweep_form(gw, **{field: value}))
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Sweep.objects.exists()
+
+
+def test_sweep_admin_creates_through_the_service(gw, client, monkeypatch):
+    from grids.models import Sweep
+    from tests.grids.factories import KeyPlaceFactory
+
+    shop = KeyPlaceFactory(grid=gw.a1, kind="shop")
+    KeyPlaceFactory(grid=gw.a1, kind="rental")
+    KeyPlaceFactory(grid=gw.b1, kind="shop")
+    calls = []
+    real = services.sweep_create
+    monkeypatch.setattr(services, "sweep_create", lambda **kw: calls.append(kw) or real(**kw))
+    client.force_login(gw.staff_a)
+    response = client.post(reverse("admin:grids_sweep_add"), _sweep_form(gw))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    sweep = Sweep.objects.get()
+    assert calls and calls[0]["actor"] == gw.staff_a
+    assert (sweep.community, sweep.grid) == (gw.a, gw.a1)
+    assert list(sweep.inspectors.all()) == [gw.grid_a]
+    # No places picked: the grid's key places of the kind, as the service chooses them.
+    assert list(sweep.places.all()) == [shop]
