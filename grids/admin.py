@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
+from import_export import fields, resources
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import XLSX
 
@@ -39,32 +39,10 @@ from hive.admin import (
 )
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
+from hive.resources import ScopedForeignKeyWidget
 from hive.roles import Role
 
 # --- Spreadsheets ----------------------------------------------------------------------
-
-
-class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
-    """Look a related row up by a natural key among the rows the importing user may see."""
-
-    def __init__(self, model, field, user):
-        super().__init__(model, field)
-        self.user = user
-
-    def get_queryset(self, value, row, *args, **kwargs):
-        return self.model.objects.visible_to(self.user)
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
-            raise ValueError(
-                _("“%(value)s” was not found in your community.") % {"value": value}
-            ) from None
-        except self.model.MultipleObjectsReturned:
-            raise ValueError(
-                _("“%(value)s” is ambiguous: it exists in several communities.") % {"value": value}
-            ) from None
 
 
 class ScopedResource(resources.ModelResource):
@@ -81,7 +59,11 @@ class ScopedResource(resources.ModelResource):
                 row[key] = ""
 
     def _scoped(self, field_name, model, natural_key):
-        self.fields[field_name].widget = ScopedForeignKeyWidget(model, natural_key, self.user)
+        # Among the rows the user administers (managed_by): a portal role held in another
+        # community opens rows to read there, never to import into.
+        self.fields[field_name].widget = ScopedForeignKeyWidget(
+            model, field=natural_key, user=self.user
+        )
 
 
 class BuildingResource(ScopedResource):

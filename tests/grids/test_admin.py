@@ -419,3 +419,34 @@ def test_sweep_admin_creates_through_the_service(gw, client, monkeypatch):
     assert list(sweep.inspectors.all()) == [gw.grid_a]
     # No places picked: the grid's key places of the kind, as the service chooses them.
     assert list(sweep.places.all()) == [shop]
+
+
+# --- Imports look rows up among what the user administers (issue 18, item 7e) ----------
+
+
+def test_import_cannot_reach_a_community_where_the_user_only_holds_a_portal_role(gw, client):
+    from hive.roles import Role
+    from hive.services import role_assign
+
+    # staff_a is also a deputy grid member of B1: its rows are visible to them in the
+    # portal, but they administer only community A.
+    role_assign(user=gw.staff_a, role=Role.GRID_MEMBER, community=gw.b)
+    gw.b1.deputies.add(gw.staff_a)
+    assert Household.objects.visible_to(gw.staff_a).filter(pk=gw.household_b1.pk).exists()
+    client.force_login(gw.staff_a)
+    header = ["id", "grid", "building", "number", "room", "address", "head_name", "phone"]
+    response = _import(
+        client, "household", [header, ["", "B1", "", "NB01", "1", "", "外社区", "13700001111"]]
+    )
+    result = response.context["result"]
+    assert result.has_errors() or result.has_validation_errors()
+    assert not Household.objects.filter(number="NB01").exists()
+
+    response = _import(
+        client,
+        "resident",
+        [["id", "household", "name", "gender"], ["", gw.household_b1.number, "外人", "male"]],
+    )
+    result = response.context["result"]
+    assert result.has_errors() or result.has_validation_errors()
+    assert not Resident.objects.filter(name="外人").exists()
