@@ -133,6 +133,20 @@ def test_a_file_with_one_bad_row_reports_it_and_imports_nothing(world, client):
     assert not ResidentUnit.objects.exists()
 
 
+def test_an_empty_community_column_means_the_one_community_the_user_administers(world, client):
+    from hive.roles import Role
+    from hive.services import role_assign
+
+    # staff_a also represents a unit in B (a portal role): they still administer only A.
+    role_assign(user=world.staff_a, role=Role.UNIT_REP, community=world.b)
+    client.force_login(world.staff_a)
+    headers = ["社区编码", "标题", "描述", "来源", "类别", "优先级", "提出人"]
+    upload = _xlsx([["", "加装电梯", "", "residents", "elderly", 2, "张大爷"]], headers)
+    response = _import(client, "/admin/partycommittee/demanditem/import/", upload)
+    result = response.context["result"]
+    assert not result.has_validation_errors() and not result.has_errors()
+
+
 def test_demand_list_imports_and_rejects_a_missing_title(world, client):
     client.force_login(world.staff_a)
     headers = ["社区编码", "标题", "描述", "来源", "类别", "优先级", "提出人"]
