@@ -547,6 +547,13 @@ def incident_accept(*, incident: Incident, actor: User, note: str = "") -> Incid
     return incident
 
 
+def _round(incident: Incident) -> str:
+    """Names the incident's current round in notification keys: its deadline, which a
+    reopening renews. A repeated call in one round notifies nobody twice; the next round
+    is news again."""
+    return f"{incident.deadline:%Y%m%d%H%M%S%f}" if incident.deadline else "-"
+
+
 def _check_assignee(incident: Incident, assignee: User) -> None:
     if (
         not assignee.is_active
@@ -603,7 +610,7 @@ def incident_assign(
         title=_("Incident #%(id)s is assigned to you") % {"id": incident.pk},
         body=incident.description[:200],
         url=incident.get_absolute_url(),
-        key=f"grids:incident-assigned:{incident.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        key=f"grids:incident-assigned:{incident.pk}:{_round(incident)}",
         community=incident.community,
     )
     return incident
@@ -723,7 +730,7 @@ def incident_reject(*, incident: Incident, actor: User, reason: str) -> Incident
         title=_("Your report #%(id)s was rejected") % {"id": incident.pk},
         body=reason,
         url=incident.get_absolute_url(),
-        key=f"grids:incident-rejected:{incident.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        key=f"grids:incident-rejected:{incident.pk}:{_round(incident)}",
         community=incident.community,
     )
     return incident
