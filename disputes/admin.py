@@ -28,7 +28,7 @@ from disputes.models import (
     PartnerInstitution,
 )
 from disputes.selectors import PERIODS, case_statistics
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each
 from hive.models import Community, RoleAssignment, User
 from hive.personal_data import mask_address, mask_name, mask_phone
 from hive.roles import Role
@@ -44,7 +44,8 @@ class MediationRoomAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PartnerInstitution)
-class PartnerInstitutionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PartnerInstitutionAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    personal_fields = {"contact_phone": mask_phone}
     list_display = ["name", "kind", "community", "resident_unit", "contact_name", "is_active"]
     list_filter = ["community", "kind", "is_active"]
     search_fields = ["name", "contact_name"]
@@ -268,8 +269,19 @@ class CaseAdminForm(forms.ModelForm):
         cleaned = super().clean()
         community = cleaned.get("community") or getattr(self.instance, "community", None)
         room = cleaned.get("room")
-        if community and room and room.community_id != community.pk:
-            self.add_error("room", _("Choose a mediation room of this community."))
+        registering = self.instance.pk is None
+        if community and room and (registering or "room" in self.changed_data):
+            # The service's rules: a room of the community still in use; when
+            # registering, a time not in the future (it is read-only afterwards).
+            try:
+                services.clean_registration(
+                    community=community,
+                    room=room,
+                    registered_at=cleaned.get("registered_at") if registering else None,
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
         if community and cleaned.get("mediators") is not None:
             try:
                 services.clean_mediators(cleaned["mediators"], community.pk)

@@ -170,6 +170,20 @@ def clean_mediators(mediators: Iterable[Mediator], community_id: int) -> list[Me
     return mediators
 
 
+def clean_registration(*, community: Community, room: MediationRoom | None, registered_at=None):
+    """A case is registered in a mediation room of its community that is still in use, at
+    a time not in the future. `case_register` and the admin's add form both ask here."""
+    errors: dict[str, list] = {}
+    if room is None or room.community_id != community.pk:
+        errors["room"] = [_("Choose a mediation room of this community.")]
+    elif not room.is_active:
+        errors["room"] = [_("This mediation room is no longer in use.")]
+    if registered_at is not None and registered_at > timezone.now():
+        errors["registered_at"] = [_("The registration time cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+
+
 def next_case_number(*, community: Community, year: int) -> int:
     """The next number of the community's year; call inside the registering transaction.
 
@@ -263,12 +277,7 @@ def case_register(
         errors["source"] = [_("Choose where the case came from.")]
     elif (source == DisputeCase.Source.INCIDENT) != (source_record is not None):
         errors["source"] = [_("An escalated incident is registered from the incident itself.")]
-    if room is None or room.community_id != community.pk:
-        errors["room"] = [_("Choose a mediation room of this community.")]
-    elif not room.is_active:
-        errors["room"] = [_("This mediation room is no longer in use.")]
-    if registered_at is not None and registered_at > timezone.now():
-        errors["registered_at"] = [_("The registration time cannot be in the future.")]
+    check(lambda: clean_registration(community=community, room=room, registered_at=registered_at))
     rows = check(clean_parties, parties) or []
     amount = check(_clean_amount, amount_in_dispute)
     methods = check(_clean_methods, governance_methods) or []

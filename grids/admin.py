@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
+from import_export import fields, resources
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import XLSX
 
@@ -29,37 +29,20 @@ from grids.models import (
     SweepCheck,
     Visit,
 )
-from grids.personal import reveal
+from grids.personal import MASKS, reveal
 from grids.selectors import late_q, overdue_q
-from hive.admin import KeepChosenValueMixin, ScopedAdminMixin, run_for_each
+from hive.admin import (
+    KeepChosenValueMixin,
+    PersonalDataAdminMixin,
+    ScopedAdminMixin,
+    run_for_each,
+)
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
+from hive.resources import ScopedForeignKeyWidget
 from hive.roles import Role
 
 # --- Spreadsheets ----------------------------------------------------------------------
-
-
-class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
-    """Look a related row up by a natural key among the rows the importing user may see."""
-
-    def __init__(self, model, field, user):
-        super().__init__(model, field)
-        self.user = user
-
-    def get_queryset(self, value, row, *args, **kwargs):
-        return self.model.objects.visible_to(self.user)
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
-            raise ValueError(
-                _("“%(value)s” was not found in your community.") % {"value": value}
-            ) from None
-        except self.model.MultipleObjectsReturned:
-            raise ValueError(
-                _("“%(value)s” is ambiguous: it exists in several communities.") % {"value": value}
-            ) from None
 
 
 class ScopedResource(resources.ModelResource):
@@ -76,7 +59,11 @@ class ScopedResource(resources.ModelResource):
                 row[key] = ""
 
     def _scoped(self, field_name, model, natural_key):
-        self.fields[field_name].widget = ScopedForeignKeyWidget(model, natural_key, self.user)
+        # Among the rows the user administers (managed_by): a portal role held in another
+        # community opens rows to read there, never to import into.
+        self.fields[field_name].widget = ScopedForeignKeyWidget(
+            model, field=natural_key, user=self.user
+        )
 
 
 class BuildingResource(ScopedResource):
@@ -240,6 +227,17 @@ class GridListFilter(KeepChosenValueMixin, admin.RelatedFieldListFilter):
         return [(grid.pk, str(grid)) for grid in Grid.objects.visible_to(request.user)]
 
 
+# --- Personal data ---------------------------------------------------------------------
+
+
+class GridsPersonalDataMixin(PersonalDataAdminMixin):
+    """Phones and ID numbers masked on the change form; a reveal goes through grids' own
+    rule of who may see which field (grids.personal), which logs it."""
+
+    def reveal_personal_data(self, request, obj, fields):
+        reveal(viewer=request.user, obj=obj, fields=fields, purpose="admin")
+
+
 # --- Grids -----------------------------------------------------------------------------
 
 
@@ -327,8 +325,9 @@ class BuildingAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
+class HouseholdAdmin(GridsPersonalDataMixin, SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
     resource_classes = [HouseholdResource]
+    personal_fields = {"phone": MASKS["phone"]}
     list_display = ["number", "head_name", "grid", "building", "room", "masked_phone", "is_rental"]
     list_filter = ["is_rental"]
     search_fields = ["number", "head_name", "phone_mask"]
@@ -362,12 +361,15 @@ class ResidentAdminForm(forms.ModelForm):
 
 
 @admin.register(Resident)
-class ResidentAdmin(SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin.ModelAdmin):
-    """Residents: masked in the list; opening one shows its full ID number and phone, and
-    that view is logged. Moving out and death are actions (they write the change log)."""
+class ResidentAdmin(
+    GridsPersonalDataMixin, SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
+):
+    """Residents: masked in the list and on the change form, whose reveal is logged.
+    Moving out and death are actions (they write the change log)."""
 
     form = ResidentAdminForm
     resource_classes = [ResidentResource]
+    personal_fields = {"id_number": MASKS["id_number"], "phone": MASKS["phone"]}
     list_display = [
         "name",
         "household",
@@ -405,16 +407,6 @@ class ResidentAdmin(SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin
 
         form._post_clean = _post_clean
         return form
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            resident = self.get_object(request, object_id)
-            if resident is not None:
-                fields = [f for f in ("id_number", "phone") if getattr(resident, f)]
-                if fields:
-                    # The change form shows the full values: that is a view, and logged.
-                    reveal(viewer=request.user, obj=resident, fields=fields, purpose="admin")
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -469,7 +461,8 @@ class KeyPersonTagAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(KeyPlace)
-class KeyPlaceAdmin(ExportOnly, GridChildAdmin):
+class KeyPlaceAdmin(GridsPersonalDataMixin, ExportOnly, GridChildAdmin):
+    personal_fields = {"contact_phone": MASKS["contact_phone"]}
     list_display = ["name", "kind", "grid", "address", "contact_name"]
     list_filter = ["kind"]
     search_fields = ["name", "address"]
@@ -697,6 +690,21 @@ class SweepAdminForm(forms.ModelForm):
             "places",
         ]
 
+    def clean(self):
+        cleaned = super().clean()
+        community = cleaned.get("community")
+        if community is not None:
+            try:
+                services.sweep_check(
+                    community=community,
+                    grid=cleaned.get("grid"),
+                    places=list(cleaned.get("places") or []),
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+        return cleaned
+
 
 @admin.register(Sweep)
 class SweepAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
@@ -714,17 +722,43 @@ class SweepAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
             kwargs["queryset"] = KeyPlace.objects.visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = services.sweep_create(
+            actor=request.user,
+            community=data["community"],
+            grid=data.get("grid"),
+            title=data["title"],
+            scope=data["scope"],
+            place_kind=data.get("place_kind") or "",
+            scheduled_on=data["scheduled_on"],
+            checklist=data["checklist"],
+            inspectors=list(data["inspectors"]),
+            places=list(data.get("places") or []) or None,
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
         sweep = form.instance
-        if not sweep.places.exists():
-            # No places picked: the key places of the grid (or community) of the kind.
-            places = KeyPlace.objects.filter(community_id=sweep.community_id)
-            if sweep.grid_id:
-                places = places.filter(grid_id=sweep.grid_id)
-            if sweep.place_kind:
-                places = places.filter(kind=sweep.place_kind)
-            sweep.places.set(places)
+        if change:
+            super().save_related(request, form, formsets, change)
+        else:
+            # The service set the inspectors and places; saving the form's would undo
+            # the places it chose.
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+        if change and not sweep.places.exists():
+            sweep.places.set(
+                services.sweep_default_places(
+                    community=sweep.community, grid=sweep.grid, place_kind=sweep.place_kind
+                )
+            )
+        if not form.cleaned_data.get("places"):
             messages.info(
-                request, _("The sweep covers %(count)s key places.") % {"count": places.count()}
+                request,
+                _("The sweep covers %(count)s key places.") % {"count": sweep.places.count()},
             )

@@ -547,6 +547,13 @@ def incident_accept(*, incident: Incident, actor: User, note: str = "") -> Incid
     return incident
 
 
+def _round(incident: Incident) -> str:
+    """Names the incident's current round in notification keys: its deadline, which a
+    reopening renews. A repeated call in one round notifies nobody twice; the next round
+    is news again."""
+    return f"{incident.deadline:%Y%m%d%H%M%S%f}" if incident.deadline else "-"
+
+
 def _check_assignee(incident: Incident, assignee: User) -> None:
     if (
         not assignee.is_active
@@ -603,7 +610,7 @@ def incident_assign(
         title=_("Incident #%(id)s is assigned to you") % {"id": incident.pk},
         body=incident.description[:200],
         url=incident.get_absolute_url(),
-        key=f"grids:incident-assigned:{incident.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        key=f"grids:incident-assigned:{incident.pk}:{_round(incident)}",
         community=incident.community,
     )
     return incident
@@ -723,7 +730,7 @@ def incident_reject(*, incident: Incident, actor: User, reason: str) -> Incident
         title=_("Your report #%(id)s was rejected") % {"id": incident.pk},
         body=reason,
         url=incident.get_absolute_url(),
-        key=f"grids:incident-rejected:{incident.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        key=f"grids:incident-rejected:{incident.pk}:{_round(incident)}",
         community=incident.community,
     )
     return incident
@@ -922,6 +929,29 @@ def incident_flag_overdue(*, now: datetime.datetime | None = None) -> int:
 # --- Sweeps ----------------------------------------------------------------------------
 
 
+def sweep_check(*, community: Community, grid: Grid | None = None, places=()) -> None:
+    """A sweep's grid and places belong to its community (`sweep_create` and the admin's
+    sweep form ask here)."""
+    errors = {}
+    if grid is not None and grid.community_id != community.pk:
+        errors["grid"] = [_("The grid belongs to another community.")]
+    if any(place.community_id != community.pk for place in places):
+        errors["places"] = [_("A place belongs to another community.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def sweep_default_places(*, community: Community, grid: Grid | None = None, place_kind: str = ""):
+    """The places of a sweep for which none were picked: the key places of the grid (or
+    the community) of the chosen kind."""
+    places = KeyPlace.objects.filter(community=community)
+    if grid is not None:
+        places = places.filter(grid=grid)
+    if place_kind:
+        places = places.filter(kind=place_kind)
+    return places
+
+
 @transaction.atomic
 def sweep_create(
     *,
@@ -951,19 +981,12 @@ def sweep_create(
         checklist=checklist,
     )
     sweep.full_clean()
-    if grid is not None and grid.community_id != community.pk:
-        raise ValidationError({"grid": _("The grid belongs to another community.")})
+    if places is None:
+        places = sweep_default_places(community=community, grid=grid, place_kind=place_kind)
+    places = list(places)
+    sweep_check(community=community, grid=grid, places=places)
     sweep.save()
     sweep.inspectors.set(inspectors)
-    if places is None:
-        places = KeyPlace.objects.filter(community=community)
-        if grid is not None:
-            places = places.filter(grid=grid)
-        if place_kind:
-            places = places.filter(kind=place_kind)
-    places = list(places)
-    if any(place.community_id != community.pk for place in places):
-        raise ValidationError({"places": _("A place belongs to another community.")})
     sweep.places.set(places)
     return sweep
 

@@ -2,11 +2,15 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.widgets import AdminTextInputWidget, RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hive.models import (
@@ -20,6 +24,7 @@ from hive.models import (
     TimelineEntry,
     User,
 )
+from hive.personal_data import mask_phone, personal_data_reveal
 from hive.roles import Role
 from hive.scoping import access_scope
 from hive.services import second_factor_reset, user_sync_staff_flag
@@ -142,6 +147,144 @@ class ScopedAdminMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class RevealableInput(AdminTextInputWidget):
+    """A masked personal field with, beside it, the button that reveals it (logged)."""
+
+    def __init__(self, attrs=None, *, reveal_url: str, revealed: bool):
+        super().__init__(attrs)
+        self.reveal_url = reveal_url
+        self.revealed = revealed
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        if self.revealed:
+            return format_html('{} <span class="help">{}</span>', html, _("This view is logged."))
+        # A submit button of the change form itself (no form inside a form), sent to the
+        # reveal URL with the form's CSRF token; what else the form carries is ignored.
+        return format_html(
+            '{} <button type="submit" class="button" formaction="{}" formnovalidate>{}</button>',
+            html,
+            self.reveal_url,
+            _("Show full details (logged)"),
+        )
+
+
+class PersonalDataAdminMixin:
+    """Change forms show personal data masked; the button beside a masked field shows the
+    record's full values once, and that view is logged (PersonalDataAccess), like every
+    other unmasked view. The one mechanism for every admin with phones or ID numbers.
+
+    `personal_fields` maps each field to its mask. Saving the form with a masked value
+    left as it was keeps the stored value; a value typed in replaces it. Add forms are
+    not masked (they show what the staff member types)."""
+
+    personal_fields: dict = {}
+    REVEALED_SESSION_KEY = "hive_admin_revealed"
+
+    def reveal_personal_data(self, request, obj, fields: list[str]) -> None:
+        """Log the reveal; apps with a stricter rule (who may see which field) override."""
+        personal_data_reveal(viewer=request.user, obj=obj, fields=fields, purpose="admin")
+
+    def _revealed_key(self, object_id) -> str:
+        return f"{self.opts.label_lower}:{object_id}"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="{}_{}_reveal".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def reveal_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        fields = [name for name in self.personal_fields if getattr(obj, name, "")]
+        if fields:
+            self.reveal_personal_data(request, obj, fields)
+            # Only which record was revealed goes into the session, never the values.
+            revealed = request.session.get(self.REVEALED_SESSION_KEY, [])
+            request.session[self.REVEALED_SESSION_KEY] = [
+                *revealed[-9:],
+                self._revealed_key(obj.pk),
+            ]
+        info = self.opts.app_label, self.opts.model_name
+        return HttpResponseRedirect(
+            reverse(
+                "{}:{}_{}_change".format(self.admin_site.name, *info),
+                args=[quote(obj.pk)],
+            )
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        request._hive_revealed = False
+        if request.method == "GET":
+            revealed = request.session.get(self.REVEALED_SESSION_KEY, [])
+            key = self._revealed_key(unquote(object_id))
+            if key in revealed:
+                # Shown once: the next visit is masked again.
+                revealed.remove(key)
+                request.session[self.REVEALED_SESSION_KEY] = revealed
+                request._hive_revealed = True
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        masks = {
+            name: mask for name, mask in self.personal_fields.items() if name in form.base_fields
+        }
+        if obj is None or not masks:
+            return form
+        revealed = getattr(request, "_hive_revealed", False)
+        info = self.opts.app_label, self.opts.model_name
+        reveal_url = reverse(
+            "{}:{}_{}_reveal".format(self.admin_site.name, *info), args=[quote(obj.pk)]
+        )
+        for name in masks:
+            field = form.base_fields[name]
+            field.widget = RevealableInput(
+                field.widget.attrs, reveal_url=reveal_url, revealed=revealed
+            )
+        _mask_personal_fields(form, masks, revealed=revealed)
+        return form
+
+
+def _mask_personal_fields(form, masks: dict, *, revealed: bool) -> None:
+    """Make `form` (a class fresh from get_form) show `masks` fields masked and keep the
+    stored value when the masked one comes back."""
+    base_init = form.__init__
+
+    def __init__(self, *args, **kwargs):
+        base_init(self, *args, **kwargs)
+        for name, mask in masks.items():
+            stored = getattr(self.instance, name, "") or ""
+            if not stored or revealed:
+                continue
+            submitted = self.data.get(self.add_prefix(name)) if self.is_bound else None
+            # Unchanged is unchanged whether it came back masked or in full.
+            self.initial[name] = stored if submitted == stored else mask(stored)
+
+    form.__init__ = __init__
+    for name, mask in masks.items():
+        form_clean = getattr(form, f"clean_{name}", None)
+
+        def clean_field(self, name=name, mask=mask, form_clean=form_clean):
+            stored = getattr(self.instance, name, "") or ""
+            if stored and self.cleaned_data.get(name) == mask(stored):
+                self.cleaned_data[name] = stored
+            return form_clean(self) if form_clean else self.cleaned_data[name]
+
+        setattr(form, f"clean_{name}", clean_field)
+
+
 @admin.register(Street)
 class StreetAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "created_at"]
@@ -214,8 +357,9 @@ class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+class UserAdmin(PersonalDataAdminMixin, ScopedAdminMixin, DjangoUserAdmin):
     inlines = [RoleAssignmentInline]
+    personal_fields = {"phone": mask_phone}
     add_form_template = "admin/hive/user/add_form.html"
     list_display = ["username", "name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "role_assignments__role"]

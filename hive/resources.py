@@ -74,8 +74,10 @@ class CommunityResource(resources.ModelResource):
     def before_import_row(self, row, **kwargs):
         column = str(_("community code"))
         if not row.get(column) and self.user is not None:
+            # The communities the user administers: a portal role elsewhere is no
+            # community to import into.
             communities = list(
-                Community.objects.visible_to(self.user).values_list("code", flat=True)
+                Community.objects.managed_by(self.user).values_list("code", flat=True)
             )
             if len(communities) == 1:
                 row[column] = communities[0]

@@ -297,7 +297,7 @@ class ResourceItemViewSet(ScopedModelViewSet):
     }
 
 
-class ProjectSerializer(SameCommunityMixin, serializers.ModelSerializer):
+class ProjectSerializer(serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     meeting = ScopedPrimaryKeyRelatedField(
         queryset=JointMeeting.objects.all(), required=False, allow_null=True
@@ -311,7 +311,6 @@ class ProjectSerializer(SameCommunityMixin, serializers.ModelSerializer):
     units = ScopedPrimaryKeyRelatedField(
         queryset=ResidentUnit.objects.all(), many=True, required=False
     )
-    same_community_fields = ("meeting",)
     status_label = ChoiceLabelField(source="status")
 
     class Meta:
@@ -334,13 +333,20 @@ class ProjectSerializer(SameCommunityMixin, serializers.ModelSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         community = attrs.get("community") or getattr(self.instance, "community", None)
-        for name in ("demands", "resources", "units"):
-            for item in attrs.get(name, []):
-                if item.community_id != community.pk:
-                    raise serializers.ValidationError(
-                        {name: _("Everything linked must belong to the project's community.")}
-                    )
+        # Links not sent keep their rows: a project moved to another community must not
+        # keep the old one's (a partial update sends only what changes).
+        links = {
+            name: attrs[name] if name in attrs else self._linked(name)
+            for name in ("demands", "resources", "units")
+        }
+        meeting = (
+            attrs["meeting"] if "meeting" in attrs else getattr(self.instance, "meeting", None)
+        )
+        services.project_links_check(community=community, meeting=meeting, **links)
         return attrs
+
+    def _linked(self, name):
+        return list(getattr(self.instance, name).all()) if self.instance is not None else []
 
 
 class AgreementSerializer(serializers.Serializer):

@@ -41,13 +41,33 @@ def project_transition(*, project: Project, to: str, actor, note: str = "") -> P
     return project
 
 
-@transaction.atomic
-def agreement_record(*, project: Project, parties: str, signed_on, file=None) -> Agreement:
+def project_links_check(*, community, demands=(), resources=(), units=(), meeting=None) -> None:
+    """A project answers demands, uses resources, involves units and is decided at a
+    meeting of its own community only. The API, the admin and the services that open
+    projects all ask here."""
+    errors = {}
+    if meeting is not None and meeting.community_id != community.pk:
+        errors["meeting"] = [_("Everything linked must belong to the project's community.")]
+    for name, rows in (("demands", demands), ("resources", resources), ("units", units)):
+        if any(row.community_id != community.pk for row in rows):
+            errors[name] = [_("Everything linked must belong to the project's community.")]
+    if errors:
+        raise ValidationError(errors, code="other_community")
+
+
+def agreement_check(*, project: Project) -> None:
+    """An agreement is recorded, or changed, once the project has been decided and until
+    it is signed (`agreement_record` and the admin's agreement inline ask here)."""
     if project.status not in (Project.Status.DECIDED, Project.Status.AGREEMENT_SIGNED):
         raise ValidationError(
             {"project": _("An agreement is recorded once the project has been decided.")},
             code="too_early",
         )
+
+
+@transaction.atomic
+def agreement_record(*, project: Project, parties: str, signed_on, file=None) -> Agreement:
+    agreement_check(project=project)
     if not parties.strip():
         raise ValidationError({"parties": _("Name the parties that sign.")}, code="required")
     agreement, _created = Agreement.objects.update_or_create(
@@ -101,6 +121,7 @@ def meeting_decision_to_project(
     project = Project(
         community=meeting.community, meeting=meeting, title=title, description=description
     )
+    project_links_check(community=meeting.community, demands=demands)
     project.full_clean()
     project.save()
     if demands:

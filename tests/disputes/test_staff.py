@@ -2,6 +2,7 @@
 setup of rooms, partners and mediators, consultations."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -18,7 +19,9 @@ from tests.factories import user_with_role
 pytestmark = pytest.mark.django_db
 
 
-def add_form(world, room, med, parties):
+def add_form(world, room, med, parties, registered_at=None):
+    # A minute ago by default: a registration time may not lie in the future.
+    registered_at = timezone.localtime(registered_at or timezone.now() - timedelta(minutes=1))
     data = {
         "community": world.a.pk,
         "room": room.pk,
@@ -29,8 +32,8 @@ def add_form(world, room, med, parties):
         "amount_in_dispute": "800",
         "governance_methods": ["virtue", "self_governance"],
         "mediators": [med.pk],
-        "registered_at_0": timezone.localdate().isoformat(),
-        "registered_at_1": "09:30:00",
+        "registered_at_0": registered_at.date().isoformat(),
+        "registered_at_1": registered_at.strftime("%H:%M:%S"),
         "parties-TOTAL_FORMS": str(len(parties)),
         "parties-INITIAL_FORMS": "0",
         "parties-MIN_NUM_FORMS": "0",
@@ -77,6 +80,31 @@ def test_admin_registration_without_proper_parties_stores_nothing(
     assert response.context["errors"]
     assert not DisputeCase.objects.exists()
     assert not CaseParty.objects.exists()
+
+
+def test_admin_registration_in_an_inactive_room_is_refused(world, client, room_a, med_a):
+    room_a.is_active = False
+    room_a.save()
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("admin:disputes_disputecase_add"),
+        add_form(world, room_a, med_a, [APPLICANT, RESPONDENT]),
+    )
+    assert response.status_code == 200
+    assert "room" in response.context["adminform"].form.errors
+    assert not DisputeCase.objects.exists() and not CaseParty.objects.exists()
+
+
+def test_admin_registration_in_the_future_is_refused(world, client, room_a, med_a):
+    client.force_login(world.staff_a)
+    tomorrow = timezone.now() + timedelta(days=1)
+    response = client.post(
+        reverse("admin:disputes_disputecase_add"),
+        add_form(world, room_a, med_a, [APPLICANT, RESPONDENT], registered_at=tomorrow),
+    )
+    assert response.status_code == 200
+    assert "registered_at" in response.context["adminform"].form.errors
+    assert not DisputeCase.objects.exists() and not CaseParty.objects.exists()
 
 
 def test_admin_change_page_shows_parties_masked(world, client, case):
@@ -183,6 +211,21 @@ def test_partner_links_to_a_resident_unit_of_its_community(world, client):
     )
     assert good.status_code == 302
     assert PartnerInstitution.objects.get().resident_unit == unit_a
+
+
+def test_partner_contact_phone_is_masked_with_a_logged_reveal(world, client):
+    from hive.models import PersonalDataAccess
+
+    partner = PartnerInstitution.objects.create(
+        community=world.a, name="派出所", kind="police", contact_phone="13612345678"
+    )
+    client.force_login(world.staff_a)
+    url = reverse("admin:disputes_partnerinstitution_change", args=[partner.pk])
+    page = client.get(url).content.decode()
+    assert "136****5678" in page and "13612345678" not in page
+    client.post(reverse("admin:disputes_partnerinstitution_reveal", args=[partner.pk]))
+    assert PersonalDataAccess.objects.get().fields == "contact_phone"
+    assert "13612345678" in client.get(url).content.decode()
 
 
 def test_consultation_with_actions_in_the_admin(world, client):

@@ -135,17 +135,36 @@ def test_export_is_xlsx_and_masked(gw, client):
     assert "王二" not in values  # community B
 
 
-def test_resident_list_masks_and_the_change_view_is_logged(gw, client):
+def test_resident_list_and_change_form_mask_and_the_reveal_is_logged(gw, client):
     client.force_login(gw.staff_a)
     page = client.get(reverse("admin:grids_resident_changelist")).content.decode()
     assert "139****5678" in page and "13912345678" not in page
-    client.get(reverse("admin:grids_resident_change", args=[gw.resident_a1.pk]))
+    url = reverse("admin:grids_resident_change", args=[gw.resident_a1.pk])
+    form = client.get(url).content.decode()
+    full_id = gw.resident_a1.id_number
+    assert "139****5678" in form and "13912345678" not in form and full_id not in form
+    assert not PersonalDataAccess.objects.exists()
+    client.post(reverse("admin:grids_resident_reveal", args=[gw.resident_a1.pk]))
     entry = PersonalDataAccess.objects.get()
-    assert entry.viewer == gw.staff_a
+    assert (entry.viewer, entry.fields) == (gw.staff_a, "id_number,phone")
     assert entry.content_type == ContentType.objects.get_for_model(Resident)
-    other = client.get(reverse("admin:grids_resident_change", args=[gw.resident_b1.pk]))
+    shown = client.get(url).content.decode()
+    assert "13912345678" in shown and full_id in shown
+    other = client.post(reverse("admin:grids_resident_reveal", args=[gw.resident_b1.pk]))
     assert other.status_code == 302  # outside the community: treated as missing
     assert PersonalDataAccess.objects.count() == 1
+
+
+def test_saving_the_resident_form_keeps_the_masked_id_number_and_phone(gw, client):
+    client.force_login(gw.staff_a)
+    url = reverse("admin:grids_resident_change", args=[gw.resident_a1.pk])
+    data = _as_submitted(client.get(url).context["adminform"].form)
+    data["name"] = "张大川"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    resident = Resident.objects.get(pk=gw.resident_a1.pk)
+    assert (resident.name, resident.phone) == ("张大川", "13912345678")
+    assert resident.id_number == gw.resident_a1.id_number
 
 
 def test_bad_geojson_and_wrong_member_are_field_errors(gw, client):
@@ -259,3 +278,175 @@ def test_admin_lists_keep_a_constant_query_count(gw, client, model):
     small = count()
     grow(6)
     assert count() == small
+
+
+# --- Personal data on the change forms (issue 18, item 5) -------------------------------
+
+
+def _as_submitted(form):
+    """What the browser sends back for an untouched admin form."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = "on" if value is True else value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "stored", "masked"),
+    [
+        ("household", "phone", "13811112222", "138****2222"),
+        ("keyplace", "contact_phone", "13655556666", "136****6666"),
+    ],
+)
+def test_change_form_masks_the_phone_until_a_logged_reveal(
+    gw, client, model, field, stored, masked
+):
+    from tests.grids.factories import KeyPlaceFactory
+
+    if model == "household":
+        obj = gw.household_a1
+    else:
+        obj = KeyPlaceFactory(grid=gw.a1, contact_name="周老板", contact_phone=stored)
+    client.force_login(gw.staff_a)
+    url = reverse(f"admin:grids_{model}_change", args=[obj.pk])
+
+    page = client.get(url)
+    html = page.content.decode()
+    assert masked in html and stored not in html
+    assert not PersonalDataAccess.objects.exists()
+
+    revealed = client.post(reverse(f"admin:grids_{model}_reveal", args=[obj.pk]))
+    assert revealed.status_code == 302 and revealed.url == url
+    entry = PersonalDataAccess.objects.get()
+    assert (entry.viewer, entry.object_id, entry.fields) == (gw.staff_a, obj.pk, field)
+    assert stored in client.get(url).content.decode()
+    # Shown once: the next visit is masked again.
+    assert stored not in client.get(url).content.decode()
+    assert PersonalDataAccess.objects.count() == 1
+
+
+@pytest.mark.parametrize("model", ["household", "keyplace"])
+def test_saving_the_change_form_keeps_the_masked_phone(gw, client, model):
+    from grids.models import KeyPlace
+    from tests.grids.factories import KeyPlaceFactory
+
+    if model == "household":
+        obj, field = gw.household_a1, "phone"
+    else:
+        obj, field = KeyPlaceFactory(grid=gw.a1, contact_phone="13655556666"), "contact_phone"
+    stored = getattr(obj, field)
+    client.force_login(gw.staff_a)
+    url = reverse(f"admin:grids_{model}_change", args=[obj.pk])
+    data = _as_submitted(client.get(url).context["adminform"].form)
+    assert data[field] != stored  # the form carries the masked value
+    data["address"] = "新地址"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    obj = (Household if model == "household" else KeyPlace).objects.get(pk=obj.pk)
+    assert (getattr(obj, field), obj.address) == (stored, "新地址")
+    # A new number typed in replaces the stored one.
+    data[field] = "13700009999"
+    assert client.post(url, data).status_code == 302
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "13700009999"
+
+
+def test_reveal_is_scoped_and_post_only(gw, client):
+    client.force_login(gw.staff_a)
+    url = reverse("admin:grids_household_reveal", args=[gw.household_b1.pk])
+    assert client.post(url).status_code in (302, 404)
+    assert (
+        client.get(reverse("admin:grids_household_reveal", args=[gw.household_a1.pk])).status_code
+        == 405
+    )
+    assert not PersonalDataAccess.objects.exists()
+
+
+# --- Sweeps go through grids.services.sweep_create (issue 18, item 7d) ------------------
+
+
+def _sweep_form(gw, **fields):
+    return {
+        "community": gw.a.pk,
+        "grid": gw.a1.pk,
+        "title": "消防安全排查",
+        "scope": "key_industry",
+        "place_kind": "shop",
+        "scheduled_on": "2026-12-20",
+        "checklist": "灭火器\n安全通道",
+        "inspectors": [gw.grid_a.pk],
+        "checks-TOTAL_FORMS": "0",
+        "checks-INITIAL_FORMS": "0",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("field", ["grid", "places"])
+def test_sweep_admin_refuses_another_communitys_grid_or_places(gw, client, field):
+    from grids.models import Sweep
+    from tests.grids.factories import KeyPlaceFactory
+
+    value = gw.b1.pk if field == "grid" else [KeyPlaceFactory(grid=gw.b1).pk]
+    # A street administrator manages both communities: B's rows are choices on the form.
+    client.force_login(gw.street_admin)
+    response = client.post(reverse("admin:grids_sweep_add"), _sweep_form(gw, **{field: value}))
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Sweep.objects.exists()
+
+
+def test_sweep_admin_creates_through_the_service(gw, client, monkeypatch):
+    from grids.models import Sweep
+    from tests.grids.factories import KeyPlaceFactory
+
+    shop = KeyPlaceFactory(grid=gw.a1, kind="shop")
+    KeyPlaceFactory(grid=gw.a1, kind="rental")
+    KeyPlaceFactory(grid=gw.b1, kind="shop")
+    calls = []
+    real = services.sweep_create
+    monkeypatch.setattr(services, "sweep_create", lambda **kw: calls.append(kw) or real(**kw))
+    client.force_login(gw.staff_a)
+    response = client.post(reverse("admin:grids_sweep_add"), _sweep_form(gw))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    sweep = Sweep.objects.get()
+    assert calls and calls[0]["actor"] == gw.staff_a
+    assert (sweep.community, sweep.grid) == (gw.a, gw.a1)
+    assert list(sweep.inspectors.all()) == [gw.grid_a]
+    # No places picked: the grid's key places of the kind, as the service chooses them.
+    assert list(sweep.places.all()) == [shop]
+
+
+# --- Imports look rows up among what the user administers (issue 18, item 7e) ----------
+
+
+def test_import_cannot_reach_a_community_where_the_user_only_holds_a_portal_role(gw, client):
+    from hive.roles import Role
+    from hive.services import role_assign
+
+    # staff_a is also a deputy grid member of B1: its rows are visible to them in the
+    # portal, but they administer only community A.
+    role_assign(user=gw.staff_a, role=Role.GRID_MEMBER, community=gw.b)
+    gw.b1.deputies.add(gw.staff_a)
+    assert Household.objects.visible_to(gw.staff_a).filter(pk=gw.household_b1.pk).exists()
+    client.force_login(gw.staff_a)
+    header = ["id", "grid", "building", "number", "room", "address", "head_name", "phone"]
+    response = _import(
+        client, "household", [header, ["", "B1", "", "NB01", "1", "", "外社区", "13700001111"]]
+    )
+    result = response.context["result"]
+    assert result.has_errors() or result.has_validation_errors()
+    assert not Household.objects.filter(number="NB01").exists()
+
+    response = _import(
+        client,
+        "resident",
+        [["id", "household", "name", "gender"], ["", gw.household_b1.number, "外人", "male"]],
+    )
+    result = response.context["result"]
+    assert result.has_errors() or result.has_validation_errors()
+    assert not Resident.objects.filter(name="外人").exists()

@@ -288,6 +288,42 @@ def test_rejection_names_who_and_why_and_a_reason_is_required(gw):
     assert gw.grid_a.notifications.filter(title__contains=str(incident.pk)).exists()
 
 
+def _notices(user, incident):
+    return user.notifications.filter(url=incident.get_absolute_url()).count()
+
+
+def test_assigning_the_same_incident_twice_notifies_the_assignee_once(gw):
+    incident = _report(gw)
+    services.incident_accept(incident=incident, actor=gw.staff_a)
+    for _ in range(2):  # e.g. the assign button pressed twice
+        services.incident_assign(incident=incident, actor=gw.staff_a, assignee=gw.grid_a2)
+    assert _notices(gw.grid_a2, incident) == 1
+
+
+def test_a_reopened_incident_assigned_again_notifies_again(gw):
+    incident = _report(gw)
+    services.incident_accept(incident=incident, actor=gw.staff_a)
+    services.incident_assign(incident=incident, actor=gw.staff_a, assignee=gw.grid_a2)
+    services.incident_reject(incident=incident, actor=gw.staff_a, reason="不属实")
+    services.incident_reopen(incident=incident, actor=gw.staff_a, reason="核实属实")
+    services.incident_assign(incident=incident, actor=gw.staff_a, assignee=gw.grid_a2)
+    assert _notices(gw.grid_a2, incident) == 2
+
+
+def test_a_rejection_notifies_the_reporter_once_per_round(gw):
+    incident = _report(gw)
+    services.incident_reject(incident=incident, actor=gw.staff_a, reason="重复上报")
+    # The same rejection delivered again in the same round (the report back where it was,
+    # its deadline unchanged): the reporter is not told twice.
+    Incident.objects.filter(pk=incident.pk).update(status=S.REPORTED)
+    services.incident_reject(incident=incident, actor=gw.staff_a, reason="重复上报")
+    assert _notices(gw.grid_a, incident) == 1
+    # Reopened (a new deadline) and rejected again: that is news.
+    services.incident_reopen(incident=incident, actor=gw.staff_a, reason="再看看")
+    services.incident_reject(incident=incident, actor=gw.staff_a, reason="仍不属实")
+    assert _notices(gw.grid_a, incident) == 2
+
+
 def test_only_staff_accept_and_only_the_assignee_or_staff_work_on_it(gw):
     incident = _report(gw)
     with pytest.raises(PermissionDenied):

@@ -90,6 +90,19 @@ def test_bad_phone_is_a_field_error_and_stores_nothing(world, client):
     assert not User.objects.filter(username="new_grid").exists()
 
 
+def test_user_phone_is_masked_on_the_change_form_with_a_logged_reveal(world, client):
+    from hive.models import PersonalDataAccess
+
+    User.objects.filter(pk=world.grid_a.pk).update(phone="13512345678")
+    client.force_login(world.staff_a)
+    url = reverse("admin:hive_user_change", args=[world.grid_a.pk])
+    page = client.get(url).content.decode()
+    assert "135****5678" in page and "13512345678" not in page
+    client.post(reverse("admin:hive_user_reveal", args=[world.grid_a.pk]))
+    assert PersonalDataAccess.objects.get().fields == "phone"
+    assert "13512345678" in client.get(url).content.decode()
+
+
 def test_staff_form_hides_superuser_and_permission_fields(world, client):
     client.force_login(world.staff_a)
     response = client.get(reverse("admin:hive_user_change", args=[world.grid_a.pk]))

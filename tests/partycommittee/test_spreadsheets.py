@@ -133,6 +133,20 @@ def test_a_file_with_one_bad_row_reports_it_and_imports_nothing(world, client):
     assert not ResidentUnit.objects.exists()
 
 
+def test_an_empty_community_column_means_the_one_community_the_user_administers(world, client):
+    from hive.roles import Role
+    from hive.services import role_assign
+
+    # staff_a also represents a unit in B (a portal role): they still administer only A.
+    role_assign(user=world.staff_a, role=Role.UNIT_REP, community=world.b)
+    client.force_login(world.staff_a)
+    headers = ["社区编码", "标题", "描述", "来源", "类别", "优先级", "提出人"]
+    upload = _xlsx([["", "加装电梯", "", "residents", "elderly", 2, "张大爷"]], headers)
+    response = _import(client, "/admin/partycommittee/demanditem/import/", upload)
+    result = response.context["result"]
+    assert not result.has_validation_errors() and not result.has_errors()
+
+
 def test_demand_list_imports_and_rejects_a_missing_title(world, client):
     client.force_login(world.staff_a)
     headers = ["社区编码", "标题", "描述", "来源", "类别", "优先级", "提出人"]
@@ -188,9 +202,14 @@ def test_the_real_import_of_a_file_with_a_bad_row_stores_nothing(world):
     assert not ResidentUnit.objects.exists()
 
 
-def test_admin_change_form_logs_the_unmasked_contact_phone(world, colony, client):
+def test_admin_change_form_masks_the_contact_phone_and_logs_the_reveal(world, colony, client):
     from hive.models import PersonalDataAccess
 
     client.force_login(world.staff_a)
-    client.get(f"/admin/partycommittee/residentunit/{colony.unit_a1.pk}/change/")
+    url = f"/admin/partycommittee/residentunit/{colony.unit_a1.pk}/change/"
+    page = client.get(url).content.decode()
+    assert "138****1111" in page and "13800001111" not in page
+    assert not PersonalDataAccess.objects.exists()
+    client.post(f"/admin/partycommittee/residentunit/{colony.unit_a1.pk}/reveal/")
     assert PersonalDataAccess.objects.filter(viewer=world.staff_a, fields="contact_phone").exists()
+    assert "13800001111" in client.get(url).content.decode()
