@@ -648,19 +648,30 @@ def _project_models():
 PROJECT_MODELS = _project_models()
 
 
-def _scoping_values(model, rows):
+def _scoping_values(model, rows, created=None):
+    """The scoping fields of `rows`. An id pointing at a row the same write created reads
+    as that row's place among them (`created`: model -> {pk: place}): on PostgreSQL a
+    rolled-back attempt still used up its ids, so the baseline's new case is 250 and the
+    next attempt's 251, the same row for what this audit asks."""
+    created = created or {}
     keys = model_keys(model)
-    concrete = [
-        model._meta.get_field(name).attname
+    concrete = {
+        model._meta.get_field(name).attname: key
         for name, key in keys.items()
         if not key.many and model._meta.get_field(name).concrete
-    ]
+    }
     many = [name for name, key in keys.items() if key.many]
+
+    def value(key, raw):
+        places = created.get(key.target) if key.target is not None else None
+        return f"new #{places[raw]}" if places and raw in places else raw
+
     values = []
     for row in rows:
-        item = {name: getattr(row, name) for name in concrete}
+        item = {name: value(key, getattr(row, name)) for name, key in concrete.items()}
         for name in many:
-            item[name] = sorted(getattr(row, name).values_list("pk", flat=True))
+            pks = getattr(row, name).values_list("pk", flat=True)
+            item[name] = sorted((value(keys[name], pk) for pk in pks), key=repr)
         values.append(item)
     return sorted(values, key=repr)
 
@@ -681,14 +692,20 @@ def high_water_marks() -> dict:
 
 def stored(operation: Operation, obj, marks) -> dict:
     """The object's scoping fields, re-read, and those of every row the write created."""
+    new_rows = {
+        model: list(model._base_manager.filter(pk__gt=marks[model]).order_by("pk"))
+        for model, top in high_water_marks().items()
+        if top > marks[model]
+    }
+    created = {
+        model: {row.pk: place for place, row in enumerate(rows)} for model, rows in new_rows.items()
+    }
     state = {}
     if obj is not None:
         fresh = operation.model._base_manager.filter(pk=obj.pk)
-        state["object"] = _scoping_values(operation.model, fresh)
-    for model, top in high_water_marks().items():
-        if top > marks[model]:
-            new = model._base_manager.filter(pk__gt=marks[model]).order_by("pk")
-            state[model._meta.label] = _scoping_values(model, new)
+        state["object"] = _scoping_values(operation.model, fresh, created)
+    for model, rows in new_rows.items():
+        state[model._meta.label] = _scoping_values(model, rows, created)
     return state
 
 
