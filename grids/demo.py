@@ -115,7 +115,7 @@ def _seed_places_and_tasks(rng, grid, community, member):
         KeyPlace.objects.get_or_create(
             grid=grid,
             name=f"{grid.name}{name}",
-            defaults={"community": community, "kind": kind, "address": f"{grid.name}路{kind}"},
+            defaults={"community": community, "kind": kind, "address": f"{grid.name}路{name}"},
         )
     if member and not GridTask.objects.filter(grid=grid).exists():
         today = timezone.localdate()

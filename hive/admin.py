@@ -158,11 +158,14 @@ class RevealableInput(AdminTextInputWidget):
     def render(self, name, value, attrs=None, renderer=None):
         html = super().render(name, value, attrs, renderer)
         if self.revealed:
-            return format_html('{} <span class="help">{}</span>', html, _("This view is logged."))
+            return format_html(
+                '{} <span class="help hive-reveal">{}</span>', html, _("This view is logged.")
+            )
         # A submit button of the change form itself (no form inside a form), sent to the
         # reveal URL with the form's CSRF token; what else the form carries is ignored.
         return format_html(
-            '{} <button type="submit" class="button" formaction="{}" formnovalidate>{}</button>',
+            '{} <button type="submit" class="button hive-reveal" formaction="{}" '
+            "formnovalidate>{}</button>",
             html,
             self.reveal_url,
             _("Show full details (logged)"),
