@@ -111,6 +111,7 @@ def test_token_requests_and_pages_answer_while_the_cache_redis_is_down(
     from rest_framework.test import APIClient
 
     from hive.env import redis_cache_config
+    from tests.volunteers.factories import wish_form_data
     from volunteers.models import MicroWish
 
     on_postgres_with_redis()
@@ -127,18 +128,7 @@ def test_token_requests_and_pages_answer_while_the_cache_redis_is_down(
     assert api.get("/api/incidents/").status_code == 200
     client.force_login(world.party_a)
     assert client.get("/portal/wishes/").status_code == 200
-    wish = client.post(
-        reverse("volunteers:wish_new"),
-        {
-            "community": world.a.pk,
-            "category": "repairs",
-            "title": "修理楼道灯",
-            "resident_name": "张大爷",
-            "resident_phone": "13912345678",
-            "address": "3号楼2单元",
-            "consent": "on",
-        },
-    )
+    wish = client.post(reverse("volunteers:wish_new"), wish_form_data(world))
     assert wish.status_code == 302 and MicroWish.objects.count() == 1
     assert time.monotonic() - started < 10  # refused connections fail fast
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.volunteers.factories import wish_form_data
 from volunteers.models import MicroWish
 
 pytestmark = pytest.mark.django_db
@@ -66,19 +67,7 @@ def test_public_pages_are_served_when_the_cache_is_down(client, world, cache_dow
 
 
 def test_the_wish_form_takes_a_wish_when_the_rate_limit_store_is_down(client, world, cache_down):
-    response = client.post(
-        reverse("volunteers:wish_new"),
-        {
-            "community": world.a.pk,
-            "category": "repairs",
-            "title": "修理楼道灯",
-            "description": "三单元楼道灯坏了",
-            "resident_name": "张大爷",
-            "resident_phone": "13912345678",
-            "address": "3号楼2单元",
-            "consent": "on",
-        },
-    )
+    response = client.post(reverse("volunteers:wish_new"), wish_form_data(world))
     assert response.status_code == 302
     assert MicroWish.objects.count() == 1
 

@@ -97,3 +97,20 @@ def started(activity, *, hours_ago: int = 3):
     )
     activity.refresh_from_db()
     return activity
+
+
+def wish_form_data(world, **overrides):
+    """A valid POST of the public wish form in community A; a None override drops a field."""
+    data = {
+        "community": world.a.pk,
+        "category": "repairs",
+        "title": "厨房水龙头漏水",
+        "description": "一直滴水，自己修不好。",
+        "resident_name": "王秀英",
+        "resident_phone": "138 1234 5678",
+        "address": "虎尾沟3号楼2单元501",
+        "consent": "on",
+        "website": "",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}

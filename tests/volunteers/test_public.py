@@ -8,27 +8,12 @@ from django.urls import reverse
 
 from hive.models import TimelineEntry
 from tests.volunteers.factories import MicroWishFactory, walk
+from tests.volunteers.factories import wish_form_data as form_data
 from volunteers import services
 from volunteers.models import MicroWish
 
 pytestmark = pytest.mark.django_db
 URL = "/wishes/new/"
-
-
-def form_data(world, **overrides):
-    data = {
-        "community": world.a.pk,
-        "category": "repairs",
-        "title": "厨房水龙头漏水",
-        "description": "一直滴水，自己修不好。",
-        "resident_name": "王秀英",
-        "resident_phone": "138 1234 5678",
-        "address": "虎尾沟3号楼2单元501",
-        "consent": "on",
-        "website": "",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def without_csrf(response) -> str:

@@ -1,29 +1,16 @@
 import pytest
 from django.urls import reverse
 
+from tests.volunteers.factories import wish_form_data
 from volunteers.models import MicroWish
 
 pytestmark = pytest.mark.django_db
 
 
-def _payload(world, **extra):
-    data = {
-        "community": world.a.pk,
-        "category": "repairs",
-        "title": "修理楼道灯",
-        "description": "三单元楼道灯坏了",
-        "resident_name": "张大爷",
-        "resident_phone": "13912345678",
-        "address": "3号楼2单元",
-        "consent": "on",
-    }
-    data.update(extra)
-    return data
-
-
 def test_a_phone_number_in_the_wish_text_is_a_field_error(world, client):
     response = client.post(
-        reverse("volunteers:wish_new"), _payload(world, description="请打 139 1234 5678 联系我")
+        reverse("volunteers:wish_new"),
+        wish_form_data(world, description="请打 139 1234 5678 联系我"),
     )
     assert response.status_code == 200
     assert "description" in response.context["form"].errors
@@ -56,7 +43,7 @@ def test_the_api_never_gives_tracking_codes_or_contacts_to_party_members(world, 
     ],
 )
 def test_phone_numbers_are_told_apart_from_dates_and_rooms(world, client, text, refused):
-    response = client.post(reverse("volunteers:wish_new"), _payload(world, description=text))
+    response = client.post(reverse("volunteers:wish_new"), wish_form_data(world, description=text))
     assert MicroWish.objects.exists() is not refused
     if refused:
         assert "description" in response.context["form"].errors
