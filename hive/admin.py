@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import AdminTextInputWidget, RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core import checks
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -112,6 +113,22 @@ class ScopedAdminMixin:
 
     def get_queryset(self, request):
         return super().get_queryset(request).managed_by(request.user)
+
+    def check(self, **kwargs):
+        # A model without a scoped manager would answer 500 on every page (issue 23's
+        # joint-meeting attendance inline): fail `manage.py check` instead.
+        errors = super().check(**kwargs)
+        if not hasattr(self.model._default_manager, "managed_by"):
+            errors.append(
+                checks.Error(
+                    f"{type(self).__name__} uses ScopedAdminMixin but "
+                    f"{self.model.__name__}'s manager has no managed_by().",
+                    hint="Give the model a ScopedQuerySet manager (hive.scoping).",
+                    obj=type(self),
+                    id="hive.E005",
+                )
+            )
+        return errors
 
     def get_list_filter(self, request):
         # Foreign-key filters list only the values present in the user's rows; the plain

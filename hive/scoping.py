@@ -150,3 +150,21 @@ class ScopedQuerySet(models.QuerySet):
 
     def in_community(self, community):
         return self.filter(**{self._lookup("id"): getattr(community, "pk", community)})
+
+
+def scoped_through(parent: str, parent_community_path: str = "community"):
+    """A queryset class for rows that belong to a parent row (a meeting's attendance, a
+    wish's photos): staff and street admins by the parent's community, portal roles see
+    the rows of the parents they may see."""
+
+    class ThroughParentQuerySet(ScopedQuerySet):
+        community_path = f"{parent}__{parent_community_path}"
+
+        def role_condition(self, user, scope):
+            parents = self.model._meta.get_field(parent).related_model._default_manager
+            return Q(**{f"{parent}__in": parents.visible_to(user).values("pk")})
+
+    ThroughParentQuerySet.__name__ = ThroughParentQuerySet.__qualname__ = (
+        f"Through{parent.title()}QuerySet"
+    )
+    return ThroughParentQuerySet

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hive.models import Community, TimeStampedModel
 from hive.roles import Role
-from hive.scoping import NOTHING, ScopedQuerySet
+from hive.scoping import NOTHING, ScopedQuerySet, scoped_through
 from hive.uploads import validate_document_upload
 from hive.workflow import Workflow
 
@@ -249,6 +249,8 @@ class MeetingAttendance(TimeStampedModel):
         _("attendance"), max_length=10, choices=Status.choices, default=Status.PRESENT
     )
     attendee = models.CharField(_("attendee"), max_length=60, blank=True)
+
+    objects = scoped_through("meeting").as_manager()
 
     class Meta:
         ordering = ["meeting", "unit"]

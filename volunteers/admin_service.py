@@ -441,6 +441,8 @@ class PointAwardForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "points" not in self.fields:
+            return  # the change page: every field is read-only
         self.fields["points"].required = False
         self.fields["points"].help_text = _("Empty: the rule's points.")
         self.fields["rule"].queryset = self.fields["rule"].queryset.filter(

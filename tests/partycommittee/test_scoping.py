@@ -285,3 +285,41 @@ def test_admin_filters_name_only_the_staff_members_own_community(world, colony, 
     html = client.get("/admin/partycommittee/project/").content.decode()
     assert "虎尾沟社区" in html
     assert "新泽苑社区" not in html
+
+
+def test_attendance_is_scoped_through_its_meeting(world, colony, client):
+    """A meeting's attendance rows follow the meeting: its community's staff administer
+    them, the unit's representative sees them, other communities nothing. The admin's
+    attendance inline read them through managed_by and answered 500 (issue 23)."""
+    from partycommittee.models import MeetingAttendance
+    from tests.partycommittee.factories import MeetingFactory
+
+    meeting = MeetingFactory(community=world.a, title="联席会议")
+    row = MeetingAttendance.objects.create(meeting=meeting, unit=colony.unit_a1)
+    assert list(MeetingAttendance.objects.managed_by(world.staff_a)) == [row]
+    assert not MeetingAttendance.objects.managed_by(world.staff_b).exists()
+    assert not MeetingAttendance.objects.managed_by(world.unit_rep_a).exists()
+    assert list(MeetingAttendance.objects.visible_to(world.unit_rep_a)) == [row]
+    assert not MeetingAttendance.objects.visible_to(world.grid_a).exists()
+
+    client.force_login(world.staff_a)
+    for url in (
+        reverse("admin:partycommittee_jointmeeting_add"),
+        reverse("admin:partycommittee_jointmeeting_change", args=[meeting.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "矿区法院" in response.content.decode()
+
+
+def test_a_scoped_admin_on_an_unscoped_model_fails_the_system_check():
+    from django.contrib import admin as django_admin
+    from django.contrib.contenttypes.models import ContentType
+
+    from hive.admin import ScopedAdminMixin
+
+    class UnscopedAdmin(ScopedAdminMixin, django_admin.ModelAdmin):
+        pass
+
+    errors = UnscopedAdmin(ContentType, django_admin.site).check()
+    assert [error.id for error in errors] == ["hive.E005"]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hive.models import Community, TimeStampedModel
 from hive.roles import Role
-from hive.scoping import ScopedQuerySet
+from hive.scoping import ScopedQuerySet, scoped_through
 from hive.validators import mobile_phone_validator
 from hive.workflow import Workflow
 
@@ -219,6 +219,8 @@ class WishPhoto(TimeStampedModel):
         MicroWish, on_delete=models.CASCADE, related_name="photos", verbose_name=_("micro-wish")
     )
     image = models.ImageField(_("photo"), upload_to=wish_photo_path)
+
+    objects = scoped_through("wish").as_manager()
 
     class Meta:
         ordering = ["id"]
