@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from hive.personal_data import contains_personal_number
+
 
 class BootstrapFormMixin:
     """Give every widget the vendored Bootstrap classes, and mark invalid fields."""
@@ -23,6 +25,26 @@ class BootstrapFormMixin:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class PublicTextField(forms.CharField):
+    """Free text a resident types on a public form that may be shown to others: no phone
+    or ID number in any spelling (+86, dashes, spaces, dots, full-width digits). The same
+    reader masks what public pages show (hive.personal_data.mask_personal_text)."""
+
+    default_error_messages = {
+        "contact_in_text": _(
+            "Please leave phone and ID numbers out of this text; give your phone in the "
+            "contact part."
+        ),
+    }
+
+    def validate(self, value):
+        super().validate(value)
+        if contains_personal_number(value):
+            raise forms.ValidationError(
+                self.error_messages["contact_in_text"], code="contact_in_text"
+            )
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):

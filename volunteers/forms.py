@@ -3,9 +3,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hive.forms import BootstrapFormMixin
+from hive.forms import BootstrapFormMixin, PublicTextField
 from hive.models import Community, User
-from hive.personal_data import contains_personal_number
 from hive.roles import Role
 from hive.uploads import PhotosField
 from hive.validators import mobile_phone_validator
@@ -24,13 +23,13 @@ class WishForm(BootstrapFormMixin, forms.Form):
         empty_label=_("Choose your community"),
     )
     category = forms.ChoiceField(label=_("Kind of wish"), choices=MicroWish.Category.choices)
-    title = forms.CharField(
+    title = PublicTextField(
         label=_("Your wish"),
         min_length=4,
         max_length=60,
         help_text=_("In one line, e.g. “Someone to go with me to the hospital on Tuesday”."),
     )
-    description = forms.CharField(
+    description = PublicTextField(
         label=_("Details"),
         required=False,
         max_length=500,
@@ -68,24 +67,6 @@ class WishForm(BootstrapFormMixin, forms.Form):
 
     def clean_resident_name(self):
         return " ".join(self.cleaned_data["resident_name"].split())
-
-    def _no_contact_details(self, field):
-        # The wish and its details go on the public wall: no phone numbers there.
-        # Mobiles and landlines in any spelling (+86, dashes, dots, full-width digits) and
-        # ID numbers; dates, times, rooms and amounts are not refused.
-        value = self.cleaned_data[field]
-        if contains_personal_number(value):
-            raise forms.ValidationError(
-                _("Please leave phone numbers out of the wish; give yours in the contact part."),
-                code="contact_in_text",
-            )
-        return value
-
-    def clean_title(self):
-        return self._no_contact_details("title")
-
-    def clean_description(self):
-        return self._no_contact_details("description")
 
     def clean(self):
         cleaned = super().clean()

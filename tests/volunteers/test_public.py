@@ -214,6 +214,23 @@ def test_wall_shows_published_and_claimed_wishes_without_personal_data(client, w
     assert world.party_a.username not in html
 
 
+def test_numbers_that_reached_a_wish_another_way_are_masked_on_the_walls(client, world):
+    """The form refuses them; a staff edit or an older row can still hold one. The public
+    wall and the party members' wall show it masked, by the same reader."""
+    wish = MicroWishFactory(
+        community=world.a, title="修水管 +86 139-1234-5678", description="身份证 11010519900307123X"
+    )
+    walk(wish, "published", world=world)
+    public = client.get(f"/wishes/wall/{world.a.code}/").content.decode()
+    client.force_login(world.party_a)
+    portal = client.get(reverse("volunteers:portal_wall")).content.decode()
+    detail = client.get(reverse("volunteers:portal_wish_detail", args=[wish.pk])).content.decode()
+    for html in (public, portal, detail):
+        assert "修水管 139****5678" in html
+        assert "1234" not in html
+        assert "19900307" not in html
+
+
 def test_wall_index_lists_communities_and_unknown_community_is_404(client, world):
     assert world.b.name in client.get("/wishes/wall/").content.decode()
     assert client.get("/wishes/wall/nope/").status_code == 404

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hive.models import Community, TimeStampedModel
+from hive.personal_data import mask_personal_text
 from hive.roles import Role
 from hive.scoping import ScopedQuerySet, scoped_through
 from hive.validators import mobile_phone_validator
@@ -190,6 +191,17 @@ class MicroWish(TimeStampedModel):
 
     def __str__(self):
         return f"{self.tracking_code} · {self.title}"
+
+    # What the wall and other readers than the resident and staff see: the form refuses
+    # phone and ID numbers, and these mask any that came another way (staff edits, rows
+    # from before the check).
+    @property
+    def public_title(self) -> str:
+        return mask_personal_text(self.title)
+
+    @property
+    def public_description(self) -> str:
+        return mask_personal_text(self.description)
 
     @classmethod
     def from_db(cls, db, field_names, values):
