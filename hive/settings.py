@@ -141,6 +141,10 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploaded files go through hive.media (who may fetch which). Empty: Django streams them
+# (`make run`, tests). Behind nginx (docker-compose.yml) the `internal` location that
+# serves MEDIA_ROOT, e.g. /protected-media/: Django answers with X-Accel-Redirect only.
+HIVE_MEDIA_ACCEL_REDIRECT = env_str("HIVE_MEDIA_ACCEL_REDIRECT", "")
 # Hashed, compressed files need `collectstatic`; development serves the sources as they are.
 _STATIC_BACKEND = (
     "whitenoise.storage.CompressedManifestStaticFilesStorage"
