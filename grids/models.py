@@ -16,6 +16,7 @@ from hive.models import Community, TimeStampedModel
 from hive.personal_data import mask_phone
 from hive.roles import Role
 from hive.scoping import NOTHING, ScopedQuerySet
+from hive.uploads import PhotoField
 from hive.validators import mobile_phone_validator
 from hive.workflow import Workflow
 from partycommittee.models import units_represented_by
@@ -854,11 +855,18 @@ def incident_photo_path(instance, filename):
     return f"incidents/{instance.incident_id}/{filename}"
 
 
+class IncidentPhotoQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Photos follow their report; a duplicate's also show on the original's page."""
+        incidents = Incident.objects.visible_to(user).values("pk")
+        return self.filter(Q(incident__in=incidents) | Q(incident__duplicate_of__in=incidents))
+
+
 class IncidentPhoto(models.Model):
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="photos", verbose_name=_("incident")
     )
-    image = models.FileField(_("photo"), upload_to=incident_photo_path)
+    image = PhotoField(_("photo"), upload_to=incident_photo_path)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -868,6 +876,8 @@ class IncidentPhoto(models.Model):
         verbose_name=_("uploaded by"),
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = IncidentPhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

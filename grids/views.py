@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -42,6 +42,7 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import count_per_row, grids_of_member, grids_with_counts, incident_timeline
+from hive.media import file_response
 from hive.paging import BEFORE, newest_first_page, parse_before
 from hive.personal_data import mask_id_number, mask_phone
 
@@ -445,7 +446,7 @@ def incident_photo(request, pk, photo_pk):
     incident = _incident_for(request, pk)
     ids = [incident.pk, *incident.duplicates.values_list("pk", flat=True)]
     photo = get_object_or_404(IncidentPhoto, pk=photo_pk, incident_id__in=ids)
-    return FileResponse(photo.image.open("rb"))
+    return file_response(row=photo, field=IncidentPhoto._meta.get_field("image"))
 
 
 # --- Tasks and sweeps ------------------------------------------------------------------

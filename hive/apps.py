@@ -22,6 +22,13 @@ class HiveConfig(AppConfig):
         from hive.schedules import ensure_periodic_tasks
 
         authentication.connect()
+        # Pillow's own guard against image bombs, for every image this process opens:
+        # nothing bigger than the largest photo the upload rules accept (hive.uploads).
+        from PIL import Image
+
+        from hive.uploads import largest_accepted_pixels
+
+        Image.MAX_IMAGE_PIXELS = largest_accepted_pixels()
         portal.register_core_links()
         retention.autodiscover()
         audit.register_personal_data_models()

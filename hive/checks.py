@@ -107,3 +107,31 @@ def check_serializer_meta_options(app_configs=None, serializers=None, **kwargs):
                     )
                 )
     return errors
+
+
+@checks.register()
+def check_file_owners(app_configs=None, **kwargs):
+    """hive.media serves a file only to whom its row is visible: every model with a file
+    field needs `visible_to(user)` on its queryset, and content-named storage."""
+    from hive.media import file_owners
+    from hive.uploads import DocumentField, PhotoField
+
+    errors = []
+    for owner in file_owners():
+        if not hasattr(owner.model._default_manager.all(), "visible_to"):
+            errors.append(
+                checks.Error(
+                    f"{owner.field.name}: a model with a file field needs visible_to(user)",
+                    obj=owner.model,
+                    id="hive.E010",
+                )
+            )
+        if not isinstance(owner.field, DocumentField | PhotoField):
+            errors.append(
+                checks.Error(
+                    f"{owner.field.name}: use hive.uploads.DocumentField or PhotoField",
+                    obj=owner.model,
+                    id="hive.E011",
+                )
+            )
+    return errors

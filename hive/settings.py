@@ -141,6 +141,10 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploaded files go through hive.media (who may fetch which). Empty: Django streams them
+# (`make run`, tests). Behind nginx (docker-compose.yml) the `internal` location that
+# serves MEDIA_ROOT, e.g. /protected-media/: Django answers with X-Accel-Redirect only.
+HIVE_MEDIA_ACCEL_REDIRECT = env_str("HIVE_MEDIA_ACCEL_REDIRECT", "")
 # Hashed, compressed files need `collectstatic`; development serves the sources as they are.
 _STATIC_BACKEND = (
     "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -353,6 +357,13 @@ HIVE_WISH_NOTICE_VERSION = env_str("HIVE_WISH_NOTICE_VERSION", "2026.1")
 # --- Product -------------------------------------------------------------------------
 HIVE_PRODUCT_NAME = _("Hive grassroots governance")
 HIVE_MAX_IMAGE_BYTES = env_int("HIVE_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
+# Image bombs (hive.uploads): pixels one photo may declare (PNG/WebP, decoded in full; a
+# JPEG, decoded at half size or less, up to a 50-megapixel phone photo), pixels the photos
+# of one form may declare together, and the longer side a photo is stored at.
+HIVE_MAX_IMAGE_PIXELS = env_int("HIVE_MAX_IMAGE_PIXELS", 24_000_000)
+HIVE_MAX_JPEG_PIXELS = env_int("HIVE_MAX_JPEG_PIXELS", 64_000_000)
+HIVE_MAX_UPLOAD_PIXELS = env_int("HIVE_MAX_UPLOAD_PIXELS", 150_000_000)
+HIVE_IMAGE_MAX_EDGE = env_int("HIVE_IMAGE_MAX_EDGE", 2560)
 HIVE_MAX_DOCUMENT_BYTES = env_int("HIVE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
 
 # --- Spreadsheets (django-import-export) ------------------------------------------------

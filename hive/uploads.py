@@ -1,31 +1,83 @@
-"""Photo uploads (incident photos, fulfilled wishes): one set of rules for every app.
+"""Uploaded files: one set of rules for every app.
 
-The type is decided by the file's content (Pillow), never by its name or the browser's
-content type; the image is re-encoded, which drops EXIF (GPS position included) after
-applying the camera's orientation; size and pixel count are bounded.
+Photos (incident photos, fulfilled wishes): the type is decided by the file's content
+(Pillow), never by its name or the browser's content type; the image is re-encoded, which
+drops EXIF (GPS position included) after applying the camera's orientation.
+
+Image bombs: a small file can declare a huge image (a 150 KB PNG of 40 megapixels decodes
+to 120 MB). The pixel count is read from the header and bounded per image and per form
+before anything is decoded; a JPEG is decoded already reduced (DCT scaling, `draft`), and
+every photo is stored at most `HIVE_IMAGE_MAX_EDGE` pixels on its longer side.
+
+Documents (charters, agreements): PDF, Word or an image, by content. Every file, photo or
+document, is stored under a random name with the extension of the type its content shows
+(DocumentField, PhotoField): a PDF named `x.html` must never be served as a web page.
 """
 
 import io
 import uuid
+import zipfile
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import models
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 # Pillow format → file extension
 ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-MAX_IMAGE_PIXELS = 40_000_000  # a 40-megapixel photo; bigger is refused, not decoded
+# Extension → content type, for every type a stored file can have (hive.media serves them).
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+_PILLOW_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    Image.DecompressionBombError,
+)
 
 
 def max_image_bytes() -> int:
     return getattr(settings, "HIVE_MAX_IMAGE_BYTES", 8 * 1024 * 1024)
 
 
-def clean_image_upload(upload) -> ContentFile:
-    """Check one uploaded photo and return a clean copy, or raise ValidationError."""
+def max_image_pixels(image_format: str) -> int:
+    """The most pixels one photo may declare. PNG and WebP are decoded in full, so 24 MP
+    (72 MB as RGB); a JPEG is decoded at half its size or less, so a 50-megapixel phone
+    photo (8160 × 6120) fits under 64 MP and still decodes to at most 16 MP."""
+    if image_format == "JPEG":
+        return getattr(settings, "HIVE_MAX_JPEG_PIXELS", 64_000_000)
+    return getattr(settings, "HIVE_MAX_IMAGE_PIXELS", 24_000_000)
+
+
+def max_request_pixels() -> int:
+    """The most pixels the photos of one form may declare together: six 24-MP photos or
+    two full-resolution 50-MP phone shots, never six bombs."""
+    return getattr(settings, "HIVE_MAX_UPLOAD_PIXELS", 150_000_000)
+
+
+def image_max_edge() -> int:
+    return getattr(settings, "HIVE_IMAGE_MAX_EDGE", 2560)
+
+
+def largest_accepted_pixels() -> int:
+    """What Pillow's own bomb guard is set to (HiveConfig.ready): nothing in this process
+    opens an image bigger than the largest one the rules accept."""
+    return max(max_image_pixels("JPEG"), max_image_pixels("PNG"))
+
+
+def _probe_image(upload) -> tuple[str, int]:
+    """The format and pixel count the file's header declares; nothing is decoded (PNG's
+    verify() checks the chunks' checksums, it does not inflate the pixels)."""
     limit = max_image_bytes()
     if upload.size > limit:
         raise ValidationError(
@@ -39,26 +91,60 @@ def clean_image_upload(upload) -> ContentFile:
             image_format = probe.format
             width, height = probe.size
             probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise ValidationError(_("The photo has too many pixels."), code="too_many_pixels") from None
+    except _PILLOW_ERRORS:
         raise ValidationError(
             _("This file is not a photo. Upload a JPEG, PNG or WebP image."), code="not_image"
         ) from None
+    finally:
+        upload.seek(0)
     if image_format not in ALLOWED_IMAGE_FORMATS:
         raise ValidationError(_("Only JPEG, PNG and WebP photos are accepted."), code="bad_format")
-    if width * height > MAX_IMAGE_PIXELS:
-        raise ValidationError(_("The photo has too many pixels."), code="too_many_pixels")
+    pixels = width * height
+    limit = max_image_pixels(image_format)
+    if pixels > limit:
+        raise ValidationError(
+            _("The photo has too many pixels (at most %(limit)s megapixels)."),
+            code="too_many_pixels",
+            params={"limit": limit // 1_000_000},
+        )
+    return image_format, pixels
+
+
+def _reencode(upload, image_format: str) -> ContentFile:
+    """Decode once, bounded: a JPEG at the smallest DCT scale still as big as the stored
+    size, then shrunk to the stored size, turned upright, saved without EXIF."""
+    edge = image_max_edge()
     upload.seek(0)
-    with Image.open(upload) as image:
-        # Turn the pixels the way the camera meant, since the EXIF that said so goes.
-        image = ImageOps.exif_transpose(image)
-        if image_format == "JPEG" and image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        output = io.BytesIO()
-        save_options = {"quality": 85} if image_format in ("JPEG", "WEBP") else {}
-        # No exif= argument: the saved copy carries no EXIF, GPS or maker notes.
-        image.save(output, format=image_format, **save_options)
+    try:
+        with Image.open(upload) as image:
+            if image_format == "JPEG":
+                image.draft("RGB", (edge, edge))
+            orientation = image.getexif().get(ExifTags.Base.Orientation)
+            image.thumbnail((edge, edge))
+            if orientation:
+                # thumbnail() kept the EXIF that says how the camera was held.
+                image = ImageOps.exif_transpose(image)
+            if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            output = io.BytesIO()
+            save_options = {"quality": 85} if image_format in ("JPEG", "WEBP") else {}
+            # No exif= argument: the saved copy carries no EXIF, GPS or maker notes.
+            image.save(output, format=image_format, **save_options)
+    except _PILLOW_ERRORS:
+        # A header that promised an image the data does not hold (truncated, corrupt).
+        raise ValidationError(
+            _("This file is not a photo. Upload a JPEG, PNG or WebP image."), code="not_image"
+        ) from None
     extension = ALLOWED_IMAGE_FORMATS[image_format]
     return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
+
+
+def clean_image_upload(upload) -> ContentFile:
+    """Check one uploaded photo and return a clean copy, or raise ValidationError."""
+    image_format, _pixels = _probe_image(upload)
+    return _reencode(upload, image_format)
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -69,7 +155,10 @@ class MultiplePhotoInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Up to `max_count` photos in one field; cleans to a list of ContentFile copies."""
+    """Up to `max_count` photos in one field; cleans to a list of ContentFile copies.
+
+    Every file's header is read first: one refused file, or more pixels together than one
+    form may bring, refuses the lot before a single pixel is decoded."""
 
     widget = MultiplePhotoInput
 
@@ -88,10 +177,25 @@ class PhotosField(forms.FileField):
             raise ValidationError(
                 _("At most %(count)s photos."), code="too_many", params={"count": self.max_count}
             )
-        cleaned, errors = [], []
+        probed, errors = [], []
         for upload in uploads:
             try:
-                cleaned.append(clean_image_upload(upload))
+                probed.append((upload, *_probe_image(upload)))
+            except ValidationError as exc:
+                errors.extend(f"{upload.name}: {message}" for message in exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        limit = max_request_pixels()
+        if sum(pixels for _upload, _format, pixels in probed) > limit:
+            raise ValidationError(
+                _("Together the photos have too many pixels (at most %(limit)s megapixels)."),
+                code="too_many_pixels_together",
+                params={"limit": limit // 1_000_000},
+            )
+        cleaned = []
+        for upload, image_format, _pixels in probed:
+            try:
+                cleaned.append(_reencode(upload, image_format))
             except ValidationError as exc:
                 errors.extend(f"{upload.name}: {message}" for message in exc.messages)
         if errors:
@@ -108,9 +212,9 @@ def max_document_bytes() -> int:
     return getattr(settings, "HIVE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
 
 
-def _document_kind(upload) -> str | None:
-    import zipfile
-
+def document_extension(upload) -> str | None:
+    """The extension of the document type the content shows (pdf, doc, docx, or an image
+    format's), or None when it is none of those."""
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
@@ -127,15 +231,21 @@ def _document_kind(upload) -> str | None:
         finally:
             upload.seek(0)
         return "docx" if "word/document.xml" in names else None
+    return image_extension(upload)
+
+
+def image_extension(upload) -> str | None:
+    """The extension of an accepted image format, read from the header (not decoded)."""
+    upload.seek(0)
     try:
         with Image.open(upload) as probe:
             image_format = probe.format
             probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except _PILLOW_ERRORS:
         return None
     finally:
         upload.seek(0)
-    return "image" if image_format in ALLOWED_IMAGE_FORMATS else None
+    return ALLOWED_IMAGE_FORMATS.get(image_format)
 
 
 def validate_document_upload(value) -> None:
@@ -148,8 +258,60 @@ def validate_document_upload(value) -> None:
             code="too_large",
             params={"limit": limit // (1024 * 1024)},
         )
-    if _document_kind(upload) is None:
+    if document_extension(upload) is None:
         raise ValidationError(
             _("Only PDF, Word documents and JPEG/PNG/WebP images are accepted."),
             code="bad_document",
         )
+
+
+# --- Model fields: the stored name comes from the content -------------------------------
+
+
+class _ContentNamedFileField(models.FileField):
+    """A FileField that stores every new file as `<random>.<extension of its content>`,
+    whatever name it came with: the name a file is served by decides its content type,
+    so it must never be the uploader's. A file whose content is not an accepted type is
+    refused here too, so a write that skipped the validators stores nothing."""
+
+    # Served as a download (documents) or shown in the page (photos): hive.media asks.
+    as_attachment = True
+    refusal = _("Only PDF, Word documents and JPEG/PNG/WebP images are accepted.")
+
+    def __init__(self, *args, **kwargs):
+        # hive.media finds the row that owns a requested path by this column.
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def content_extension(self, upload) -> str | None:
+        raise NotImplementedError
+
+    def pre_save(self, model_instance, add):
+        file = getattr(model_instance, self.attname)
+        # A new file (not yet stored), named or not: its name is made here.
+        if not file._committed and file._file is not None:
+            extension = self.content_extension(file._file)
+            if extension is None:
+                raise ValidationError(self.refusal, code="bad_type")
+            # FileField.pre_save stores it under upload_to with this name.
+            file.name = f"{uuid.uuid4().hex}.{extension}"
+        return super().pre_save(model_instance, add)
+
+
+class DocumentField(_ContentNamedFileField):
+    """PDF, Word or an image, checked by content (validate_document_upload); downloaded."""
+
+    default_validators = [validate_document_upload]
+
+    def content_extension(self, upload) -> str | None:
+        return document_extension(upload)
+
+
+class PhotoField(_ContentNamedFileField):
+    """A photo that hive.uploads cleaned (clean_image_upload, PhotosField); shown inline."""
+
+    as_attachment = False
+    refusal = _("This file is not a photo. Upload a JPEG, PNG or WebP image.")
+
+    def content_extension(self, upload) -> str | None:
+        return image_extension(upload)

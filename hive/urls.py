@@ -1,12 +1,11 @@
 from importlib import import_module
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from hive import views
+from hive import media, views
 from hive.api import router
 
 DOMAIN_APPS = [app for app in settings.PROJECT_APPS if app != "hive"]
@@ -54,7 +53,6 @@ urlpatterns = [
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    # Uploaded files, in production too: each to whom its row is visible (hive.media).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media"),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from hive.models import Community, TimeStampedModel
 from hive.roles import Role
 from hive.scoping import NOTHING, ScopedQuerySet, scoped_through
-from hive.uploads import validate_document_upload
+from hive.uploads import DocumentField
 from hive.workflow import Workflow
 
 
@@ -176,10 +176,9 @@ class CommitteeDocument(TimeStampedModel):
     )
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    file = models.FileField(
+    file = DocumentField(
         _("file"),
         upload_to="committee/%Y/",
-        validators=[validate_document_upload],
         help_text=_("PDF, Word or an image."),
     )
 
@@ -445,6 +444,11 @@ class Project(TimeStampedModel):
         return self.title
 
 
+class AgreementQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+
+
 class Agreement(TimeStampedModel):
     """The co-construction agreement (共建协议) a project is signed with."""
 
@@ -453,12 +457,13 @@ class Agreement(TimeStampedModel):
     )
     parties = models.TextField(_("parties"), help_text=_("Who signs, one per line."))
     signed_on = models.DateField(_("signed on"))
-    file = models.FileField(
+    file = DocumentField(
         _("agreement file"),
         upload_to="agreements/%Y/",
-        validators=[validate_document_upload],
         blank=True,
     )
+
+    objects = AgreementQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agreement")

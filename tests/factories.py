@@ -45,3 +45,22 @@ def user_with_role(role: str, *, community=None, street=None, **kwargs) -> User:
         role_assign(user=user, role=role, community=community)
     user.refresh_from_db()
     return user
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A valid black PNG of `width` × `height` pixels in a few kilobytes (1-bit grey, every
+    row the same): the shape of an image bomb, cheap to make in a test."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte, then the packed bits
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )

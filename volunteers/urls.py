@@ -10,6 +10,11 @@ urlpatterns = [
     path("wishes/new/", views.wish_new, name="wish_new"),
     path("wishes/track/", views.wish_track_lookup, name="wish_track_lookup"),
     path("wishes/track/<str:code>/", views.wish_track, name="wish_track"),
+    path(
+        "wishes/track/<str:code>/photos/<int:photo_pk>/",
+        views.wish_track_photo,
+        name="wish_track_photo",
+    ),
     path("wishes/track/<str:code>/withdraw/", views.wish_track_withdraw, name="wish_withdraw"),
     path("wishes/track/<str:code>/confirm/", views.wish_track_confirm, name="wish_confirm"),
     path("wishes/wall/", views.wall_index, name="wall_index"),

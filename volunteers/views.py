@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from hive.media import file_response
 from hive.models import Community
 from hive.page_cache import cache_public_page
 from hive.personal_data import personal_data_reveal
@@ -21,7 +22,7 @@ from hive.selectors import timeline_for
 from volunteers import services
 from volunteers.filters import WishFilter
 from volunteers.forms import ConfirmForm, FulfilForm, TrackLookupForm, WishForm, WithdrawForm
-from volunteers.models import MicroWish
+from volunteers.models import MicroWish, WishPhoto
 from volunteers.selectors import wall_wishes, wish_by_code
 
 # --- Rate limits ------------------------------------------------------------------------
@@ -158,6 +159,18 @@ def wish_track(request, code):
         "confirm_form": ConfirmForm(),
     }
     return render(request, "volunteers/wish_track.html", context)
+
+
+@never_cache
+@require_GET
+def wish_track_photo(request, code, photo_pk):
+    """A photo of the wish, for whoever holds its tracking code (the resident who filed
+    it); the file's own /media/ address is only for those the wish is visible to."""
+    wish = wish_by_code(code)
+    if wish is None:
+        raise Http404
+    photo = get_object_or_404(WishPhoto, pk=photo_pk, wish=wish)
+    return file_response(row=photo, field=WishPhoto._meta.get_field("image"))
 
 
 @require_POST

@@ -205,6 +205,23 @@ def test_report_through_the_api_with_photos_and_bad_inputs(gw, api_client, setti
     assert Incident.objects.count() == 1 and IncidentPhoto.objects.count() == 2
 
 
+def test_photo_bombs_through_the_api_are_a_400_with_the_photos_messages(gw, api_client, settings):
+    from tests.factories import png_bomb
+
+    api_client.force_authenticate(gw.grid_a)
+    data = {"grid": gw.a1.pk, "category": "demand", "location": "广场", "description": "灯"}
+    bombs = [SimpleUploadedFile(f"bomb{i}.png", png_bomb(8000, 5000)) for i in range(6)]
+    response = api_client.post("/api/incidents/", {**data, "photos": bombs}, format="multipart")
+    assert response.status_code == 400
+    messages = response.json()["photos"]
+    assert [message.split(":")[0] for message in messages] == [f"bomb{i}.png" for i in range(6)]
+    settings.HIVE_MAX_UPLOAD_PIXELS = 1000
+    two = [photo("a.jpg"), photo("b.jpg")]
+    response = api_client.post("/api/incidents/", {**data, "photos": two}, format="multipart")
+    assert response.status_code == 400 and len(response.json()["photos"]) == 1
+    assert not Incident.objects.exists() and not IncidentPhoto.objects.exists()
+
+
 def test_incident_filters(gw, api_client):
     old = _incident(gw, category="dispute")
     Incident.objects.filter(pk=old.pk).update(

@@ -218,6 +218,31 @@ def test_bad_photos_are_field_errors_with_nothing_stored(gw, client, settings, f
     assert not Incident.objects.exists() and not IncidentPhoto.objects.exists()
 
 
+def test_photo_bombs_are_form_errors_naming_each_file(gw, client):
+    """Six 40-megapixel PNGs of a few KB each: refused from their headers, nothing kept."""
+    from tests.factories import png_bomb
+
+    bombs = [SimpleUploadedFile(f"bomb{i}.png", png_bomb(8000, 5000)) for i in range(6)]
+    client.force_login(gw.grid_a)
+    response = client.post(reverse("grids:incident_create"), _report_data(gw, photos=bombs))
+    assert response.status_code == 200
+    errors = response.context["form"].errors["photos"]
+    assert [error.split(":")[0] for error in errors] == [f"bomb{i}.png" for i in range(6)]
+    assert not Incident.objects.exists() and not IncidentPhoto.objects.exists()
+
+
+def test_photos_with_too_many_pixels_together_are_one_form_error(gw, client, settings):
+    settings.HIVE_MAX_UPLOAD_PIXELS = 1000
+    client.force_login(gw.grid_a)
+    response = client.post(
+        reverse("grids:incident_create"),
+        _report_data(gw, photos=[photo("a.jpg"), photo("b.png", "PNG")]),  # 600 + 600
+    )
+    assert response.status_code == 200
+    assert len(response.context["form"].errors["photos"]) == 1
+    assert not Incident.objects.exists() and not IncidentPhoto.objects.exists()
+
+
 def test_grid_member_cannot_report_into_another_grid(gw, client):
     client.force_login(gw.grid_a)
     response = client.post(reverse("grids:incident_create"), _report_data(gw, grid=gw.b1.pk))

@@ -189,13 +189,23 @@ def test_only_the_claimer_fulfils(world, published, party_a2):
 
 
 def test_fulfilment_stores_photos(world, published):
-    from django.core.files.base import ContentFile
+    import io
 
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "green").save(buffer, format="PNG")
     services.wish_claim(wish=published, member=world.party_a)
     services.wish_fulfil(
-        wish=published, member=world.party_a, note="送到了", photos=[ContentFile(b"x", "a.jpg")]
+        wish=published,
+        member=world.party_a,
+        note="送到了",
+        photos=[ContentFile(buffer.getvalue(), "a.jpg")],
     )
     assert published.photos.count() == 1
+    # Stored under a random name with the extension of what the content is.
+    assert published.photos.get().image.name.endswith(".png")
 
 
 @pytest.mark.parametrize("user_key", ["party_a", "grid_a", "staff_b"])

@@ -17,6 +17,7 @@ from hive.models import Community, TimeStampedModel
 from hive.personal_data import mask_personal_text
 from hive.roles import Role
 from hive.scoping import ScopedQuerySet, scoped_through
+from hive.uploads import PhotoField
 from hive.validators import mobile_phone_validator
 from hive.workflow import Workflow
 
@@ -224,15 +225,22 @@ def wish_photo_path(instance, filename):
     return f"wishes/{instance.wish.created_at:%Y/%m}/{filename}"
 
 
+class WishPhotoQuerySet(scoped_through("wish")):
+    def public(self):
+        """Photos anyone may fetch: those of the wishes the public wall shows. (The
+        resident who filed a wish sees its photos through the tracking page.)"""
+        return self.filter(wish__status__in=MicroWish.WALL_STATES)
+
+
 class WishPhoto(TimeStampedModel):
     """Evidence of a fulfilled wish; stored only after hive.uploads cleaned it."""
 
     wish = models.ForeignKey(
         MicroWish, on_delete=models.CASCADE, related_name="photos", verbose_name=_("micro-wish")
     )
-    image = models.ImageField(_("photo"), upload_to=wish_photo_path)
+    image = PhotoField(_("photo"), upload_to=wish_photo_path)
 
-    objects = scoped_through("wish").as_manager()
+    objects = WishPhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
