@@ -17,11 +17,12 @@ class HiveConfig(AppConfig):
             portal,
             retention,
             schedules,
-            security,  # noqa: F401  (connects the login and session signals)
+            security,
         )
         from hive.schedules import ensure_periodic_tasks
 
         authentication.connect()
+        security.connect()
         portal.register_core_links()
         retention.autodiscover()
         audit.register_personal_data_models()
