@@ -204,3 +204,50 @@ def test_admin_lists_and_revokes_tokens_within_scope(world, client):
     other = type(rows[0]).objects.get(name="staff c")
     assert client.post(reverse("admin:hive_apitoken_delete", args=[other.pk]), {"post": "yes"})
     assert _client(in_c).get("/api/communities/").status_code == 200
+
+
+def test_resetting_the_second_factor_ends_the_staff_tokens(world):
+    from hive.services import second_factor_reset
+
+    key = _obtain("staff_a", code=_code(world.staff_a))
+    assert _client(key).get("/api/communities/").status_code == 200
+    second_factor_reset(users=[world.staff_a])
+    assert _client(key).get("/api/communities/").status_code == 401
+
+
+def test_a_staff_token_from_before_the_rule_gives_no_access(world, settings):
+    settings.HIVE_ADMIN_OTP_REQUIRED = False
+    key = _obtain("staff_a")  # no code asked
+    assert _client(key).get("/api/communities/").status_code == 200
+    settings.HIVE_ADMIN_OTP_REQUIRED = True
+    assert _client(key).get("/api/communities/").status_code == 401
+
+
+def test_old_drf_tokens_move_over_hashed_and_leave_no_key_behind(world):
+    """The data migration, on a database that still has DRF's authtoken table."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps as django_apps
+    from django.db import connection
+
+    from hive.models import ApiToken
+
+    migration = importlib.import_module("hive.migrations.0010_move_drf_tokens_to_api_tokens")
+    old_key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer)"
+        )
+        cursor.execute(
+            "INSERT INTO authtoken_token (key, user_id) VALUES (%s, %s), (%s, %s)",
+            [old_key, world.grid_a.pk, "f" * 40, world.staff_a.pk],
+        )
+    migration.move_tokens(django_apps, SimpleNamespace(connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM authtoken_token")
+        assert cursor.fetchone()[0] == 0
+    assert ApiToken.objects.count() == 2
+    assert _works(old_key) == 200  # a grid member's token goes on working
+    # A staff member's was issued without the code: they ask again, with it.
+    assert _client("f" * 40).get("/api/communities/").status_code == 401
