@@ -75,7 +75,13 @@ class TokenForm(forms.Form):
         max_length=6,
         min_length=6,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                # The portal's Bootstrap look; the admin's page styles inputs by type.
+                "class": "form-control",
+            }
         ),
     )
 
