@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from hive.models import (
+    ApiToken,
     Community,
     ConsentRecord,
     OutboxMessage,
@@ -28,7 +29,7 @@ from hive.models import (
 from hive.personal_data import mask_phone, personal_data_reveal
 from hive.roles import Role
 from hive.scoping import access_scope
-from hive.services import second_factor_reset, user_sync_staff_flag
+from hive.services import api_tokens_revoke, second_factor_reset, user_sync_staff_flag
 
 
 def _is_street_level(user) -> bool:
@@ -422,6 +423,36 @@ class UserAdmin(PersonalDataAdminMixin, ScopedAdminMixin, DjangoUserAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         user_sync_staff_flag(user=form.instance)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens of the people one may edit (and one's own): listed, and revoked by
+    deleting them. Nobody makes or edits a token here (the key would show in the
+    admin); people ask the API for theirs."""
+
+    list_display = ["user", "name", "prefix", "second_factor", "created_at", "expires_at"]
+    list_filter = ["second_factor"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__name", "name", "prefix"]
+    date_hierarchy = "created_at"
+    fields = ["user", "name", "prefix", "second_factor", "created_at", "expires_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).managed_by(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        api_tokens_revoke(tokens=self.get_queryset(request).filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        api_tokens_revoke(tokens=queryset)
 
 
 @admin.register(TimelineEntry)

@@ -77,9 +77,11 @@ class HiveAdminSite(admin.AdminSite):
         from hive import two_factor
         from hive.views import admin_dashboard
 
+        door = two_factor.admin_door(self)
+
         def bind(view):
             # Not admin_view(): these pages are for staff who are not verified yet.
-            return never_cache(csrf_protect(lambda request: view(self, request)))
+            return never_cache(csrf_protect(lambda request: view(request, door)))
 
         return [
             path("second-factor/", bind(two_factor.otp_verify_view), name="otp_verify"),

@@ -4,20 +4,25 @@ and an exception handler that turns rule violations into 400s with field message
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, permissions, serializers, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from hive.authentication import CachedTokenAuthentication
 from hive.filters import (
     CommunityFilter,
     RoleAssignmentFilter,
     TimelineEntryFilter,
 )
 from hive.models import Community, RoleAssignment, Street, TimelineEntry, User, choice_label
+from hive.personal_data import RevealLimitReached
 from hive.scoping import access_scope
 
 router = DefaultRouter()
@@ -25,8 +30,11 @@ router = DefaultRouter()
 
 def exception_handler(exc, context):
     """Django ValidationErrors raised by services (illegal transitions, rule checks)
-    become 400s with the same shape as serializer errors."""
-    if isinstance(exc, DjangoValidationError):
+    become 400s with the same shape as serializer errors; a reveal beyond the per-person
+    limit is a 429 with Retry-After."""
+    if isinstance(exc, RevealLimitReached):
+        exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = serializers.ValidationError(detail=detail)
     elif isinstance(exc, ProtectedError):
@@ -242,3 +250,117 @@ router.register("communities", CommunityViewSet)
 router.register("users", UserViewSet)
 router.register("role-assignments", RoleAssignmentViewSet)
 router.register("timeline", TimelineEntryViewSet)
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+def _code_field():
+    return serializers.CharField(
+        label=_lazy("Six-digit code"),
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=_lazy("Staff: the current code of their authenticator app."),
+    )
+
+
+def _second_factor_of(user, code) -> bool:
+    """Whether the token to be issued carries the second factor: for staff while it is
+    required, the code must be the current one (400 on the "code" field otherwise)."""
+    from hive.two_factor import CodeError, code_check, has_confirmed_device, otp_required
+
+    if not (user.is_staff and otp_required()):
+        return False
+    if not code and has_confirmed_device(user):
+        raise serializers.ValidationError(
+            {"code": [_("Staff give the current six-digit code of their authenticator app.")]}
+        )
+    try:
+        code_check(user, code)
+    except CodeError as exc:
+        raise serializers.ValidationError({"code": [str(exc)]}) from None
+    return True
+
+
+class ObtainTokenSerializer(AuthTokenSerializer):
+    code = _code_field()
+    name = serializers.CharField(
+        label=_lazy("Name"),
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        write_only=True,
+        help_text=_lazy("Which client uses this token, to tell your tokens apart."),
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        attrs["second_factor"] = _second_factor_of(attrs["user"], attrs.get("code"))
+        return attrs
+
+
+class RotateTokenSerializer(serializers.Serializer):
+    code = _code_field()
+
+
+class IssuedTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+def _issued(token, key) -> Response:
+    return Response(IssuedTokenSerializer({"token": key, "expires_at": token.expires_at}).data)
+
+
+class ObtainAuthTokenView(APIView):
+    """A new token for a username and password (and, for staff, the current code).
+    Failed attempts count towards the same lock-out as the login pages (axes sees the
+    authenticate() call), and a locked client is told so with 429."""
+
+    throttle_classes = ()
+    permission_classes = ()
+    # The credentials are in the body; a session cookie sent along plays no part.
+    authentication_classes = ()
+    serializer_class = ObtainTokenSerializer
+
+    @extend_schema(request=ObtainTokenSerializer, responses=IssuedTokenSerializer)
+    def post(self, request, *args, **kwargs):
+        from hive.security import lockout_message
+        from hive.services import api_token_issue
+
+        serializer = self.serializer_class(data=request.data, context={"request": request})
+        try:
+            serializer.is_valid(raise_exception=True)
+        except serializers.ValidationError:
+            if getattr(request, "axes_locked_out", False):
+                return Response(
+                    {"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS
+                )
+            raise
+        data = serializer.validated_data
+        token, key = api_token_issue(
+            user=data["user"], second_factor=data["second_factor"], name=data.get("name", "")
+        )
+        return _issued(token, key)
+
+
+class RotateAuthTokenView(APIView):
+    """A fresh token for the one this request is made with, which ends now. Staff give
+    the current code again, so a stolen token cannot keep itself alive."""
+
+    authentication_classes = [CachedTokenAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = RotateTokenSerializer
+
+    @extend_schema(request=RotateTokenSerializer, responses=IssuedTokenSerializer)
+    def post(self, request, *args, **kwargs):
+        from hive.services import api_token_rotate
+
+        serializer = self.serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        second_factor = _second_factor_of(request.user, serializer.validated_data.get("code"))
+        token, key = api_token_rotate(
+            token=request.auth, second_factor=second_factor or request.auth.second_factor
+        )
+        return _issued(token, key)

@@ -17,7 +17,7 @@ class HiveConfig(AppConfig):
             portal,
             retention,
             schedules,
-            security,  # noqa: F401  (connects the login and session signals)
+            security,
         )
         from hive.schedules import ensure_periodic_tasks
 
@@ -29,6 +29,7 @@ class HiveConfig(AppConfig):
         from hive.uploads import largest_accepted_pixels
 
         Image.MAX_IMAGE_PIXELS = largest_accepted_pixels()
+        security.connect()
         portal.register_core_links()
         retention.autodiscover()
         audit.register_personal_data_models()

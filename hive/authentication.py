@@ -12,12 +12,15 @@ TOKEN_CACHE_SECONDS.) When the cache (Redis) is down, every cache call answers a
 """
 
 import hashlib
+import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
@@ -26,23 +29,54 @@ from hive.scoping import access_scope
 TOKEN_CACHE_SECONDS = 300
 
 
-def _cache_key(token_key: str) -> str:
-    return "hive:token:" + hashlib.sha256(token_key.encode()).hexdigest()[:40]
+def token_digest(key: str) -> str:
+    """What ApiToken stores of a key: its SHA-256, in hex."""
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def new_token_key() -> str:
+    """256 random bits, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def _cache_key(digest: str) -> str:
+    return "hive:token:" + digest[:40]
 
 
 class CachedTokenAuthentication(TokenAuthentication):
+    """DRF's "Authorization: Token <key>" header, checked against hive.models.ApiToken
+    (hashed keys, a lifetime, the second factor) and remembered for a few minutes."""
+
     def authenticate_credentials(self, key):
-        cache_key = _cache_key(key)
+        from hive.models import ApiToken
+        from hive.two_factor import lacks_second_factor
+
+        digest = token_digest(key)
+        cache_key = _cache_key(digest)
         cached = cache.get(cache_key)
-        if cached is not None:
-            user, token = cached
-            if user.is_active:
-                return user, token
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        user, token = super().authenticate_credentials(key)
-        access_scope(user)  # attached to the user object, cached with it
-        token.user = user
-        cache.set(cache_key, (user, token), TOKEN_CACHE_SECONDS)
+        if cached is None:
+            token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+            if token is None:
+                raise exceptions.AuthenticationFailed(_("Invalid token."))
+            user = token.user
+            access_scope(user)  # attached to the user object, cached with it
+            token.user = user
+            cached = (user, token)
+            cache.set(cache_key, cached, TOKEN_CACHE_SECONDS)
+        user, token = cached
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        if token.expires_at <= timezone.now():
+            raise exceptions.AuthenticationFailed(
+                _("This token has expired. Ask for a new one at /api/auth/token/.")
+            )
+        if lacks_second_factor(user, verified=token.second_factor):
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "Staff need a token issued with the second factor: ask for a new one "
+                    "at /api/auth/token/ with the current code of your authenticator app."
+                )
+            )
         return user, token
 
 
@@ -94,11 +128,11 @@ def _forget(keys: list[str]) -> None:
 
 
 def forget_tokens_of(user_id) -> None:
-    """Drop the cached entries of this user and of their token (there is one per user)."""
-    from rest_framework.authtoken.models import Token
+    """Drop the cached entries of this user and of their tokens."""
+    from hive.models import ApiToken
 
-    keys = Token.objects.filter(user_id=user_id).values_list("key", flat=True)
-    _forget([_user_key(user_id), *(_cache_key(key) for key in keys)])
+    digests = ApiToken.objects.filter(user_id=user_id).values_list("digest", flat=True)
+    _forget([_user_key(user_id), *(_cache_key(digest) for digest in digests)])
 
 
 def _on_user_change(sender, instance, **kwargs):
@@ -106,7 +140,7 @@ def _on_user_change(sender, instance, **kwargs):
 
 
 def _on_token_change(sender, instance, **kwargs):
-    _forget([_cache_key(instance.key)])
+    _forget([_cache_key(instance.digest)])
 
 
 def _on_role_change(sender, instance, **kwargs):
@@ -116,17 +150,16 @@ def _on_role_change(sender, instance, **kwargs):
 def connect() -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.signals import user_logged_in
-    from rest_framework.authtoken.models import Token
+
+    from hive.models import ApiToken, RoleAssignment
 
     user_logged_in.connect(_remember_logged_in_user, dispatch_uid="hive.user_cache.login")
-
-    from hive.models import RoleAssignment
 
     for name, signal in (("save", post_save), ("delete", post_delete)):
         signal.connect(
             _on_user_change, sender=get_user_model(), dispatch_uid=f"hive.token.user.{name}"
         )
-        signal.connect(_on_token_change, sender=Token, dispatch_uid=f"hive.token.token.{name}")
+        signal.connect(_on_token_change, sender=ApiToken, dispatch_uid=f"hive.token.token.{name}")
         signal.connect(
             _on_role_change, sender=RoleAssignment, dispatch_uid=f"hive.token.role.{name}"
         )

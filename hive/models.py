@@ -389,6 +389,8 @@ class PersonalDataAccess(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data access log")
+        # How many records one person revealed lately (hive.personal_data's limit).
+        indexes = [models.Index(fields=["viewer", "created_at"], name="personal_access_viewer")]
 
     def __str__(self):
         return f"{self.viewer} → {self.object_repr} ({self.fields})"
@@ -449,6 +451,54 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def managed_by(self, user):
+        """The tokens the admin shows `user`: their own, and those of the people they may
+        edit (User.objects.managed_by), so revoking follows the same scope as editing."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        people = User.objects.managed_by(user).values("pk")
+        return self.filter(Q(user_id=user.pk) | Q(user_id__in=people))
+
+
+class ApiToken(TimeStampedModel):
+    """One API token of a person (one per client: a script, a phone app).
+
+    Only the SHA-256 digest of the key is stored: the key is 256 random bits, so a fast
+    hash is enough (no dictionary to try) and a copy of the table opens nothing. The key
+    itself is shown once, when the token is issued. A token ends at `expires_at`, when it
+    is rotated or revoked, and when its owner's password, active flag or roles change
+    (hive.security). `second_factor` records whether the owner confirmed a TOTP code when
+    it was issued: a staff member's token without one gives no access while the second
+    factor is required (hive.two_factor).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(
+        _("name"), max_length=60, blank=True, help_text=_("Which client uses this token.")
+    )
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    # The first characters of the key, so its owner can tell their tokens apart.
+    prefix = models.CharField(_("starts with"), max_length=8, editable=False)
+    second_factor = models.BooleanField(_("confirmed with a second factor"), default=False)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} · {self.name or self.prefix}"
 
 
 class LoginSession(AbstractBaseSession):

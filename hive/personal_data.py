@@ -9,7 +9,9 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 # What an erased or anonymised name or address reads (stored, so in the deployment's
@@ -199,14 +201,134 @@ def mobile_number(value: str | None) -> str:
     return ""
 
 
+class RevealLimitReached(PermissionDenied):
+    """The viewer revealed HIVE_REVEAL_LIMIT records within the window: no more for now.
+
+    A PermissionDenied, so a caller that does not handle it still answers 403, never
+    500; the API makes it a 429 (hive.api.exception_handler) and the HTML pages a
+    message (RevealLimitMiddleware)."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def _reveal_window():
+    from django.conf import settings
+
+    return datetime.timedelta(minutes=max(settings.HIVE_REVEAL_WINDOW_MINUTES, 1))
+
+
+def _reveal_limit_check(*, viewer, obj) -> None:
+    """Refuse the reveal when the viewer reached the limit; tell the street's
+    administrators when they reach the alert level (or the limit, if lower).
+
+    The log is the counter: the viewer's PersonalDataAccess rows of the window, so the
+    count is exact, shared by every process and kept when the cache (Redis) is down. The
+    alert is sent by a reveal that is allowed, so it is committed with it (a refused one
+    rolls back), and its key names the window: once per window, not once per reveal.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    from hive.models import PersonalDataAccess
+
+    limit, alert_at = settings.HIVE_REVEAL_LIMIT, settings.HIVE_REVEAL_ALERT_AT
+    if not (limit or alert_at) or viewer is None or not viewer.pk:
+        return
+    now = timezone.now()
+    window = _reveal_window()
+    recent = PersonalDataAccess.objects.filter(viewer=viewer, created_at__gt=now - window)
+    count = recent.count()
+    if limit and count >= limit:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+        wait = (oldest + window - now) if oldest else window
+        minutes = max(int(wait.total_seconds() // 60) + 1, 1)
+        message = gettext(
+            "You have revealed personal data %(count)d times in the last %(window)d "
+            "minutes, the most allowed. Try again in about %(minutes)d minutes; if your "
+            "work needs more, ask your street administrator."
+        ) % {
+            "count": count,
+            "window": settings.HIVE_REVEAL_WINDOW_MINUTES,
+            "minutes": minutes,
+        }
+        raise RevealLimitReached(message, retry_after=int(wait.total_seconds()) + 1)
+    alert_level = min(level for level in (limit, alert_at) if level)
+    if count + 1 >= alert_level:
+        _reveal_volume_alert(viewer=viewer, obj=obj, count=count + 1, now=now)
+
+
+def _reveal_volume_alert(*, viewer, obj, count: int, now) -> None:
+    """Notify the administrators of the viewer's street(s) (the record's street for
+    someone who works in none), once per window."""
+    from django.conf import settings
+    from django.db.models import Q
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from hive.models import Community, RoleAssignment, User
+    from hive.notifications import notify
+    from hive.roles import Role
+    from hive.scoping import access_scope
+
+    scope = access_scope(viewer)
+    street_ids = set(scope.street_ids) | set(
+        Community.objects.filter(pk__in=scope.member_community_ids).values_list(
+            "street_id", flat=True
+        )
+    )
+    community_id = getattr(obj, "community_id", None)
+    if not street_ids and community_id:
+        street_ids = set(
+            Community.objects.filter(pk=community_id).values_list("street_id", flat=True)
+        )
+    admins = RoleAssignment.objects.filter(role=Role.STREET_ADMIN, street_id__in=street_ids)
+    recipients = list(
+        User.objects.filter(Q(pk__in=admins.values("user_id")), is_active=True).exclude(
+            pk=viewer.pk
+        )
+    )
+    if not recipients:
+        # A street's only administrator (or someone of no street): the superusers hear.
+        recipients = list(
+            User.objects.filter(is_superuser=True, is_active=True).exclude(pk=viewer.pk)
+        )
+    window_seconds = int(_reveal_window().total_seconds())
+    bucket = int(now.timestamp()) // window_seconds
+    values = {
+        "user": viewer.get_username(),
+        "name": str(viewer),
+        "count": count,
+        "window": settings.HIVE_REVEAL_WINDOW_MINUTES,
+    }
+    notify(
+        recipients=recipients,
+        title=gettext("Unusually many reveals of personal data by %(name)s") % values,
+        body=gettext(
+            "%(name)s (%(user)s) has revealed personal data %(count)d times in the last "
+            "%(window)d minutes. The access log shows which records."
+        )
+        % values,
+        url=reverse("admin:hive_personaldataaccess_changelist") + f"?viewer__id__exact={viewer.pk}",
+        key=f"reveal-volume:{viewer.pk}:{bucket}",
+    )
+
+
 @transaction.atomic
 def personal_data_reveal(*, viewer, obj, fields: list[str], purpose: str = "") -> dict[str, str]:
-    """Return the full values of `fields` on `obj` and log that `viewer` saw them."""
+    """Return the full values of `fields` on `obj` and log that `viewer` saw them.
+
+    At most HIVE_REVEAL_LIMIT per person and window: beyond it RevealLimitReached, and
+    nothing is shown or logged."""
     # Imported here: settings.LOGGING loads this module (the masks) before apps are ready.
     from django.contrib.contenttypes.models import ContentType
 
     from hive.models import PersonalDataAccess
 
+    _reveal_limit_check(viewer=viewer, obj=obj)
     values = {field: getattr(obj, field) or "" for field in fields}
     PersonalDataAccess.objects.create(
         viewer=viewer,
@@ -218,3 +340,34 @@ def personal_data_reveal(*, viewer, obj, fields: list[str], purpose: str = "") -
         purpose=purpose[:200],
     )
     return values
+
+
+class RevealLimitMiddleware:
+    """A reveal refused by the limit, on an HTML page (the admin, the portal): the
+    reason as a message, back on the page the person came from. (The API turns it into a
+    429 itself: DRF handles a view's exceptions before they reach a middleware.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RevealLimitReached):
+            return None
+        from django.contrib import messages
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        messages.error(request, exception.message)
+        back = request.META.get("HTTP_REFERER", "")
+        safe = url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        # Not back to the page that was refused (a page that reveals as it opens).
+        if not safe or urlsplit(back).path == request.path:
+            admin_home = reverse("admin:index")
+            back = admin_home if request.path.startswith(admin_home) else reverse("portal:home")
+        return HttpResponseRedirect(back)

@@ -55,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hive.*_roleassignment",
         "hive.view_timelineentry",
         "hive.view_personaldataaccess",
+        # Their people's API tokens: see them and revoke them (hive.admin.ApiTokenAdmin).
+        "hive.view_apitoken",
+        "hive.delete_apitoken",
         # The consent records, and through them the subject-access page.
         "hive.view_consentrecord",
         *_DOMAIN_APPS,

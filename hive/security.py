@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -149,3 +149,38 @@ def _end_sessions_of_disabled_user(sender, instance, created, **kwargs):
     not when their session would have expired."""
     if not created and not instance.is_active:
         sessions_end_for(user=instance)
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="hive.security.tokens")
+def _end_tokens_on_password_or_deactivation(sender, instance, created, **kwargs):
+    """A new password or a disabled account ends every API token at once: a token must
+    not outlive the password that got it. (AbstractBaseUser keeps the new raw password
+    in `_password` from set_password() until its save() is done: the portal's and the
+    admin's password forms, a reset, `changepassword`.)"""
+    if created:
+        return
+    if getattr(instance, "_password", None) is not None or not instance.is_active:
+        from hive.services import api_tokens_end_for
+
+        api_tokens_end_for(user=instance)
+
+
+def _end_tokens_on_role_loss(sender, instance, created=False, **kwargs):
+    """A role taken away (or changed into another) ends the person's API tokens: what
+    they were issued for is no longer what the person is."""
+    if created:
+        return
+    from hive.services import api_tokens_end_for
+
+    api_tokens_end_for(user=instance.user)
+
+
+def connect() -> None:
+    from hive.models import RoleAssignment
+
+    post_delete.connect(
+        _end_tokens_on_role_loss, sender=RoleAssignment, dispatch_uid="hive.security.role.del"
+    )
+    post_save.connect(
+        _end_tokens_on_role_loss, sender=RoleAssignment, dispatch_uid="hive.security.role.save"
+    )

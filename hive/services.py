@@ -1,8 +1,14 @@
-"""Writes with rules in them for the core: roles and the staff flag."""
+"""Writes with rules in them for the core: roles and the staff flag, API tokens."""
 
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from hive.models import Community, RoleAssignment, Street, User
+from hive.models import ApiToken, Community, RoleAssignment, Street, User
 from hive.roles import STAFF_ROLES
 from hive.scoping import forget_access_scope
 
@@ -57,4 +63,67 @@ def second_factor_reset(*, users) -> int:
         devices.delete()
         for user in User.objects.filter(pk__in=owner_ids):
             sessions_end_for(user=user)
+            # Tokens issued with a code of the old device end with it.
+            api_tokens_end_for(user=user)
     return len(owner_ids)
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+def _token_create(*, user, name: str, second_factor: bool) -> tuple[ApiToken, str]:
+    from hive.authentication import new_token_key, token_digest
+
+    key = new_token_key()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:60],
+        digest=token_digest(key),
+        prefix=key[:8],
+        second_factor=second_factor,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.HIVE_API_TOKEN_DAYS),
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, second_factor: bool, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for `user` and its key (shown once: only its digest is stored).
+
+    The caller has checked the password, and the code where the second factor applies
+    (`second_factor` says whether it did). Expired tokens go; beyond
+    HIVE_API_TOKENS_PER_USER the oldest end, so a script asking for a token on every run
+    cannot pile them up.
+    """
+    ApiToken.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
+    token, key = _token_create(user=user, name=name, second_factor=second_factor)
+    surplus = list(
+        ApiToken.objects.filter(user=user)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[settings.HIVE_API_TOKENS_PER_USER :]
+    )
+    if surplus:
+        ApiToken.objects.filter(pk__in=surplus).delete()
+    return token, key
+
+
+@transaction.atomic
+def api_token_rotate(*, token: ApiToken, second_factor: bool) -> tuple[ApiToken, str]:
+    """End `token` and give its owner a fresh one (same name, a full lifetime)."""
+    # Lock the row: two rotations of one token at once must not both get a new one.
+    current = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+    if current is None:
+        raise ValidationError(_("This token was already rotated or revoked."))
+    current.delete()
+    return _token_create(user=current.user, name=current.name, second_factor=second_factor)
+
+
+def api_tokens_revoke(*, tokens) -> int:
+    """End these tokens (a queryset the caller has scoped); returns how many."""
+    deleted, _detail = tokens.delete()
+    return deleted
+
+
+def api_tokens_end_for(*, user) -> int:
+    """End every token of the user: a changed password, deactivation, a lost role."""
+    return api_tokens_revoke(tokens=ApiToken.objects.filter(user_id=user.pk))

@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -72,6 +71,10 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "hive.security.SessionTimeoutMiddleware",
+    # After the time-outs: staff sessions confirm a second factor before anything else.
+    "hive.two_factor.SecondFactorMiddleware",
+    # A reveal refused by the per-person limit becomes a message, not an error page.
+    "hive.personal_data.RevealLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last: turns a lock-out noticed during authentication into the lock-out page.
@@ -197,9 +200,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # django-filter's empty choice in filter forms (portal lists, the browsable API).
 FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 REST_FRAMEWORK = {
+    # The token first: DRF answers a refused request with the first class's challenge,
+    # so a bad, expired or revoked token is a 401 (WWW-Authenticate: Token), not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "hive.authentication.CachedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -288,10 +293,23 @@ SESSION_COOKIE_AGE = max(HIVE_SESSION_ABSOLUTE_HOURS, 1) * 3600
 # (hive.page_cache); a change to what they show refreshes them at once. 0: no cache.
 HIVE_PUBLIC_PAGE_CACHE_SECONDS = env_int("HIVE_PUBLIC_PAGE_CACHE_SECONDS", 300)
 
-# Second factor for the admin: staff confirm a TOTP code (django-otp) before /admin/.
+# Second factor for staff: a TOTP code (django-otp) before any staff power, at every
+# door: the admin, portal sessions, the API with a session or a token (hive.two_factor).
 # On whenever DEBUG is off; `make run` (DEBUG on) leaves it off unless set.
 HIVE_ADMIN_OTP_REQUIRED = env_bool("HIVE_ADMIN_OTP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Hive")
+
+# API tokens (hive.models.ApiToken) end this many days after they are issued or rotated;
+# one person keeps at most HIVE_API_TOKENS_PER_USER (a new one ends the oldest).
+HIVE_API_TOKEN_DAYS = env_int("HIVE_API_TOKEN_DAYS", 30)
+HIVE_API_TOKENS_PER_USER = env_int("HIVE_API_TOKENS_PER_USER", 10)
+
+# Reveals of personal data (hive.personal_data): at most HIVE_REVEAL_LIMIT records per
+# person in HIVE_REVEAL_WINDOW_MINUTES (0: no limit); from HIVE_REVEAL_ALERT_AT on, the
+# street's administrators are told, once per window.
+HIVE_REVEAL_WINDOW_MINUTES = env_int("HIVE_REVEAL_WINDOW_MINUTES", 60)
+HIVE_REVEAL_LIMIT = env_int("HIVE_REVEAL_LIMIT", 100)
+HIVE_REVEAL_ALERT_AT = env_int("HIVE_REVEAL_ALERT_AT", 40)
 
 # Lock-out after repeated failed logins (django-axes), counted per account name and,
 # separately, per client address; a lock lifts after HIVE_LOGIN_LOCKOUT_MINUTES or when

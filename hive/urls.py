@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from hive import media, views
-from hive.api import router
+from hive.api import ObtainAuthTokenView, RotateAuthTokenView, router
 
 DOMAIN_APPS = [app for app in settings.PROJECT_APPS if app != "hive"]
 # Each app's api.py registers its viewsets on the shared router.
@@ -25,6 +25,14 @@ portal_patterns = (
             name="notification_settings",
         ),
         path("login/", views.PortalLoginView.as_view(), name="login"),
+        path("second-factor/", views.portal_second_factor, name="second_factor"),
+        path(
+            "second-factor/setup/",
+            views.portal_second_factor_setup,
+            name="second_factor_setup",
+        ),
+        path("tokens/", views.api_token_list, name="api_tokens"),
+        path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
         path("logout/", views.PortalLogoutView.as_view(), name="logout"),
         path("password/", views.PortalPasswordChangeView.as_view(), name="password_change"),
         path(
@@ -41,7 +49,8 @@ public_patterns = ([path("", views.landing, name="landing")], "public")
 urlpatterns = [
     # The API first: its busiest lists should not walk every app's portal patterns
     # (resolving was a tenth of an incident-list request). No other prefix starts "api/".
-    path("api/auth/token/", views.ObtainAuthTokenView.as_view(), name="api-token"),
+    path("api/auth/token/", ObtainAuthTokenView.as_view(), name="api-token"),
+    path("api/auth/token/rotate/", RotateAuthTokenView.as_view(), name="api-token-rotate"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

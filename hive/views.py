@@ -5,30 +5,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework import status
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 
-from hive import dashboard, portal
+from hive import dashboard, portal, two_factor
 from hive.forms import (
     DashboardFilterForm,
     LoginForm,
     NotificationSettingsForm,
     PortalPasswordChangeForm,
 )
-from hive.models import Community, Notification
+from hive.models import ApiToken, Community, Notification
 from hive.notifications import notification_mark_read
 from hive.page_cache import cache_public_page
-from hive.security import lockout_message
+from hive.services import api_tokens_revoke
 
 
 @cache_public_page
@@ -87,19 +84,34 @@ class PortalLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class ObtainAuthTokenView(ObtainAuthToken):
-    """DRF's token endpoint; failed attempts count towards the same lock-out as the login
-    pages (axes sees the authenticate() call), and a locked client is told so with 429."""
+@never_cache
+@csrf_protect
+def portal_second_factor(request):
+    """The portal's door of the second factor (hive.two_factor): staff type the code."""
+    return two_factor.otp_verify_view(request, two_factor.PORTAL_DOOR)
 
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except ValidationError:
-            if getattr(request, "axes_locked_out", False):
-                return Response(
-                    {"detail": lockout_message()}, status=status.HTTP_429_TOO_MANY_REQUESTS
-                )
-            raise
+
+@never_cache
+@csrf_protect
+def portal_second_factor_setup(request):
+    return two_factor.otp_setup_view(request, two_factor.PORTAL_DOOR)
+
+
+@login_required
+def api_token_list(request):
+    """The person's own API tokens: which client, since when, until when."""
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "portal/api_tokens.html", {"tokens": tokens})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    tokens = ApiToken.objects.filter(user=request.user, pk=pk)
+    if not api_tokens_revoke(tokens=tokens):
+        raise Http404
+    messages.success(request, _("The token was revoked: it no longer opens the API."))
+    return redirect("portal:api_tokens")
 
 
 class PortalLogoutView(auth_views.LogoutView):

@@ -112,22 +112,17 @@ def world(db):
     return World()
 
 
-@pytest.fixture(autouse=True)
-def admin_second_factor(settings, monkeypatch):
-    """Tests run with production's rule: staff need a verified TOTP device for /admin/.
-
-    `client.force_login(staff_user)` then does what a staff member does at the door: it
-    confirms a TOTP device for them and marks the session verified (django_otp.login's
-    session key), so admin tests stay about the admin. `force_login(user, otp=False)`
-    logs in with the password alone, for the tests of the second factor itself.
-    """
+@pytest.fixture(scope="session")
+def _logins_confirm_the_second_factor():
+    """`Client.force_login` and `Client.login` of staff also confirm the second factor,
+    for the whole session: module-scoped fixtures log clients in before any
+    function-scoped fixture runs (tests/audit's `people`)."""
     from django.contrib.auth import get_user_model
     from django.http import HttpRequest
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    settings.HIVE_ADMIN_OTP_REQUIRED = True
     original_force_login = Client.force_login
     original_login = Client.login
 
@@ -154,8 +149,26 @@ def admin_second_factor(settings, monkeypatch):
                 verify(self, user)
         return logged_in
 
-    monkeypatch.setattr(Client, "force_login", force_login)
-    monkeypatch.setattr(Client, "login", login)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", force_login)
+        patch.setattr(Client, "login", login)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def admin_second_factor(settings, _logins_confirm_the_second_factor):
+    """Tests run with production's rule: staff need a verified TOTP device for every
+    door to staff power (the admin, portal sessions, the API; hive.two_factor).
+
+    `client.force_login(staff_user)` then does what a staff member does at the door: it
+    confirms a TOTP device for them and marks the session verified (django_otp.login's
+    session key), so tests stay about what they test; the same for `APIClient`. For
+    tokens, tests.factories.api_token_key issues one as if with the code, and
+    tests.factories.otp_code gives the current code for the token endpoint.
+    `force_login(user, otp=False)` logs in with the password alone, for the tests of the
+    second factor itself.
+    """
+    settings.HIVE_ADMIN_OTP_REQUIRED = True
 
 
 @pytest.fixture(autouse=True)

@@ -64,3 +64,25 @@ def png_bomb(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
+
+
+def otp_code(user) -> str:
+    """The current TOTP code of the user's authenticator (a confirmed device, made if
+    missing), as a staff member would type it."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test device", confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def api_token_key(user, *, name: str = "") -> str:
+    """The key of a new API token of `user`, as the token endpoint gives it (with the
+    second factor, for staff, as if they had typed the code)."""
+    from hive.services import api_token_issue
+
+    _token, key = api_token_issue(user=user, second_factor=True, name=name)
+    return key

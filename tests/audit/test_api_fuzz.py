@@ -14,12 +14,12 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from hive.models import User
 from tests.audit.conftest import OWN_USERS
+from tests.factories import api_token_key
 
 # Staff reach every operation; a portal role reads (its writes are the access audit's).
 STAFF_EXAMPLES = 3
@@ -46,7 +46,7 @@ schema = schemathesis.openapi.from_wsgi(
 def tokens(demo_data, django_db_blocker):
     with django_db_blocker.unblock():
         users = User.objects.filter(username__in=OWN_USERS.values())
-        by_name = {user.username: Token.objects.get_or_create(user=user)[0].key for user in users}
+        by_name = {user.username: api_token_key(user) for user in users}
     return {role: by_name[username] for role, username in OWN_USERS.items()}
 
 

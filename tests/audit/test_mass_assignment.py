@@ -78,6 +78,7 @@ MAX_CANDIDATES = 8
 # Writes under /api/ that are not router viewsets, and why they are not audited here.
 NOT_AUDITED = {
     "api-token": "log-in endpoint: takes credentials, stores only the caller's token",
+    "api-token-rotate": "replaces the caller's own token: takes only a code",
 }
 
 # Ids a request body takes in a plain field (not a related field, which names its model):

@@ -107,7 +107,6 @@ def test_token_requests_and_pages_answer_while_the_cache_redis_is_down(
 ):
     """The cache on the stopped Redis too: token requests (whose user the cache
     remembers), portal pages and the public wish form answer from the database."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from hive.env import redis_cache_config
@@ -117,9 +116,10 @@ def test_token_requests_and_pages_answer_while_the_cache_redis_is_down(
     on_postgres_with_redis()
     broker_at(private_redis.url)
     settings.CACHES = {"default": redis_cache_config(private_redis.url, key_prefix="fault")}
-    token = Token.objects.create(user=world.staff_a)
+    from tests.factories import api_token_key
+
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(world.staff_a)}")
     assert api.get("/api/incidents/").status_code == 200  # the token is now cached
     assert private_redis.client().dbsize() > 0
 

@@ -191,10 +191,14 @@ def test_staff_with_a_device_type_the_current_code(world, client):
     assert client.get(reverse("admin:index")).status_code == 200
 
 
-def test_a_password_alone_opens_the_portal_but_not_the_admin(world, client):
+def test_a_staff_password_alone_opens_neither_the_portal_nor_the_admin(world, client):
+    # Issue 23: the portal was open to staff with the password alone.
     client.force_login(world.staff_a, otp=False)
-    assert client.get(reverse("portal:home")).status_code == 200
+    portal = client.get(reverse("portal:home"))
+    assert portal.status_code == 302 and portal.url.startswith(reverse("portal:second_factor"))
     assert client.get(reverse("admin:hive_user_changelist")).status_code == 302
+    client.force_login(world.grid_a, otp=False)  # no staff role: the password is enough
+    assert client.get(reverse("portal:home")).status_code == 200
 
 
 def test_the_setting_can_turn_the_second_factor_off(world, client, settings):
