@@ -28,6 +28,14 @@ class Open311Error(Exception):
         self.description = description
 
 
+def error_answer(path: str, status: int, description: str):
+    """The spec's error answer for a request no view of ours answered (an unknown path,
+    a request refused before any view: hive.errors), in the format of the path's
+    extension; JSON where it has none."""
+    fmt = "xml" if path.endswith(".xml") else "json"
+    return formats.render_errors(fmt, [(status, description)], status=status)
+
+
 def _validation_errors(exc: ValidationError) -> list[tuple[int, str]]:
     if hasattr(exc, "error_dict"):
         return [
@@ -79,20 +87,6 @@ def _partner(request, community):
     return services.partner_key_check(raw_key=raw_key, community=community)
 
 
-def _refuse_nul_characters(request, path_values: dict) -> None:
-    """PostgreSQL cannot store or compare text holding NUL (psycopg raises on any query
-    that carries one), so no parameter may hold one; Django's and DRF's form fields
-    refuse it the same way."""
-    params = request.POST if request.method == "POST" else request.GET
-    items = [(name, value) for name, values in params.lists() for value in [name, *values]]
-    items += [(name, str(value)) for name, value in path_values.items()]
-    for name, value in items:
-        if "\x00" in value:
-            raise ValidationError(
-                {name.replace("\x00", ""): _("Null characters (U+0000) are not allowed.")}
-            )
-
-
 def open311_endpoint(methods: tuple[str, ...]):
     """Jurisdiction, key, rate limit, then the view; every refusal in the spec's error
     format with its HTTP status (400 bad input, 403 key, 404 unknown, 429 too many)."""
@@ -105,7 +99,6 @@ def open311_endpoint(methods: tuple[str, ...]):
             try:
                 if request.method not in methods:
                     raise Open311Error(405, _("Method not allowed."))
-                _refuse_nul_characters(request, kwargs)
                 community = _jurisdiction(request)
                 partner = _partner(request, community)
                 _limit(request, partner)
