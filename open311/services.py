@@ -22,6 +22,7 @@ from hive.models import Community, User
 from hive.personal_data import mobile_number
 from hive.scoping import administers
 from hive.uploads import clean_image_upload
+from hive.validators import validate_date_bounds
 from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest
 
 # --- Partner keys ----------------------------------------------------------------------
@@ -332,40 +333,20 @@ def _check_answers(
     return kept, lines
 
 
-# The dates Open311 accepts (requests' start_date/end_date, datetime attributes). Far
-# enough from datetime's own limits (years 1 and 9999) that shifting by the 90-day
-# window, converting to UTC or storing never overflows; offsets beyond ±15:59 are no
-# clock's (ISO 8601 allows two digits of hours, Python's datetime refuses ±24:00).
-EARLIEST_DATETIME = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
-LATEST_DATETIME = datetime.datetime(3000, 1, 1, tzinfo=datetime.UTC)
-MAX_UTC_OFFSET = datetime.timedelta(hours=15, minutes=59)
-
-
 def parse_iso_datetime(raw: str, *, field: str) -> datetime.datetime:
     """An ISO 8601 datetime with its time zone (the spec requires one), between the
-    years 1900 and 2999; else a ValidationError naming `field` (the spec's 400). The one
-    way Open311 reads a date."""
+    years 1900 and 2999 with an offset within ±15:59 (hive.validators); else a
+    ValidationError naming `field` (the spec's 400). The one way Open311 reads a date."""
     try:
         value = parse_datetime((raw or "").strip())
     except (ValueError, OverflowError):
         value = None
     if value is None or timezone.is_naive(value):
         raise ValidationError({field: _("Not a date and time in ISO 8601 with a time zone.")})
-    if abs(value.utcoffset()) > MAX_UTC_OFFSET:
-        raise ValidationError(
-            {field: _("The time zone offset must lie between -15:59 and +15:59.")}
-        )
     try:
-        in_range = EARLIEST_DATETIME <= value.astimezone(datetime.UTC) < LATEST_DATETIME
-    except OverflowError:  # e.g. 0001-01-01T00:00:00+08:00 is in year 0 in UTC
-        in_range = False
-    if not in_range:
-        raise ValidationError(
-            {
-                field: _("Give a date between the years %(earliest)s and %(latest)s.")
-                % {"earliest": EARLIEST_DATETIME.year, "latest": LATEST_DATETIME.year - 1}
-            }
-        )
+        validate_date_bounds(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
     return value
 
 
