@@ -180,7 +180,18 @@ def service_find(*, community: Community, code: str) -> ServiceEntry | None:
     return _custom_entry(service) if service is not None else None
 
 
-def service_attributes(*, community: Community, entry: ServiceEntry) -> list[AttributeEntry]:
+def grid_attribute_required(*, grid_count: int, partner: PartnerKey | None) -> bool:
+    """Whether a report may need `attribute[grid]` to be filed: unless the community has
+    one grid or the key names a default grid, a report placed by address alone does.
+    Declared so in the service definition: a partner that leaves out an attribute
+    declared optional must not be refused for it (request_grid)."""
+    has_default = partner is not None and partner.default_grid_id is not None
+    return grid_count != 1 and not has_default
+
+
+def service_attributes(
+    *, community: Community, entry: ServiceEntry, partner: PartnerKey | None = None
+) -> list[AttributeEntry]:
     """The built-in `grid` question (which grid the report is for), then the questions
     staff defined for the service."""
     grids = list(Grid.objects.filter(community=community).values_list("code", "name"))
@@ -189,7 +200,7 @@ def service_attributes(*, community: Community, entry: ServiceEntry) -> list[Att
             code=GRID_ATTRIBUTE,
             description=_("Which grid is this in? (Optional when lat/long lie in a grid.)"),
             datatype=ServiceAttribute.Datatype.SINGLEVALUELIST,
-            required=False,
+            required=grid_attribute_required(grid_count=len(grids), partner=partner),
             order=0,
             values=grids,
         )
@@ -298,7 +309,9 @@ def _check_answers(
         name = f"attribute[{attribute.code}]"
         values = [v.strip() for v in answers.get(attribute.code, []) if v.strip()]
         if not values:
-            if attribute.required:
+            # Without attribute[grid], lat/long may still place the report: request_grid
+            # decides, and says why when nothing does.
+            if attribute.required and attribute.code != GRID_ATTRIBUTE:
                 errors[name] = [_("This attribute is required.")]
             continue
         kind = attribute.datatype
@@ -406,7 +419,7 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
         raise ValidationError(
             {"lat": _("A location is required: lat and long, address_string or address_id.")}
         )
-    attributes = service_attributes(community=community, entry=entry)
+    attributes = service_attributes(community=community, entry=entry, partner=partner)
     answers, lines = _check_answers(attributes, data.attributes)
     grid = request_grid(
         partner=partner,
