@@ -328,6 +328,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES > 0 
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "hive.security.client_ip"
+# Axes' choice of account name, cut to the length of the column it is stored in.
+AXES_USERNAME_CALLABLE = "hive.security.login_username"
 AXES_LOCKOUT_CALLABLE = "hive.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # A successful login is not an "attempt" worth a row each; failures are what staff review.
