@@ -23,3 +23,15 @@ def test_a_username_longer_than_any_account_is_a_failed_login(client, world, url
     response = client.post(url, {"username": "长" * 3000, "password": "x"})
     assert response.status_code in (200, 400)
     assert AccessAttempt.objects.get().username == "长" * 255
+
+
+@pytest.mark.parametrize("value", ["2026-01-01T00:00:00+23:00", "abc"])
+def test_an_admin_autocomplete_field_re_shows_a_value_that_is_no_id(client, world, value):
+    """Django's autocomplete widget looked the refused value up as it was (id__in=[…]):
+    a ValueError, a 500, instead of the form shown again with its error."""
+    from django.urls import reverse
+
+    client.force_login(world.superuser)
+    response = client.post(reverse("admin:volunteers_partymember_add"), {"user": value})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["user"]
