@@ -35,3 +35,15 @@ def test_an_admin_autocomplete_field_re_shows_a_value_that_is_no_id(client, worl
     response = client.post(reverse("admin:volunteers_partymember_add"), {"user": value})
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["user"]
+
+
+@pytest.mark.parametrize("name", ["portal:second_factor", "portal:second_factor_setup"])
+def test_the_second_factor_pages_go_back_to_a_path_never_to_a_view_name(client, world, name):
+    """Someone who needs no second factor is sent on to `next`: redirect() took one
+    without "/" or "." for a URL name (NoReverseMatch, a 500)."""
+    from django.urls import reverse
+
+    client.force_login(world.grid_a)
+    response = client.get(reverse(name), {"next": "9999"})
+    assert response.status_code == 302
+    assert response["Location"] == "9999"
