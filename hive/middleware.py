@@ -74,11 +74,12 @@ class MalformedInputMiddleware:
     """Refuses, with a 400, what no part of Hive can handle:
 
     - NUL (U+0000) in the path, the query string, a form field (name or value), a JSON
-      string, a header or a cookie. PostgreSQL cannot store or even compare text holding
-      one: psycopg refuses every query carrying it, so wherever such a value reached a
-      query (a filter, a lookup by code, a service) the answer was a 500. Django's and
-      DRF's form fields refuse NUL themselves; this covers everything that is no form
-      field, in one place, before any view.
+      string, a header (but the token: a bad credential, 401) or a cookie. PostgreSQL
+      cannot store or even compare text holding one: psycopg refuses every query
+      carrying it, so wherever such a value reached a query (a filter, a lookup by
+      code, a service) the answer was a 500. Django's and DRF's form fields refuse NUL
+      themselves; this covers everything that is no form field, in one place, before
+      any view.
     - JSON nested deeper than MAX_JSON_DEPTH (see above).
 
     Form bodies are read here as Django reads them for the CSRF check (request.POST) and,
@@ -101,7 +102,8 @@ class MalformedInputMiddleware:
         if "\x00" in request.path_info:
             self._refuse_nul()
         for name, value in request.META.items():
-            if name.startswith("HTTP_") and "\x00" in str(value):
+            # A token holding NUL is a bad credential: hive.authentication answers 401.
+            if name.startswith("HTTP_") and name != "HTTP_AUTHORIZATION" and "\x00" in value:
                 self._refuse_nul()
         if any("\x00" in name + value for name, value in request.COOKIES.items()):
             self._refuse_nul()

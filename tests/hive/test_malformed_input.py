@@ -78,10 +78,15 @@ def test_an_escaped_backslash_before_u0000_is_no_nul(client, gw):
     assert response.status_code != 400 or "U+0000" not in response.content.decode()
 
 
-def test_nul_in_the_token_header_is_refused(client):
-    response = client.get("/api/incidents/", headers={"Authorization": "Token abc\x00def"})
+def test_nul_in_a_header_is_refused(client):
+    response = client.get("/api/incidents/", headers={"X-Requested-With": "a\x00b"})
     assert response.status_code == 400
     assert response.json() == {"detail": NUL_MESSAGE}
+
+
+def test_nul_in_the_token_is_a_bad_credential(client):
+    response = client.get("/api/incidents/", headers={"Authorization": "Token abc\x00def"})
+    assert response.status_code == 401
 
 
 def test_nul_in_a_cookie_is_refused(client):
