@@ -5,9 +5,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Consultation, DisputeCase, MediationRoom, Mediator
+from hive.filters import DateFilter, FilterSet
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=DisputeCase.Status.choices)
     kind = django_filters.MultipleChoiceFilter(choices=DisputeCase.Kind.choices)
     source = django_filters.ChoiceFilter(choices=DisputeCase.Source.choices)
@@ -21,10 +22,10 @@ class CaseFilter(django_filters.FilterSet):
     mediator_user = django_filters.NumberFilter(
         field_name="mediators__user", label=_("Mediator (user id)"), distinct=True
     )
-    registered_after = django_filters.DateFilter(
+    registered_after = DateFilter(
         field_name="registered_at", lookup_expr="date__gte", label=_("Registered from")
     )
-    registered_before = django_filters.DateFilter(
+    registered_before = DateFilter(
         field_name="registered_at", lookup_expr="date__lte", label=_("Registered until")
     )
 
@@ -33,7 +34,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["community", "status", "kind", "source", "room", "mediator", "year"]
 
 
-class PortalCaseFilter(django_filters.FilterSet):
+class PortalCaseFilter(FilterSet):
     status = django_filters.ChoiceFilter(
         choices=DisputeCase.Status.choices,
         empty_label=_("All statuses"),
@@ -52,9 +53,9 @@ class PortalCaseFilter(django_filters.FilterSet):
         fields = ["status", "kind"]
 
 
-class ConsultationFilter(django_filters.FilterSet):
-    held_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte")
-    held_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte")
+class ConsultationFilter(FilterSet):
+    held_after = DateFilter(field_name="held_on", lookup_expr="gte")
+    held_before = DateFilter(field_name="held_on", lookup_expr="lte")
 
     class Meta:
         model = Consultation

@@ -17,16 +17,16 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import household_search
-from hive.filters import PortalFilterForm
+from hive.filters import DateFilter, FilterSet, IsoDateTimeFilter, PortalFilterForm
 
 
-class GridFilter(django_filters.FilterSet):
+class GridFilter(FilterSet):
     class Meta:
         model = Grid
         fields = ["community", "code", "member"]
 
 
-class HouseholdFilter(django_filters.FilterSet):
+class HouseholdFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name or phone"))
 
     class Meta:
@@ -37,7 +37,7 @@ class HouseholdFilter(django_filters.FilterSet):
         return household_search(queryset, value)
 
 
-class ResidentFilter(django_filters.FilterSet):
+class ResidentFilter(FilterSet):
     grid = django_filters.NumberFilter(field_name="household__grid")
     tag = django_filters.CharFilter(field_name="tags__code", label=_("Key-person tag"))
     key_persons = django_filters.BooleanFilter(
@@ -54,13 +54,13 @@ class ResidentFilter(django_filters.FilterSet):
         return queryset
 
 
-class KeyPlaceFilter(django_filters.FilterSet):
+class KeyPlaceFilter(FilterSet):
     class Meta:
         model = KeyPlace
         fields = ["grid", "kind"]
 
 
-class GridTaskFilter(django_filters.FilterSet):
+class GridTaskFilter(FilterSet):
     mine = django_filters.BooleanFilter(method="only_mine", label=_("My tasks"))
 
     class Meta:
@@ -71,33 +71,33 @@ class GridTaskFilter(django_filters.FilterSet):
         return queryset.filter(responsible=self.request.user) if value else queryset
 
 
-class ChangeLogFilter(django_filters.FilterSet):
-    since = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
-    until = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+class ChangeLogFilter(FilterSet):
+    since = DateFilter(field_name="occurred_on", lookup_expr="gte")
+    until = DateFilter(field_name="occurred_on", lookup_expr="lte")
 
     class Meta:
         model = ChangeLogEntry
         fields = ["grid", "household", "resident", "kind"]
 
 
-class VisitFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="visited_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="visited_at", lookup_expr="lt")
+class VisitFilter(FilterSet):
+    since = IsoDateTimeFilter(field_name="visited_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="visited_at", lookup_expr="lt")
 
     class Meta:
         model = Visit
         fields = ["grid", "household", "resident", "visitor", "role"]
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(FilterSet):
     # Labels given, not derived from the model: a derived label is fixed in whatever
     # language was active when django-filter first computed it.
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
     status = django_filters.ChoiceFilter(choices=Incident.Status.choices, label=_("Status"))
-    reported_from = django_filters.DateFilter(
+    reported_from = DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("Reported from")
     )
-    reported_to = django_filters.DateFilter(
+    reported_to = DateFilter(
         field_name="created_at", lookup_expr="date__lte", label=_("Reported until")
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
@@ -123,7 +123,7 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset
 
 
-class SweepFilter(django_filters.FilterSet):
+class SweepFilter(FilterSet):
     class Meta:
         model = Sweep
         fields = ["grid", "scope", "status"]

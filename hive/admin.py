@@ -2,6 +2,7 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import AdminTextInputWidget, RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -106,6 +107,24 @@ class ScopedRelatedOnlyFilter(KeepChosenValueMixin, admin.RelatedOnlyFieldListFi
     pass
 
 
+class AutocompleteSelect(admin_widgets.AutocompleteSelect):
+    """Django's autocomplete widget, re-showing a refused form with only the submitted
+    values its target field can hold. Django looks them up as sent (`id__in=[…]`): a value
+    that is no id raised a ValueError, a 500 instead of the form's own error."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(remote.field_name)
+        kept = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            kept.append(item)
+        return super().optgroups(name, kept, attr)
+
+
 class ScopedAdminMixin:
     """The admin starts from `managed_by(user)` — rows a staff role covers, never what a
     portal role elsewhere opens — and so do foreign-key choices, so community staff see,
@@ -155,6 +174,10 @@ class ScopedAdminMixin:
             choices = self._choices(db_field.related_model, request.user)
             if choices is not None:
                 kwargs["queryset"] = choices
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -1,11 +1,56 @@
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 
 from hive.forms import BootstrapFormMixin
 from hive.models import Community, RoleAssignment, TimelineEntry
+from hive.validators import validate_date_bounds
+
+
+class BoundedDateField(forms.DateField):
+    default_validators = [validate_date_bounds]
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    default_validators = [validate_date_bounds]
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    default_validators = [validate_date_bounds]
+
+
+class DateFilter(django_filters.DateFilter):
+    """django-filter's DateFilter, refusing years outside 1900-2999 with a field error
+    (hive.validators.validate_date_bounds) instead of reaching the database with them."""
+
+    field_class = BoundedDateField
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """django-filter's IsoDateTimeFilter, refusing years outside 1900-2999 and offsets
+    beyond ±15:59 with a field error: PostgreSQL refuses such an offset (a 500), and a
+    datetime near year 1 or 9999 overflows when converted to UTC."""
+
+    field_class = BoundedIsoDateTimeField
+
+
+class DateTimeFilter(django_filters.DateTimeFilter):
+    field_class = BoundedDateTimeField
+
+
+class FilterSet(django_filters.FilterSet):
+    """Every FilterSet of Hive: the filters django-filter makes for date and datetime
+    fields named in Meta.fields are bounded like the declared ones."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.DateField: {"filter_class": DateFilter},
+        models.DateTimeField: {"filter_class": DateTimeFilter},
+    }
 
 
 class PortalFilterForm(BootstrapFormMixin, forms.Form):
@@ -53,7 +98,7 @@ class ScopedDjangoFilterBackend(DjangoFilterBackend):
         return filterset
 
 
-class CommunityFilter(django_filters.FilterSet):
+class CommunityFilter(FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -61,16 +106,16 @@ class CommunityFilter(django_filters.FilterSet):
         fields = ["street", "code", "name"]
 
 
-class RoleAssignmentFilter(django_filters.FilterSet):
+class RoleAssignmentFilter(FilterSet):
     class Meta:
         model = RoleAssignment
         fields = ["role", "community", "street", "user"]
 
 
-class TimelineEntryFilter(django_filters.FilterSet):
+class TimelineEntryFilter(FilterSet):
     model = django_filters.CharFilter(field_name="content_type__model")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = TimelineEntry

@@ -43,6 +43,24 @@ def client_ip(request) -> str | None:
     return address.strip() if address else None
 
 
+def login_username(request, credentials=None) -> str | None:
+    """The account name django-axes counts failed logins against (AXES_USERNAME_CALLABLE):
+    axes' own choice (the credentials, else the posted form), cut to the length of the
+    column it is stored in. A longer name is no account's (usernames are at most 150
+    characters), but stored whole it failed the insert on PostgreSQL: a 500 on the login
+    page and the token endpoint instead of a failed login."""
+    from axes.models import AccessAttempt
+
+    if credentials:
+        username = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    else:
+        data = getattr(request, "data", None) or getattr(request, "POST", {})
+        username = data.get(settings.AXES_USERNAME_FORM_FIELD)
+    if not isinstance(username, str):
+        return username
+    return username[: AccessAttempt._meta.get_field("username").max_length]
+
+
 def lockout_message() -> str:
     minutes = (
         int(settings.AXES_COOLOFF_TIME.total_seconds() // 60) if settings.AXES_COOLOFF_TIME else 0

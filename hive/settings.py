@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hive.middleware.LanguageMiddleware",
+    # Refuses NUL characters and JSON nested too deep before anything reads them (400).
+    "hive.middleware.MalformedInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -213,6 +215,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    # JSON bodies must be objects (hive.parsers); form bodies as DRF reads them.
+    "DEFAULT_PARSER_CLASSES": [
+        "hive.parsers.JSONObjectParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -320,6 +328,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES > 0 
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "hive.security.client_ip"
+# Axes' choice of account name, cut to the length of the column it is stored in.
+AXES_USERNAME_CALLABLE = "hive.security.login_username"
 AXES_LOCKOUT_CALLABLE = "hive.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # A successful login is not an "attempt" worth a row each; failures are what staff review.

@@ -21,7 +21,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve, reverse
@@ -178,7 +178,10 @@ PORTAL_DOOR = Door(
 def otp_verify_view(request, door: Door):
     """Ask for the current code of a confirmed device; none yet: go to set one up."""
     if not needs_second_factor(request):
-        return redirect(door.next_url(request) if request.user.is_authenticated else door.login)
+        if request.user.is_authenticated:
+            # Not redirect(): it would take a `next` without "/" or "." for a URL name.
+            return HttpResponseRedirect(door.next_url(request))
+        return redirect(door.login)
     if not has_confirmed_device(request.user):
         return door.go(door.setup, request)
     form = TokenForm(request.POST or None)
@@ -186,7 +189,7 @@ def otp_verify_view(request, door: Door):
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            return redirect(door.next_url(request))
+            return HttpResponseRedirect(door.next_url(request))
         form.add_error("token", WRONG_CODE)
     context = door.context(request, title=_("Second factor"), subtitle=None, form=form)
     return TemplateResponse(request, door.verify_template, context)
@@ -196,7 +199,10 @@ def otp_setup_view(request, door: Door):
     """First time: show a new secret (QR and text); the device counts once a code from
     the app matches, so a mistyped scan never locks anyone out."""
     if not needs_second_factor(request):
-        return redirect(door.next_url(request) if request.user.is_authenticated else door.login)
+        if request.user.is_authenticated:
+            # Not redirect(): it would take a `next` without "/" or "." for a URL name.
+            return HttpResponseRedirect(door.next_url(request))
+        return redirect(door.login)
     if has_confirmed_device(request.user):
         # A confirmed device can be replaced only by an administrator removing it.
         return door.go(door.verify, request)
@@ -217,7 +223,7 @@ def otp_setup_view(request, door: Door):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            return redirect(door.next_url(request))
+            return HttpResponseRedirect(door.next_url(request))
         form.add_error("token", WRONG_CODE)
     uri = device.config_url
     context = door.context(

@@ -65,3 +65,7 @@ urlpatterns = [
     # Uploaded files, in production too: each to whom its row is visible (hive.media).
     path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media"),
 ]
+
+# Errors in the language of the area: the API's JSON, Open311's format, else the page.
+handler400 = "hive.errors.bad_request"
+handler404 = "hive.errors.page_not_found"

@@ -22,6 +22,7 @@ from hive.models import Community, User
 from hive.personal_data import mobile_number
 from hive.scoping import administers
 from hive.uploads import clean_image_upload
+from hive.validators import validate_date_bounds
 from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest
 
 # --- Partner keys ----------------------------------------------------------------------
@@ -179,7 +180,18 @@ def service_find(*, community: Community, code: str) -> ServiceEntry | None:
     return _custom_entry(service) if service is not None else None
 
 
-def service_attributes(*, community: Community, entry: ServiceEntry) -> list[AttributeEntry]:
+def grid_attribute_required(*, grid_count: int, partner: PartnerKey | None) -> bool:
+    """Whether a report may need `attribute[grid]` to be filed: unless the community has
+    one grid or the key names a default grid, a report placed by address alone does.
+    Declared so in the service definition: a partner that leaves out an attribute
+    declared optional must not be refused for it (request_grid)."""
+    has_default = partner is not None and partner.default_grid_id is not None
+    return grid_count != 1 and not has_default
+
+
+def service_attributes(
+    *, community: Community, entry: ServiceEntry, partner: PartnerKey | None = None
+) -> list[AttributeEntry]:
     """The built-in `grid` question (which grid the report is for), then the questions
     staff defined for the service."""
     grids = list(Grid.objects.filter(community=community).values_list("code", "name"))
@@ -188,7 +200,7 @@ def service_attributes(*, community: Community, entry: ServiceEntry) -> list[Att
             code=GRID_ATTRIBUTE,
             description=_("Which grid is this in? (Optional when lat/long lie in a grid.)"),
             datatype=ServiceAttribute.Datatype.SINGLEVALUELIST,
-            required=False,
+            required=grid_attribute_required(grid_count=len(grids), partner=partner),
             order=0,
             values=grids,
         )
@@ -297,7 +309,9 @@ def _check_answers(
         name = f"attribute[{attribute.code}]"
         values = [v.strip() for v in answers.get(attribute.code, []) if v.strip()]
         if not values:
-            if attribute.required:
+            # Without attribute[grid], lat/long may still place the report: request_grid
+            # decides, and says why when nothing does.
+            if attribute.required and attribute.code != GRID_ATTRIBUTE:
                 errors[name] = [_("This attribute is required.")]
             continue
         kind = attribute.datatype
@@ -332,40 +346,20 @@ def _check_answers(
     return kept, lines
 
 
-# The dates Open311 accepts (requests' start_date/end_date, datetime attributes). Far
-# enough from datetime's own limits (years 1 and 9999) that shifting by the 90-day
-# window, converting to UTC or storing never overflows; offsets beyond ±15:59 are no
-# clock's (ISO 8601 allows two digits of hours, Python's datetime refuses ±24:00).
-EARLIEST_DATETIME = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
-LATEST_DATETIME = datetime.datetime(3000, 1, 1, tzinfo=datetime.UTC)
-MAX_UTC_OFFSET = datetime.timedelta(hours=15, minutes=59)
-
-
 def parse_iso_datetime(raw: str, *, field: str) -> datetime.datetime:
     """An ISO 8601 datetime with its time zone (the spec requires one), between the
-    years 1900 and 2999; else a ValidationError naming `field` (the spec's 400). The one
-    way Open311 reads a date."""
+    years 1900 and 2999 with an offset within ±15:59 (hive.validators); else a
+    ValidationError naming `field` (the spec's 400). The one way Open311 reads a date."""
     try:
         value = parse_datetime((raw or "").strip())
     except (ValueError, OverflowError):
         value = None
     if value is None or timezone.is_naive(value):
         raise ValidationError({field: _("Not a date and time in ISO 8601 with a time zone.")})
-    if abs(value.utcoffset()) > MAX_UTC_OFFSET:
-        raise ValidationError(
-            {field: _("The time zone offset must lie between -15:59 and +15:59.")}
-        )
     try:
-        in_range = EARLIEST_DATETIME <= value.astimezone(datetime.UTC) < LATEST_DATETIME
-    except OverflowError:  # e.g. 0001-01-01T00:00:00+08:00 is in year 0 in UTC
-        in_range = False
-    if not in_range:
-        raise ValidationError(
-            {
-                field: _("Give a date between the years %(earliest)s and %(latest)s.")
-                % {"earliest": EARLIEST_DATETIME.year, "latest": LATEST_DATETIME.year - 1}
-            }
-        )
+        validate_date_bounds(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
     return value
 
 
@@ -425,7 +419,7 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
         raise ValidationError(
             {"lat": _("A location is required: lat and long, address_string or address_id.")}
         )
-    attributes = service_attributes(community=community, entry=entry)
+    attributes = service_attributes(community=community, entry=entry, partner=partner)
     answers, lines = _check_answers(attributes, data.attributes)
     grid = request_grid(
         partner=partner,

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from hive.models import Community
 from open311 import formats, selectors, services
@@ -22,10 +22,19 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](?:\[\])?$")
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None):
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
+
+
+def error_answer(path: str, status: int, description: str):
+    """The spec's error answer for a request no view of ours answered (an unknown path,
+    a request refused before any view: hive.errors), in the format of the path's
+    extension; JSON where it has none."""
+    fmt = "xml" if path.endswith(".xml") else "json"
+    return formats.render_errors(fmt, [(status, description)], status=status)
 
 
 def _validation_errors(exc: ValidationError) -> list[tuple[int, str]]:
@@ -38,9 +47,13 @@ def _validation_errors(exc: ValidationError) -> list[tuple[int, str]]:
     return [(400, message) for message in exc.messages]
 
 
-def _over_limit(request, *, group: str, key, rate: str) -> bool:
-    """Count one request; with the cache down it is let through (RATELIMIT_FAIL_OPEN)."""
-    return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+def _over_limit(request, *, group: str, key, rate: str) -> int | None:
+    """Count one request. Over the limit: the seconds until the window ends, else None.
+    With the cache down it is let through (RATELIMIT_FAIL_OPEN: no usage)."""
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(usage["time_left"], 1)
 
 
 def _limit(request, partner=None) -> None:
@@ -55,13 +68,22 @@ def _limit(request, partner=None) -> None:
         over = _over_limit(
             request, group="open311.address", key="ip", rate=settings.HIVE_OPEN311_RATE_PER_ADDRESS
         )
-    if over:
-        raise Open311Error(429, _("Too many requests: slow down and try again later."))
+    if over is not None:
+        raise Open311Error(
+            429, _("Too many requests: slow down and try again later."), retry_after=over
+        )
+
+
+def _param(request, name: str) -> str:
+    """A parameter of the request: from a POST's body, else from the query string (the
+    spec's examples put jurisdiction_id and api_key in either)."""
+    if request.method == "POST" and name in request.POST:
+        return request.POST[name]
+    return request.GET.get(name, "")
 
 
 def _jurisdiction(request) -> Community:
-    params = request.POST if request.method == "POST" else request.GET
-    code = params.get("jurisdiction_id", "").strip()
+    code = _param(request, "jurisdiction_id").strip()
     if not code:
         raise Open311Error(400, _("jurisdiction_id is required."))
     community = Community.objects.filter(code=code).first()
@@ -72,25 +94,10 @@ def _jurisdiction(request) -> Community:
 
 def _partner(request, community):
     """GET may carry an api_key (then it counts against the key); POST must."""
-    params = request.POST if request.method == "POST" else request.GET
-    raw_key = params.get("api_key", "").strip()
+    raw_key = _param(request, "api_key").strip()
     if request.method == "GET" and not raw_key:
         return None
     return services.partner_key_check(raw_key=raw_key, community=community)
-
-
-def _refuse_nul_characters(request, path_values: dict) -> None:
-    """PostgreSQL cannot store or compare text holding NUL (psycopg raises on any query
-    that carries one), so no parameter may hold one; Django's and DRF's form fields
-    refuse it the same way."""
-    params = request.POST if request.method == "POST" else request.GET
-    items = [(name, value) for name, values in params.lists() for value in [name, *values]]
-    items += [(name, str(value)) for name, value in path_values.items()]
-    for name, value in items:
-        if "\x00" in value:
-            raise ValidationError(
-                {name.replace("\x00", ""): _("Null characters (U+0000) are not allowed.")}
-            )
 
 
 def open311_endpoint(methods: tuple[str, ...]):
@@ -105,7 +112,6 @@ def open311_endpoint(methods: tuple[str, ...]):
             try:
                 if request.method not in methods:
                     raise Open311Error(405, _("Method not allowed."))
-                _refuse_nul_characters(request, kwargs)
                 community = _jurisdiction(request)
                 partner = _partner(request, community)
                 _limit(request, partner)
@@ -114,6 +120,8 @@ def open311_endpoint(methods: tuple[str, ...]):
                 response = formats.render_errors(
                     fmt, [(exc.status, exc.description)], status=exc.status
                 )
+                if exc.retry_after is not None:
+                    response["Retry-After"] = str(exc.retry_after)
             except PermissionDenied as exc:
                 response = formats.render_errors(
                     fmt, [(403, str(exc) or _("Forbidden."))], status=403
@@ -153,7 +161,7 @@ def service_definition(request, fmt, *, community, partner, code):
     entry = services.service_find(community=community, code=code)
     if entry is None:
         raise Open311Error(404, _("Unknown service_code."))
-    attributes = services.service_attributes(community=community, entry=entry)
+    attributes = services.service_attributes(community=community, entry=entry, partner=partner)
     data = {
         "service_code": entry.code,
         "attributes": [

@@ -1,6 +1,7 @@
 import django_filters
 from django.utils import timezone
 
+from hive.filters import FilterSet, IsoDateTimeFilter
 from partycommittee.models import (
     Campaign,
     CommitteeMember,
@@ -14,7 +15,7 @@ from partycommittee.models import (
 )
 
 
-class ResidentUnitFilter(django_filters.FilterSet):
+class ResidentUnitFilter(FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -22,22 +23,22 @@ class ResidentUnitFilter(django_filters.FilterSet):
         fields = ["community", "kind", "is_active", "name"]
 
 
-class CommitteeMemberFilter(django_filters.FilterSet):
+class CommitteeMemberFilter(FilterSet):
     class Meta:
         model = CommitteeMember
         fields = ["committee", "position", "unit"]
 
 
-class JointMeetingFilter(django_filters.FilterSet):
-    held_after = django_filters.IsoDateTimeFilter(field_name="held_at", lookup_expr="gte")
-    held_before = django_filters.IsoDateTimeFilter(field_name="held_at", lookup_expr="lt")
+class JointMeetingFilter(FilterSet):
+    held_after = IsoDateTimeFilter(field_name="held_at", lookup_expr="gte")
+    held_before = IsoDateTimeFilter(field_name="held_at", lookup_expr="lt")
 
     class Meta:
         model = JointMeeting
         fields = ["community", "units"]
 
 
-class DemandItemFilter(django_filters.FilterSet):
+class DemandItemFilter(FilterSet):
     title = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -45,13 +46,13 @@ class DemandItemFilter(django_filters.FilterSet):
         fields = ["community", "category", "priority", "source", "meeting", "title"]
 
 
-class ResourceItemFilter(django_filters.FilterSet):
+class ResourceItemFilter(FilterSet):
     class Meta:
         model = ResourceItem
         fields = ["community", "unit", "kind", "is_available"]
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(FilterSet):
     title = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -59,7 +60,7 @@ class ProjectFilter(django_filters.FilterSet):
         fields = ["community", "status", "units", "title"]
 
 
-class ResponsibilityFilter(django_filters.FilterSet):
+class ResponsibilityFilter(FilterSet):
     overdue = django_filters.BooleanFilter(method="filter_overdue")
 
     class Meta:
@@ -71,13 +72,13 @@ class ResponsibilityFilter(django_filters.FilterSet):
         return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
 
-class CampaignFilter(django_filters.FilterSet):
+class CampaignFilter(FilterSet):
     class Meta:
         model = Campaign
         fields = ["community", "kind"]
 
 
-class NominationFilter(django_filters.FilterSet):
+class NominationFilter(FilterSet):
     class Meta:
         model = Nomination
         fields = ["campaign", "nominee_kind", "unit"]

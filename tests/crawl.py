@@ -5,6 +5,8 @@ English, accessibility) so they cover pages nobody remembered to list."""
 import re
 from html.parser import HTMLParser
 
+from django.urls import URLPattern, URLResolver, get_resolver
+
 # Pages the crawl does not open: other areas (admin, API), side effects or downloads
 # behind a GET (revealing personal data is logged; logout), files.
 SKIP = re.compile(
@@ -12,6 +14,19 @@ SKIP = re.compile(
     r"|/logout/|/reveal/|/photos/|/export|\.xlsx$|\.pdf$"
 )
 FOLLOW = re.compile(r"^/(portal/|wishes/|$)")
+
+
+def url_patterns(patterns=None, namespace=None, prefix=""):
+    """Yield (namespace, pattern, route) for every URL pattern of the URLconf, `route`
+    being the whole pattern from the site's root (e.g. "api/incidents/<pk>/")."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from url_patterns(pattern.url_patterns, inner, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield namespace, pattern, prefix + str(pattern.pattern)
 
 
 class _Links(HTMLParser):

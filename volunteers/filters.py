@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from hive.filters import FilterSet, IsoDateTimeFilter
 from volunteers.models import (
     Activity,
     MicroWish,
@@ -16,17 +17,17 @@ from volunteers.models import (
 )
 
 
-class WishFilter(django_filters.FilterSet):
+class WishFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=MicroWish.Status.choices, label=_("Status")
     )
     category = django_filters.ChoiceFilter(
         choices=MicroWish.Category.choices, empty_label=_("All kinds"), label=_("Category")
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label=_("Submitted from")
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label=_("Submitted before")
     )
 
@@ -35,16 +36,16 @@ class WishFilter(django_filters.FilterSet):
         fields = ["community", "status", "category", "claimed_by"]
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=Activity.Kind.choices, empty_label=_("All kinds"), label=_("Kind")
     )
     status = django_filters.MultipleChoiceFilter(choices=Activity.Status.choices, label=_("Status"))
     unit = django_filters.NumberFilter(field_name="units", label=_("Co-organising unit"))
-    starts_after = django_filters.IsoDateTimeFilter(
+    starts_after = IsoDateTimeFilter(
         field_name="starts_at", lookup_expr="gte", label=_("Starts from")
     )
-    starts_before = django_filters.IsoDateTimeFilter(
+    starts_before = IsoDateTimeFilter(
         field_name="starts_at", lookup_expr="lt", label=_("Starts before")
     )
 
@@ -53,29 +54,29 @@ class ActivityFilter(django_filters.FilterSet):
         fields = ["community", "kind", "status", "team"]
 
 
-class TeamFilter(django_filters.FilterSet):
+class TeamFilter(FilterSet):
     class Meta:
         model = Team
         fields = ["community", "kind", "is_active"]
 
 
-class SignUpFilter(django_filters.FilterSet):
+class SignUpFilter(FilterSet):
     class Meta:
         model = SignUp
         fields = ["activity", "user", "status", "attended"]
 
 
-class PartyMemberFilter(django_filters.FilterSet):
+class PartyMemberFilter(FilterSet):
     class Meta:
         model = PartyMember
         fields = ["community", "is_in_service", "registered_unit", "is_active", "branch"]
 
 
-class PointEntryFilter(django_filters.FilterSet):
-    awarded_after = django_filters.IsoDateTimeFilter(
+class PointEntryFilter(FilterSet):
+    awarded_after = IsoDateTimeFilter(
         field_name="awarded_at", lookup_expr="gte", label=_("Counts from")
     )
-    awarded_before = django_filters.IsoDateTimeFilter(
+    awarded_before = IsoDateTimeFilter(
         field_name="awarded_at", lookup_expr="lt", label=_("Counts before")
     )
     category = django_filters.ChoiceFilter(
@@ -87,13 +88,13 @@ class PointEntryFilter(django_filters.FilterSet):
         fields = ["community", "member", "rule"]
 
 
-class PointAwardFilter(django_filters.FilterSet):
+class PointAwardFilter(FilterSet):
     class Meta:
         model = PointAward
         fields = ["community", "member", "rule", "status"]
 
 
-class StarRatingFilter(django_filters.FilterSet):
+class StarRatingFilter(FilterSet):
     class Meta:
         model = StarRating
         fields = ["community", "member", "period_start", "period_label", "stars"]

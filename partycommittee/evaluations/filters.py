@@ -1,5 +1,6 @@
 import django_filters
 
+from hive.filters import FilterSet
 from partycommittee.evaluations.models import (
     DutyReport,
     EvaluationRound,
@@ -8,25 +9,25 @@ from partycommittee.evaluations.models import (
 )
 
 
-class EvaluationRoundFilter(django_filters.FilterSet):
+class EvaluationRoundFilter(FilterSet):
     class Meta:
         model = EvaluationRound
         fields = ["community", "status", "period_kind", "period_start"]
 
 
-class EvaluationSheetFilter(django_filters.FilterSet):
+class EvaluationSheetFilter(FilterSet):
     class Meta:
         model = EvaluationSheet
         fields = ["round", "kind", "status", "rater_unit", "ratee_unit"]
 
 
-class DutyReportFilter(django_filters.FilterSet):
+class DutyReportFilter(FilterSet):
     class Meta:
         model = DutyReport
         fields = ["round", "unit", "status"]
 
 
-class UnitResultFilter(django_filters.FilterSet):
+class UnitResultFilter(FilterSet):
     community = django_filters.NumberFilter(field_name="round__community")
 
     class Meta:

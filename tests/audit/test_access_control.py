@@ -24,10 +24,11 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.test import Client, RequestFactory
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from hive.models import Community, User
 from tests.audit.conftest import OTHER_USERS, OWN_USERS, ROLES
+from tests.crawl import url_patterns
 
 ALL = frozenset(ROLES)
 STAFF = frozenset({"sa", "staff"})
@@ -350,20 +351,9 @@ class Route:
     is_api: bool
 
 
-def _walk(patterns, namespace=None, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from _walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            yield namespace, pattern, prefix + str(pattern.pattern)
-
-
 def routes() -> dict[str, Route]:
     found: dict[str, Route] = {}
-    for namespace, pattern, route in _walk(get_resolver().url_patterns):
+    for namespace, pattern, route in url_patterns():
         if namespace and namespace.split(":")[0] == "admin":
             key = "admin:*"
         elif pattern.name is None:

@@ -44,7 +44,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIClient
@@ -64,6 +64,7 @@ from partycommittee.models import (
     Responsibility,
 )
 from tests.audit.conftest import OWN_USERS
+from tests.crawl import url_patterns
 from tests.factories import CommunityFactory, user_with_role
 from volunteers.models import PartyMember, PointRule, SignUp
 
@@ -124,14 +125,6 @@ class Operation:
         return self.viewset.queryset.model
 
 
-def _walk(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            yield pattern, prefix + str(pattern.pattern)
-
-
 def _accepts_writes(view_class) -> bool:
     return any(hasattr(view_class, method) for method in WRITE_METHODS)
 
@@ -140,7 +133,7 @@ def enumerate_operations():
     """Every POST/PUT/PATCH of the router, and the /api/ writes that are no viewset."""
     found: dict[str, Operation] = {}
     unknown: list[str] = []
-    for pattern, route in _walk(get_resolver().url_patterns):
+    for _namespace, pattern, route in url_patterns():
         if not route.startswith("api/") or "(?P<format>" in route:
             continue  # DRF's format-suffix twins share the view
         callback = pattern.callback

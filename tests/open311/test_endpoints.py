@@ -8,6 +8,7 @@ from django.utils import timezone
 from grids import services as grid_services
 from grids.models import Incident, IncidentTimeLimit
 from hive.models import TimelineEntry
+from open311 import services
 from open311.models import Service, ServiceAttribute, ServiceRequest
 from tests.open311.helpers import errors_of, parse, xml_items
 
@@ -411,3 +412,45 @@ def test_public_answers_mask_phone_and_id_numbers_in_every_spelling(ow, client, 
         description, address = item.find("description").text, item.find("address").text
     assert description.split("\n") == [shown for _text, shown in SPELLINGS] + plain
     assert address == "3-2-501 138****5678"
+
+
+# --- issue 23, item 11 ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_post_takes_jurisdiction_and_key_from_the_query_string(ow, client, fmt):
+    response = client.post(
+        f"{V2}/requests.{fmt}?jurisdiction_id=a&api_key={ow.raw_key}",
+        {"service_code": "hidden_danger", "lat": "40.0", "long": "116.0", "description": "堆物"},
+    )
+    assert response.status_code == 200, response.content
+    assert ServiceRequest.objects.get().partner == ow.key
+
+
+def _grid_declared_required(client, jurisdiction, raw_key) -> bool:
+    response = client.get(
+        f"{V2}/services/hidden_danger.json", {"jurisdiction_id": jurisdiction, "api_key": raw_key}
+    )
+    grid = next(a for a in response.json()["attributes"] if a["code"] == "grid")
+    return grid["required"]
+
+
+@pytest.mark.parametrize("situation", ["several grids", "a default grid", "one grid"])
+def test_a_grid_declared_optional_is_not_needed(ow, client, situation):
+    """A partner that leaves out an attribute the definition calls optional is not
+    refused for it; where the report may need it, the definition says required."""
+    jurisdiction, raw_key = "a", ow.raw_key  # community A has two grids
+    if situation == "a default grid":
+        ow.key.default_grid = ow.a2
+        ow.key.save()
+    elif situation == "one grid":
+        _key, raw_key = services.partner_key_issue(
+            actor=ow.staff_b, community=ow.b, name="B热线", reporter=ow.staff_b
+        )
+        jurisdiction = "b"
+    required = _grid_declared_required(client, jurisdiction, raw_key)
+    assert required == (situation == "several grids")
+    # By address alone (no lat/long), without attribute[grid].
+    response = post(client, ow, lat="", long="", jurisdiction_id=jurisdiction, api_key=raw_key)
+    if not required:
+        assert response.status_code == 200, (situation, response.content)

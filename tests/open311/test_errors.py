@@ -135,6 +135,8 @@ def test_partner_key_is_rate_limited(ow, client, settings, fmt):
     response = post(client, ow, fmt)
     assert response.status_code == 429
     assert errors_of(response, fmt)[0][0] == 429
+    # When to try again: the seconds left in the minute's window.
+    assert 1 <= int(response["Retry-After"]) <= 60
     from open311.models import ServiceRequest
 
     assert ServiceRequest.objects.count() == 2
@@ -296,3 +298,29 @@ def test_nul_characters_answer_400(ow, client, fmt, method, params):
     (name,) = params
     assert [(code, name in text) for code, text in errors_of(response, fmt)] == [(400, True)]
     assert nothing_stored()
+
+
+# --- issue 23, item 11 ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/open311/v2/nothing",
+        "/open311/v2/requests/1/more",
+        "/open311/v2/services.yaml",
+        "/open311/v2/",
+    ],
+)
+def test_unknown_paths_answer_the_error_format(client, fmt, path):
+    response = client.get(f"{path}.{fmt}")
+    assert response.status_code == 404
+    (error,) = errors_of(response, fmt)
+    assert error[0] == 404
+
+
+def test_an_unknown_path_without_an_extension_answers_json(client):
+    response = client.get("/open311/v2/nothing")
+    assert response.status_code == 404
+    assert errors_of(response, "json")[0][0] == 404
