@@ -306,6 +306,9 @@ HIVE_PUBLIC_PAGE_CACHE_SECONDS = env_int("HIVE_PUBLIC_PAGE_CACHE_SECONDS", 300)
 # On whenever DEBUG is off; `make run` (DEBUG on) leaves it off unless set.
 HIVE_ADMIN_OTP_REQUIRED = env_bool("HIVE_ADMIN_OTP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Hive")
+# The admin never shows a device's secret or its QR code: whoever reads them holds the
+# second factor. (django-otp's views for them also answered 500 for a missing device.)
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # API tokens (hive.models.ApiToken) end this many days after they are issued or rotated;
 # one person keeps at most HIVE_API_TOKENS_PER_USER (a new one ends the oldest).

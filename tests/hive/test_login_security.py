@@ -344,3 +344,17 @@ def test_no_template_has_inline_script_or_event_handlers():
         if _inline_scripts(text) or _HANDLER.search(text):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_admin_never_shows_a_devices_secret(client, world):
+    """Whoever reads a TOTP secret or its QR code holds the second factor: the admin's
+    config and QR pages refuse, for a device that exists and for one that does not (that
+    one answered 500 before)."""
+    device = TOTPDevice.objects.create(user=world.staff_a, name="phone", confirmed=True)
+    client.force_login(world.superuser)
+    for pk in (device.pk, device.pk + 1000):
+        for name in ("otp_totp_totpdevice_config", "otp_totp_totpdevice_qrcode"):
+            assert client.get(reverse(f"admin:{name}", args=[pk])).status_code == 403
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
