@@ -156,3 +156,16 @@ def test_a_grid_boundary_is_well_within_the_depth_limit(client, gw):
         },
     }
     assert not json_depth_exceeds(json.dumps({"boundary": boundary}).encode(), MAX_JSON_DEPTH)
+
+
+def test_the_depth_check_is_linear_in_an_unclosed_string():
+    """A string that never closes, full of escaped quotes: the string pattern restarted
+    at every quote (quadratic; 80 KB took 50 s, the 2.5 MB body limit hours, before any
+    login). Now the whole body is one match. The bound is generous: linear is ~0.05 s."""
+    import time
+
+    body = b'"' + b'\\"' * 1_250_000
+    started = time.perf_counter()
+    assert not json_depth_exceeds(body, MAX_JSON_DEPTH)
+    assert time.perf_counter() - started < 5
+    assert json_depth_exceeds(b'["\\"' + b"[" * 40 + b'", ' + b"[" * 40 + b"]" * 41, 32)
