@@ -15,6 +15,7 @@ document, is stored under a random name with the extension of the type its conte
 """
 
 import io
+import math
 import uuid
 import zipfile
 
@@ -120,7 +121,13 @@ def _reencode(upload, image_format: str) -> ContentFile:
     try:
         with Image.open(upload) as image:
             if image_format == "JPEG":
-                image.draft("RGB", (edge, edge))
+                # The stored size, in the photo's own proportions: draft() picks its
+                # scale from the smaller ratio, so (edge, edge) left a 16000 × 4000
+                # panorama at full size.
+                width, height = image.size
+                ratio = max(width, height) / edge
+                if ratio > 1:
+                    image.draft("RGB", (math.ceil(width / ratio), math.ceil(height / ratio)))
             orientation = image.getexif().get(ExifTags.Base.Orientation)
             image.thumbnail((edge, edge))
             if orientation:

@@ -155,6 +155,26 @@ def test_a_jpeg_is_decoded_reduced(settings, monkeypatch):
     assert max(max(size) for size in decoded_sizes) == 200
 
 
+def test_a_panorama_is_decoded_reduced_too(settings, monkeypatch):
+    """draft() picks its scale from the smaller ratio: asked for (edge, edge), a 4:1
+    panorama was decoded at full size. Asked in its own proportions it is reduced."""
+    from PIL import ImageFile
+
+    settings.HIVE_IMAGE_MAX_EDGE = 100
+    upload = SimpleUploadedFile("pano.jpg", _image_bytes("JPEG", size=(1600, 400)))
+    decoded_sizes = []
+    original_load = ImageFile.ImageFile.load
+
+    def spy(image):
+        decoded_sizes.append(image.size)
+        return original_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    stored = Image.open(io.BytesIO(clean_image_upload(upload).read()))
+    assert decoded_sizes[0] == (200, 50)  # 1/8, not 1600 × 400
+    assert stored.size == (100, 25)
+
+
 def test_photos_of_one_form_are_bounded_together_before_any_is_decoded(settings, monkeypatch):
     settings.HIVE_MAX_UPLOAD_PIXELS = 3000
     _refuse_decoding(monkeypatch)
