@@ -318,27 +318,38 @@ def _reveal_volume_alert(*, viewer, obj, count: int, now) -> None:
 
 
 @transaction.atomic
-def personal_data_reveal(*, viewer, obj, fields: list[str], purpose: str = "") -> dict[str, str]:
+def personal_data_reveal(
+    *, viewer, obj, fields: list[str], purpose: str = "", counted: bool = True
+) -> dict[str, str]:
     """Return the full values of `fields` on `obj` and log that `viewer` saw them.
 
     At most HIVE_REVEAL_LIMIT per person and window: beyond it RevealLimitReached, and
-    nothing is shown or logged."""
+    nothing is shown or logged. The viewer's reveals are taken one at a time (their user
+    row is locked), so parallel requests cannot pass the limit together. `counted=False`
+    is for a batch its caller checked once (a subject access export: a legal duty that
+    may cover more rows than the limit); it is logged all the same."""
     # Imported here: settings.LOGGING loads this module (the masks) before apps are ready.
+    from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
 
     from hive.models import PersonalDataAccess
 
-    _reveal_limit_check(viewer=viewer, obj=obj)
-    values = {field: getattr(obj, field) or "" for field in fields}
-    PersonalDataAccess.objects.create(
-        viewer=viewer,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
-        community_id=getattr(obj, "community_id", None),
-        fields=",".join(fields),
-        purpose=purpose[:200],
-    )
+    with transaction.atomic():
+        if counted:
+            if viewer is not None and viewer.pk:
+                list(get_user_model().objects.select_for_update().filter(pk=viewer.pk).values_list("pk"))
+            _reveal_limit_check(viewer=viewer, obj=obj)
+        values = {field: getattr(obj, field) or "" for field in fields}
+        PersonalDataAccess.objects.create(
+            viewer=viewer,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=obj.pk,
+            object_repr=str(obj)[:200],
+            community_id=getattr(obj, "community_id", None),
+            fields=",".join(fields),
+            purpose=purpose[:200],
+        )
     return values
 
 

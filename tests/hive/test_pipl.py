@@ -12,7 +12,7 @@ from django.utils import timezone
 from grids.models import Household, Resident
 from hive.consent import subject_digest
 from hive.models import ConsentRecord, PersonalDataAccess, RetentionRun
-from hive.personal_data import ERASED
+from hive.personal_data import ERASED, RevealLimitReached
 from hive.retention import retention_apply
 from hive.subject_access import subject_erase, subject_export
 from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory, id_number
@@ -208,6 +208,23 @@ def test_export_finds_everything_in_the_staffs_communities_and_logs_it(world, pe
     assert PersonalDataAccess.objects.filter(viewer=world.staff_a).count() == 2
     by_id = subject_export(viewer=world.staff_a, id_number=ID_A.lower())
     assert [row["id"] for row in by_id["records"]["grids.Resident"]] == [resident_a.pk]
+
+
+def test_an_export_is_one_request_under_the_reveal_limit(world, people, settings):
+    """A subject with more records than the reveal limit still gets them all (a legal
+    duty): the export is checked once, every row is logged; a staff member already at
+    the limit is refused before anything is shown or logged."""
+    settings.HIVE_REVEAL_LIMIT = 2
+    wishes = [MicroWishFactory(community=world.a, resident_phone="13912345678") for _ in range(3)]
+    data = subject_export(viewer=world.staff_a, phone="13912345678")
+    assert {row["id"] for row in data["records"]["volunteers.MicroWish"]} == {
+        wish.pk for wish in wishes
+    }
+    logged = PersonalDataAccess.objects.filter(viewer=world.staff_a).count()
+    assert logged == 4  # the resident and three wishes
+    with pytest.raises(RevealLimitReached):
+        subject_export(viewer=world.staff_a, phone="13912345678")
+    assert PersonalDataAccess.objects.filter(viewer=world.staff_a).count() == logged
 
 
 def test_the_admin_page_downloads_the_export(world, people, client):

@@ -284,7 +284,17 @@ def test_portal_reveals_beyond_the_limit_give_a_message(world, client, resident,
     assert PersonalDataAccess.objects.count() == 1
 
 
-def test_unusual_volume_tells_the_street_admins_once(world, api_client, resident, settings):
+def test_unusual_volume_tells_the_street_admins_once(
+    world, api_client, resident, settings, monkeypatch
+):
+    # The alert's window is a clock bucket: the requests must not straddle its edge.
+    import datetime
+
+    from django.utils import timezone
+
+    mid_hour = timezone.now().replace(minute=30, second=0, microsecond=0)
+    ticks = iter(mid_hour + datetime.timedelta(seconds=n) for n in range(10_000))
+    monkeypatch.setattr(timezone, "now", lambda: next(ticks))
     settings.HIVE_REVEAL_LIMIT = 10
     settings.HIVE_REVEAL_ALERT_AT = 3
     api_client.force_login(world.staff_a)
