@@ -84,8 +84,9 @@ def file_response(*, row, field: models.FileField, public: bool = False) -> Http
     fieldfile = getattr(row, field.attname)
     name = fieldfile.name
     content_type = CONTENT_TYPES.get(_extension(name), FALLBACK_CONTENT_TYPE)
-    # Only photos of a known image type are shown in the page; every other file, and any
-    # file stored under an old, uploader-given name, is a download.
+    # Only photos of a known image type are shown in the page; every other file is a
+    # download. A file stored under an old, uploader-given name is typed by its extension
+    # when that is an accepted type, else application/octet-stream (nosniff either way).
     inline = isinstance(field, PhotoField) and content_type.startswith("image/")
     filename = download_name(row, name) if isinstance(field, DocumentField) else None
     accel = getattr(settings, "HIVE_MEDIA_ACCEL_REDIRECT", "")
@@ -102,7 +103,8 @@ def file_response(*, row, field: models.FileField, public: bool = False) -> Http
         as_attachment=not inline, filename=filename or posixpath.basename(name)
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=3600" if public else "private, max-age=3600"
+    # Personal files are not kept by the browser: community offices share computers.
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     return response
 
 

@@ -33,8 +33,10 @@ WEB_PORT, PROXY_PORT = 18700, 18780
 PDF = b"%PDF-1.7\n<html><script>alert(1)</script></html>\n"
 PASSWORD = secrets.token_urlsafe(12)
 
+OTP_KEY = "3132333435363738393031323334353637383930"  # the RFC 6238 test key
 SETUP = """
 from django.core.files.base import ContentFile
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hive.models import Community, Street, User
 from hive.roles import Role
 from hive.services import role_assign
@@ -46,6 +48,8 @@ b = Community.objects.create(street=street, name="新泽苑社区", code="b")
 for username, community in (("staff_a", a), ("staff_b", b)):
     user = User.objects.create_user(username=username, password={password!r}, name=username)
     role_assign(user=user, role=Role.COMMUNITY_STAFF, community=community)
+    # Staff confirm a second factor (DEBUG=0): an authenticator with a known key.
+    TOTPDevice.objects.create(user=user, name="phone", key={otp_key!r}, confirmed=True)
 committee = BigPartyCommittee.objects.create(community=a, name="大党委")
 row = CommitteeDocument.objects.create(
     committee=committee, title="实施办法", file=ContentFile({pdf!r}, "evil.html")
@@ -90,6 +94,18 @@ def _login(username):
     )
     if status != 302:
         raise SystemExit(f"login of {username} answered {status}")
+    # Then the second factor, as staff type it from their authenticator app.
+    from django_otp.oath import totp
+
+    _status, _headers, body = _request(opener, "/portal/second-factor/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    code = f"{totp(bytes.fromhex(OTP_KEY)):06d}"
+    form = urllib.parse.urlencode({"token": code, "csrfmiddlewaretoken": token}).encode()
+    status, _headers, _body = _request(
+        opener, "/portal/second-factor/", form, {"Referer": f"http://127.0.0.1:{PROXY_PORT}/"}
+    )
+    if status != 302:
+        raise SystemExit(f"second factor of {username} answered {status}")
     return opener
 
 
@@ -159,7 +175,7 @@ def main() -> int:
     manage = [PYTHON, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)  # noqa: S603
     out = subprocess.run(  # noqa: S603 - fixed arguments
-        [*manage, "shell", "-c", SETUP.format(password=PASSWORD, pdf=PDF)],
+        [*manage, "shell", "-c", SETUP.format(password=PASSWORD, pdf=PDF, otp_key=OTP_KEY)],
         env=env,
         check=True,
         cwd=ROOT,
@@ -200,7 +216,7 @@ def main() -> int:
         check("nosniff", headers.get("X-Content-Type-Options") == "nosniff")
         check("no X-Accel-Redirect leaks", "X-Accel-Redirect" not in headers)
         cache = headers.get("Cache-Control")
-        check(f"Cache-Control {cache}", cache == "private, max-age=3600")
+        check(f"Cache-Control {cache}", cache == "private, no-store")
         check("another community's staff: 404", _request(staff_b, f"/media/{name}")[0] == 404)
         check("a visitor: 404", _request(anonymous, f"/media/{name}")[0] == 404)
         check(

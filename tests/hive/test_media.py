@@ -157,7 +157,7 @@ def test_a_document_is_a_download_for_its_community_staff_in_production(
         in (response["Content-Disposition"])
     )
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert "private" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-store"
 
 
 @pytest.mark.parametrize("who", ["staff_b", "staff_c", "grid_a", "party_a", None])
