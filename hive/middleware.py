@@ -126,12 +126,24 @@ class MalformedInputMiddleware:
         for name, values in params.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 self._refuse_nul(field=name.replace("\x00", ""))
+            # A form field may hold JSON (a grid's boundary, a schedule's arguments):
+            # Django's JSON form field parses it recursively too.
+            for value in values:
+                if value.lstrip()[:1] in ("[", "{") and json_depth_exceeds(
+                    value.encode(), MAX_JSON_DEPTH
+                ):
+                    self._refuse_too_deep(field=name)
 
     def _check_json(self, body: bytes) -> None:
         if b"\x00" in body or _JSON_NUL.search(body):
             self._refuse_nul()
         if json_depth_exceeds(body, MAX_JSON_DEPTH):
-            raise MalformedInput(
-                _("The JSON is nested too deeply (at most %(depth)s levels).")
-                % {"depth": MAX_JSON_DEPTH}
-            )
+            self._refuse_too_deep()
+
+    @staticmethod
+    def _refuse_too_deep(field: str | None = None):
+        raise MalformedInput(
+            _("The JSON is nested too deeply (at most %(depth)s levels).")
+            % {"depth": MAX_JSON_DEPTH},
+            field=field,
+        )

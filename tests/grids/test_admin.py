@@ -450,3 +450,19 @@ def test_import_cannot_reach_a_community_where_the_user_only_holds_a_portal_role
     result = response.context["result"]
     assert result.has_errors() or result.has_validation_errors()
     assert not Resident.objects.filter(name="外人").exists()
+
+
+def test_a_boundary_nested_thousands_deep_is_a_400_not_a_500(gw, client):
+    """Django's JSON form field parses recursively: 3,000 brackets were a RecursionError.
+    The malformed-input middleware bounds JSON in form fields as in bodies."""
+    client.force_login(gw.staff_a)
+    data = {
+        "community": gw.a.pk,
+        "code": "A8",
+        "name": "八",
+        "boundary": "[" * 3000 + "]" * 3000,
+        "member": gw.grid_a.pk,
+    }
+    response = client.post(reverse("admin:grids_grid_add"), data)
+    assert response.status_code == 400
+    assert not Grid.objects.filter(code="A8").exists()
