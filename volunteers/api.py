@@ -87,6 +87,8 @@ class MicroWishSerializer(serializers.ModelSerializer):
         if not is_staff:
             # The tracking code is the resident's key to withdraw and confirm: staff only.
             data["tracking_code"] = None
+            # The wish's texts as the walls show them (phone and ID numbers masked).
+            data["title"], data["description"] = wish.public_title, wish.public_description
             if wish.claimed_by_id != getattr(user, "pk", None):
                 # Contact details reach only the claimer, after claiming.
                 for field in ("resident_name", "resident_phone", "address"):
