@@ -338,7 +338,12 @@ def personal_data_reveal(
     with transaction.atomic():
         if counted:
             if viewer is not None and viewer.pk:
-                list(get_user_model().objects.select_for_update().filter(pk=viewer.pk).values_list("pk"))
+                list(
+                    get_user_model()
+                    .objects.select_for_update()
+                    .filter(pk=viewer.pk)
+                    .values_list("pk")
+                )
             _reveal_limit_check(viewer=viewer, obj=obj)
         values = {field: getattr(obj, field) or "" for field in fields}
         PersonalDataAccess.objects.create(
