@@ -268,9 +268,9 @@ def _code_field():
 def _second_factor_of(user, code) -> bool:
     """Whether the token to be issued carries the second factor: for staff while it is
     required, the code must be the current one (400 on the "code" field otherwise)."""
-    from hive.two_factor import CodeError, code_check, has_confirmed_device, otp_required
+    from hive.two_factor import CodeError, code_check, has_confirmed_device, lacks_second_factor
 
-    if not (user.is_staff and otp_required()):
+    if not lacks_second_factor(user, verified=False):
         return False
     if not code and has_confirmed_device(user):
         raise serializers.ValidationError(

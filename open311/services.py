@@ -4,7 +4,6 @@ the one way an incident is created)."""
 
 import datetime
 import decimal
-import hashlib
 import itertools
 import secrets
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from grids import services as grid_services
 from grids.models import Category, Grid
+from hive.authentication import token_digest
 from hive.models import Community, User
 from hive.personal_data import mobile_number
 from hive.scoping import administers
@@ -26,10 +26,6 @@ from hive.validators import validate_date_bounds
 from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest
 
 # --- Partner keys ----------------------------------------------------------------------
-
-
-def _key_hash(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
 def partner_key_check_reporter(*, community: Community, reporter: User | None) -> None:
@@ -65,7 +61,7 @@ def partner_key_issue(
         community=community,
         name=name,
         prefix=prefix,
-        key_hash=_key_hash(raw_key),
+        key_hash=token_digest(raw_key),
         reporter=reporter,
         default_grid=default_grid,
     )
@@ -92,7 +88,7 @@ def partner_key_check(*, raw_key: str, community: Community) -> PartnerKey:
         raise PermissionDenied(_("An api_key is required."))
     key = (
         PartnerKey.objects.select_related("reporter", "default_grid")
-        .filter(key_hash=_key_hash(raw_key))
+        .filter(key_hash=token_digest(raw_key))
         .first()
     )
     if key is None or key.community_id != community.pk:
