@@ -14,4 +14,4 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only-key python manage.py collectstatic --n
 USER hive
 
 EXPOSE 8000
-CMD ["gunicorn", "hive.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -49,10 +49,10 @@ messages: $(VENV)/.dev
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 worker: $(VENV)/.runtime
-	$(BIN)/celery -A hive worker --loglevel=info
+	$(BIN)/celery -A config worker --loglevel=info
 
 beat: $(VENV)/.runtime
-	$(BIN)/celery -A hive beat --loglevel=info
+	$(BIN)/celery -A config beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -28,10 +28,10 @@ from disputes.models import (
     PartnerInstitution,
 )
 from disputes.selectors import PERIODS, case_statistics
+from hive.access.roles import Role
 from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each
 from hive.models import Community, RoleAssignment, User
 from hive.personal_data import mask_address, mask_name, mask_phone
-from hive.roles import Role
 
 
 @admin.register(MediationRoom)

@@ -29,6 +29,7 @@ from disputes.models import (
     PartnerInstitution,
 )
 from disputes.selectors import PERIODS, case_statistics
+from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
     RoleWritePermission,
@@ -38,7 +39,6 @@ from hive.api import (
 )
 from hive.models import Community
 from hive.personal_data import mask_address, mask_name, mask_phone
-from hive.roles import Role
 
 # --- Rooms, partners, mediators ------------------------------------------------------------
 

@@ -7,8 +7,9 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Bee sound: disputes resolved at the source")
 
     def ready(self):
-        from hive import portal, schedules
-        from hive.roles import Role
+        from hive.access.roles import Role
+        from hive.queue import schedules
+        from hive.ui import portal
 
         mediators = frozenset({Role.MEDIATOR})
         portal.register(

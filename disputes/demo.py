@@ -21,9 +21,9 @@ from disputes.models import (
     Mediator,
     PartnerInstitution,
 )
+from hive.access.roles import Role
 from hive.demo import DEMO_PASSWORD
 from hive.models import User
-from hive.roles import Role
 from hive.services import role_assign
 
 S = DisputeCase.Status

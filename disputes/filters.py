@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Consultation, DisputeCase, MediationRoom, Mediator
-from hive.filters import DateFilter, FilterSet
+from hive.ui.filters import DateFilter, FilterSet
 
 
 class CaseFilter(FilterSet):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Agreement, DisputeCase, FollowUp, MediationRoom, Mediator
-from hive.forms import BootstrapFormMixin
+from hive.ui.forms import BootstrapFormMixin
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -1,4 +1,4 @@
-"""Retention of dispute parties' personal data (see hive.retention).
+"""Retention of dispute parties' personal data (see hive.personal_data.retention).
 
 The case, its sessions and agreement stay in the mediation ledger (调解台账) and the
 statistics; the parties' names, phones and addresses are replaced.
@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hive.personal_data import ERASED
-from hive.retention import ANONYMISE, RetentionRule
+from hive.personal_data.retention import ANONYMISE, RetentionRule
 
 
 def _case_finished(cutoff) -> Q:

@@ -28,10 +28,10 @@ from disputes.models import (
     Mediator,
 )
 from disputes.signals import case_closed, case_withdrawn
+from hive.access.roles import Role
+from hive.access.scoping import access_scope, administers
 from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
-from hive.roles import Role
-from hive.scoping import access_scope, administers
 from hive.workflow import transition
 
 Status = DisputeCase.Status

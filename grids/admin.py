@@ -31,6 +31,7 @@ from grids.models import (
 )
 from grids.personal import MASKS, reveal
 from grids.selectors import late_q, overdue_q
+from hive.access.roles import Role
 from hive.admin import (
     KeepChosenValueMixin,
     PersonalDataAdminMixin,
@@ -39,8 +40,7 @@ from hive.admin import (
 )
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
-from hive.resources import ScopedForeignKeyWidget
-from hive.roles import Role
+from hive.ui.resources import ScopedForeignKeyWidget
 
 # --- Spreadsheets ----------------------------------------------------------------------
 

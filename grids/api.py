@@ -39,12 +39,12 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import incident_timeline
+from hive.access.roles import Role
 from hive.api import ScopedViewSetMixin, TimelineEntrySerializer, router
-from hive.filters import ScopedDjangoFilterBackend
 from hive.models import User
-from hive.paging import BEFORE, newest_first_page, parse_before
 from hive.personal_data import mask_id_number, mask_phone
-from hive.roles import Role
+from hive.ui.filters import ScopedDjangoFilterBackend
+from hive.ui.paging import BEFORE, newest_first_page, parse_before
 from partycommittee.models import ResidentUnit
 
 # --- Serializers -----------------------------------------------------------------------

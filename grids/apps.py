@@ -8,10 +8,11 @@ class GridsConfig(AppConfig):
 
     def ready(self):
         from grids import escalation
-        from hive import portal, schedules
+        from hive.queue import schedules
+        from hive.ui import portal
 
         escalation.connect()
-        from hive.roles import Role
+        from hive.access.roles import Role
 
         grid_member = frozenset({Role.GRID_MEMBER})
         for label, url_name, description in [

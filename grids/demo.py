@@ -26,9 +26,9 @@ from grids.models import (
     Sweep,
 )
 from grids.validators import id_number_check_char
+from hive.access.roles import Role
 from hive.demo import DEMO_PASSWORD
 from hive.models import User
-from hive.roles import Role
 from hive.services import role_assign
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"

@@ -17,7 +17,7 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import household_search
-from hive.filters import DateFilter, FilterSet, IsoDateTimeFilter, PortalFilterForm
+from hive.ui.filters import DateFilter, FilterSet, IsoDateTimeFilter, PortalFilterForm
 
 
 class GridFilter(FilterSet):

@@ -23,7 +23,7 @@ from partycommittee.models import ResidentUnit
 
 
 class PortalFormMixin:
-    """Bootstrap classes as hive.forms.BootstrapFormMixin gives them, applied after
+    """Bootstrap classes as hive.ui.forms.BootstrapFormMixin gives them, applied after
     `narrow()` limits the choices. (The core mixin reads `self.errors` inside __init__,
     which validates the form before a subclass could narrow its querysets.)"""
 

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.validators import validate_geojson_polygon, validate_id_number
+from hive.access.roles import Role
+from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
 from hive.personal_data import mask_phone
-from hive.roles import Role
-from hive.scoping import NOTHING, ScopedQuerySet
 from hive.uploads import PhotoField
 from hive.validators import mobile_phone_validator
 from hive.workflow import Workflow

@@ -1,4 +1,4 @@
-"""Retention of residents' and households' personal data (see hive.retention).
+"""Retention of residents' and households' personal data (see hive.personal_data.retention).
 
 Rows stay (the change log and the grid statistics refer to them); the personal fields
 are replaced. A resident's birth date keeps its year, so age statistics still add up.
@@ -9,7 +9,7 @@ from django.db.models.functions import TruncYear
 from django.utils.translation import gettext_lazy as _
 
 from hive.personal_data import ERASED
-from hive.retention import ANONYMISE, RetentionRule
+from hive.personal_data.retention import ANONYMISE, RetentionRule
 
 GONE = ("moved_out", "deceased")
 

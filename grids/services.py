@@ -33,10 +33,10 @@ from grids.models import (
     SweepCheck,
     Visit,
 )
+from hive.access.roles import Role
+from hive.access.scoping import access_scope, administers
 from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
-from hive.roles import Role
-from hive.scoping import access_scope, administers
 from hive.workflow import TransitionNotAllowed, transition
 from partycommittee.models import ResidentUnit, units_represented_by
 

@@ -42,9 +42,9 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import count_per_row, grids_of_member, grids_with_counts, incident_timeline
-from hive.media import file_response
-from hive.paging import BEFORE, newest_first_page, parse_before
 from hive.personal_data import mask_id_number, mask_phone
+from hive.ui.paging import BEFORE, newest_first_page, parse_before
+from hive.uploads.media import file_response
 
 PAGE_SIZE = 25
 

@@ -15,6 +15,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from hive.access.roles import Role
+from hive.access.scoping import access_scope
 from hive.models import (
     ApiToken,
     Community,
@@ -28,8 +30,6 @@ from hive.models import (
     User,
 )
 from hive.personal_data import mask_phone, personal_data_reveal
-from hive.roles import Role
-from hive.scoping import access_scope
 from hive.services import api_tokens_revoke, second_factor_reset, user_sync_staff_flag
 
 
@@ -143,7 +143,7 @@ class ScopedAdminMixin:
                 checks.Error(
                     f"{type(self).__name__} uses ScopedAdminMixin but "
                     f"{self.model.__name__}'s manager has no managed_by().",
-                    hint="Give the model a ScopedQuerySet manager (hive.scoping).",
+                    hint="Give the model a ScopedQuerySet manager (hive.access.scoping).",
                     obj=type(self),
                     id="hive.E005",
                 )
@@ -583,7 +583,7 @@ class ConsentRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
         from django.core.exceptions import PermissionDenied
         from django.http import HttpResponse
 
-        from hive.subject_access import subject_erase, subject_export, subject_find
+        from hive.personal_data.subject_access import subject_erase, subject_export, subject_find
 
         staff = request.user.is_superuser or access_scope(request.user).is_staff_role
         if not (staff and self.has_view_permission(request)):

@@ -15,15 +15,15 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from hive.authentication import CachedTokenAuthentication
-from hive.filters import (
+from hive.access.authentication import CachedTokenAuthentication
+from hive.access.scoping import access_scope
+from hive.models import Community, RoleAssignment, Street, TimelineEntry, User, choice_label
+from hive.personal_data import RevealLimitReached
+from hive.ui.filters import (
     CommunityFilter,
     RoleAssignmentFilter,
     TimelineEntryFilter,
 )
-from hive.models import Community, RoleAssignment, Street, TimelineEntry, User, choice_label
-from hive.personal_data import RevealLimitReached
-from hive.scoping import access_scope
 
 router = DefaultRouter()
 
@@ -268,7 +268,12 @@ def _code_field():
 def _second_factor_of(user, code) -> bool:
     """Whether the token to be issued carries the second factor: for staff while it is
     required, the code must be the current one (400 on the "code" field otherwise)."""
-    from hive.two_factor import CodeError, code_check, has_confirmed_device, lacks_second_factor
+    from hive.access.two_factor import (
+        CodeError,
+        code_check,
+        has_confirmed_device,
+        lacks_second_factor,
+    )
 
     if not lacks_second_factor(user, verified=False):
         return False
@@ -326,7 +331,7 @@ class ObtainAuthTokenView(APIView):
 
     @extend_schema(request=ObtainTokenSerializer, responses=IssuedTokenSerializer)
     def post(self, request, *args, **kwargs):
-        from hive.security import lockout_message
+        from hive.access.security import lockout_message
         from hive.services import api_token_issue
 
         serializer = self.serializer_class(data=request.data, context={"request": request})

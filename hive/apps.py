@@ -9,17 +9,12 @@ class HiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from hive import (
-            audit,
-            authentication,
-            checks,  # noqa: F401  (registers the system checks)
-            dashboard,
-            portal,
-            retention,
-            schedules,
-            security,
-        )
-        from hive.schedules import ensure_periodic_tasks
+        from hive import checks, dashboard  # noqa: F401  (checks registers the system checks)
+        from hive.access import authentication, security
+        from hive.personal_data import audit, retention
+        from hive.queue import schedules
+        from hive.queue.schedules import ensure_periodic_tasks
+        from hive.ui import portal
 
         authentication.connect()
         # Pillow's own guard against image bombs, for every image this process opens:
@@ -58,7 +53,7 @@ class HiveConfig(AppConfig):
         dashboard.connect_invalidation()
         # The landing page and the wish walls list the communities.
         from hive.models import Community, Street
-        from hive.page_cache import refresh_on_change
+        from hive.ops.page_cache import refresh_on_change
 
         refresh_on_change(Community, uid="hive.public_pages.community")
         refresh_on_change(Street, uid="hive.public_pages.street")

@@ -111,10 +111,10 @@ def check_serializer_meta_options(app_configs=None, serializers=None, **kwargs):
 
 @checks.register()
 def check_file_owners(app_configs=None, **kwargs):
-    """hive.media serves a file only to whom its row is visible: every model with a file
+    """hive.uploads.media serves a file only to whom its row is visible: every model with a file
     field needs `visible_to(user)` on its queryset, and content-named storage."""
-    from hive.media import file_owners
     from hive.uploads import DocumentField, PhotoField
+    from hive.uploads.media import file_owners
 
     errors = []
     for owner in file_owners():

@@ -27,8 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hive.access.scoping import access_scope
 from hive.models import Community
-from hive.scoping import access_scope
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def _next_month(day: datetime.date) -> datetime.date:
 
 # --- Cache and invalidation ----------------------------------------------------------------
 # A cache outage costs speed only: every call then answers as a miss
-# (hive.env.redis_cache_config) and the figures are computed from the database.
+# (config.env.redis_cache_config) and the figures are computed from the database.
 
 
 def _version_key(community_id: int) -> str:

@@ -7,8 +7,8 @@ Apps add their own data in `<app>/demo.py` with a `seed(context)` function; the
 
 from dataclasses import dataclass, field
 
+from hive.access.roles import Role
 from hive.models import Community, Street, User
-from hive.roles import Role
 from hive.services import role_assign
 
 DEMO_PASSWORD = "hive-demo-2026"

@@ -12,8 +12,8 @@ from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from hive.roles import STAFF_ROLES, Role
-from hive.scoping import NOTHING, ScopedQuerySet, access_scope
+from hive.access.roles import STAFF_ROLES, Role
+from hive.access.scoping import NOTHING, ScopedQuerySet, access_scope
 from hive.validators import mobile_phone_validator
 
 # get_<field>_display() labels per field and language, as plain strings.
@@ -470,9 +470,9 @@ class ApiToken(TimeStampedModel):
     hash is enough (no dictionary to try) and a copy of the table opens nothing. The key
     itself is shown once, when the token is issued. A token ends at `expires_at`, when it
     is rotated or revoked, and when its owner's password, active flag or roles change
-    (hive.security). `second_factor` records whether the owner confirmed a TOTP code when
+    (hive.access.security). `second_factor` records whether the owner confirmed a TOTP code when
     it was issued: a staff member's token without one gives no access while the second
-    factor is required (hive.two_factor).
+    factor is required (hive.access.two_factor).
     """
 
     user = models.ForeignKey(
@@ -502,7 +502,7 @@ class ApiToken(TimeStampedModel):
 
 
 class LoginSession(AbstractBaseSession):
-    """A database session that knows whose it is (see hive.session_store).
+    """A database session that knows whose it is (see hive.access.session_store).
 
     Django's own session table stores the user only inside the encoded data, so "end this
     person's sessions" would mean decoding every row; this column makes it one DELETE.
@@ -523,7 +523,7 @@ class LoginSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from hive.session_store import SessionStore
+        from hive.access.session_store import SessionStore
 
         return SessionStore
 
@@ -536,9 +536,10 @@ class ConsentRecordQuerySet(ScopedQuerySet):
 class ConsentRecord(models.Model):
     """A person accepted a personal-data notice: which notice, which version, when, how.
 
-    The person is identified by a keyed digest of their phone number (hive.consent), not
-    the number itself: the record has to outlive the data it justified (proof of consent
-    after the retention period erased the contact details), so it holds none of it.
+    The person is identified by a keyed digest of their phone number
+    (hive.personal_data.consent), not the number itself: the record has to outlive the data
+    it justified (proof of consent after the retention period erased the contact details),
+    so it holds none of it.
     """
 
     class Channel(models.TextChoices):

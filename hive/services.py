@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hive.access.roles import STAFF_ROLES
+from hive.access.scoping import forget_access_scope
 from hive.models import ApiToken, Community, RoleAssignment, Street, User
-from hive.roles import STAFF_ROLES
-from hive.scoping import forget_access_scope
 
 
 def user_sync_staff_flag(*, user: User) -> User:
@@ -55,7 +55,7 @@ def second_factor_reset(*, users) -> int:
     a device. They set up a new one at their next admin login."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from hive.security import sessions_end_for
+    from hive.access.security import sessions_end_for
 
     with transaction.atomic():
         devices = TOTPDevice.objects.filter(user__in=users)
@@ -72,7 +72,7 @@ def second_factor_reset(*, users) -> int:
 
 
 def _token_create(*, user, name: str, second_factor: bool) -> tuple[ApiToken, str]:
-    from hive.authentication import new_token_key, token_digest
+    from hive.access.authentication import new_token_key, token_digest
 
     key = new_token_key()
     token = ApiToken.objects.create(

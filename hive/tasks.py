@@ -41,7 +41,7 @@ def send_notification_emails(self, notification_ids: list[int]) -> int:
 def apply_retention() -> int:
     """Anonymise or delete personal data past its retention period (every registered
     rule); idempotent. Returns the number of rows changed."""
-    from hive.retention import retention_apply
+    from hive.personal_data.retention import retention_apply
 
     return retention_apply().total
 

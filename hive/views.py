@@ -15,17 +15,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from hive import dashboard, portal, two_factor
-from hive.forms import (
+from hive import dashboard
+from hive.access import two_factor
+from hive.models import ApiToken, Community, Notification
+from hive.notifications import notification_mark_read
+from hive.ops.page_cache import cache_public_page
+from hive.services import api_tokens_revoke
+from hive.ui import portal
+from hive.ui.forms import (
     DashboardFilterForm,
     LoginForm,
     NotificationSettingsForm,
     PortalPasswordChangeForm,
 )
-from hive.models import ApiToken, Community, Notification
-from hive.notifications import notification_mark_read
-from hive.page_cache import cache_public_page
-from hive.services import api_tokens_revoke
 
 
 @cache_public_page
@@ -87,7 +89,7 @@ class PortalLoginView(auth_views.LoginView):
 @never_cache
 @csrf_protect
 def portal_second_factor(request):
-    """The portal's door of the second factor (hive.two_factor): staff type the code."""
+    """The portal's door of the second factor (hive.access.two_factor): staff type the code."""
     return two_factor.otp_verify_view(request, two_factor.PORTAL_DOOR)
 
 
@@ -194,7 +196,7 @@ def admin_dashboard(request, admin_site):
 @require_GET
 def language_switch(request):
     """The language switch: a GET form, so that pages for anonymous visitors carry no
-    CSRF token and can be cached whole (hive.page_cache). It changes nothing but the
+    CSRF token and can be cached whole (hive.ops.page_cache). It changes nothing but the
     language cookie, and only goes back to a path on this site."""
     language = request.GET.get("language", "")
     next_url = request.GET.get("next") or "/"

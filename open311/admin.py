@@ -8,10 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from hive.access.roles import Role
 from hive.admin import ScopedAdminMixin, run_for_each
 from hive.models import User
 from hive.personal_data import mask_phone
-from hive.roles import Role
 from open311 import services
 from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest
 

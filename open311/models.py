@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Category, Grid, Incident
+from hive.access.scoping import ScopedQuerySet
 from hive.models import Community, TimeStampedModel
-from hive.scoping import ScopedQuerySet
 
 
 class PartnerKey(TimeStampedModel):

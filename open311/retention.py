@@ -1,4 +1,4 @@
-"""Retention of the contact details sent with Open311 reports (see hive.retention).
+"""Retention of the contact details sent with Open311 reports (see hive.personal_data.retention).
 
 The report stays (its incident, the description as sent, the public answer); the phone,
 email, device id and account id are cleared once the incident has been closed for the
@@ -8,7 +8,7 @@ period. A reopened incident is open again, so its contacts are kept while it is.
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hive.retention import ANONYMISE, RetentionRule
+from hive.personal_data.retention import ANONYMISE, RetentionRule
 
 CONTACTS = ("phone", "email", "device_id", "account_id")
 

@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy
 
 from grids import services as grid_services
 from grids.models import Category, Grid
-from hive.authentication import token_digest
+from hive.access.authentication import token_digest
+from hive.access.scoping import administers
 from hive.models import Community, User
 from hive.personal_data import mobile_number
-from hive.scoping import administers
 from hive.uploads import clean_image_upload
 from hive.validators import validate_date_bounds
 from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest

@@ -31,7 +31,7 @@ class Open311Error(Exception):
 
 def error_answer(path: str, status: int, description: str):
     """The spec's error answer for a request no view of ours answered (an unknown path,
-    a request refused before any view: hive.errors), in the format of the path's
+    a request refused before any view: hive.ui.errors), in the format of the path's
     extension; JSON where it has none."""
     fmt = "xml" if path.endswith(".xml") else "json"
     return formats.render_errors(fmt, [(status, description)], status=status)

@@ -8,7 +8,7 @@ from import_export.admin import ExportMixin, ImportExportMixin
 
 from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each, with_reason
 from hive.personal_data import mask_phone
-from hive.resources import ScopedImportExportMixin
+from hive.ui.resources import ScopedImportExportMixin
 from partycommittee import services
 from partycommittee.models import (
     Agreement,

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
     ManagedPrimaryKeyRelatedField,
@@ -18,7 +19,6 @@ from hive.api import (
 )
 from hive.models import Community, User
 from hive.personal_data import mask_phone
-from hive.roles import Role
 from partycommittee import filters, services
 from partycommittee.models import (
     BigPartyCommittee,

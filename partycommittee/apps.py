@@ -7,9 +7,9 @@ class PartyCommitteeConfig(AppConfig):
     verbose_name = _("Bee colony: joint party building")
 
     def ready(self):
-        from hive import schedules
-        from hive.portal import PortalLink, register
-        from hive.roles import Role
+        from hive.access.roles import Role
+        from hive.queue import schedules
+        from hive.ui.portal import PortalLink, register
 
         reps = frozenset({Role.UNIT_REP})
         register(

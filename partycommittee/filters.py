@@ -1,7 +1,7 @@
 import django_filters
 from django.utils import timezone
 
-from hive.filters import FilterSet, IsoDateTimeFilter
+from hive.ui.filters import FilterSet, IsoDateTimeFilter
 from partycommittee.models import (
     Campaign,
     CommitteeMember,

@@ -1,6 +1,6 @@
 from django import forms
 
-from hive.forms import BootstrapFormMixin
+from hive.ui.forms import BootstrapFormMixin
 from partycommittee.models import ResidentUnit, ResourceItem, Responsibility
 
 

@@ -5,9 +5,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hive.access.roles import Role
+from hive.access.scoping import NOTHING, ScopedQuerySet, scoped_through
 from hive.models import Community, TimeStampedModel
-from hive.roles import Role
-from hive.scoping import NOTHING, ScopedQuerySet, scoped_through
 from hive.uploads import DocumentField
 from hive.workflow import Workflow
 

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
 
 from hive.personal_data import mask_phone
-from hive.resources import CommunityResource, WholeNumberWidget
+from hive.ui.resources import CommunityResource, WholeNumberWidget
 from partycommittee.models import (
     DemandItem,
     JointMeeting,

@@ -1,9 +1,9 @@
-"""Retention of resident units' contact persons (see hive.retention)."""
+"""Retention of resident units' contact persons (see hive.personal_data.retention)."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from hive.retention import ANONYMISE, RetentionRule
+from hive.personal_data.retention import ANONYMISE, RetentionRule
 
 
 def _inactive(cutoff) -> Q:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Production settings, minus what a test client over plain HTTP cannot follow.
 os.environ.update(
     DEBUG="0",

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
 def build(incidents: int, residents: int) -> dict:
@@ -35,8 +35,8 @@ def build(incidents: int, residents: int) -> dict:
     from django.db import connection
 
     from grids.models import Grid, Household, Incident, Resident
+    from hive.access.roles import Role
     from hive.models import Community, Street, User
-    from hive.roles import Role
     from hive.services import api_token_issue, role_assign
 
     if connection.vendor != "postgresql":

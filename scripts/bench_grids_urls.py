@@ -3,9 +3,9 @@
 from django.http import JsonResponse
 from django.urls import path
 
+from config.urls import urlpatterns as site_patterns
 from grids.api import INCIDENT_LIST_FIELDS
 from grids.models import Incident
-from hive.urls import urlpatterns as site_patterns
 
 
 def baseline(request):

@@ -6,7 +6,7 @@ import os
 import django
 from django.conf import settings
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 settings.ROOT_URLCONF = "scripts.bench_grids_urls"
 

@@ -84,7 +84,7 @@ def _reset_peak() -> None:
 
 
 def child(folder: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -204,7 +204,7 @@ def main():
     url = urllib.parse.urlparse(base)
     recreate_database(url)
     os.environ["DATABASE_URL"] = urllib.parse.urlunparse(url._replace(path=f"/{DB_NAME}"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))
 

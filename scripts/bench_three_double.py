@@ -118,7 +118,7 @@ def main() -> int:
         cursor.execute(f'CREATE DATABASE "{args.database}"')
     os.environ["DATABASE_URL"] = f"{args.server_url.rstrip('/')}/{args.database}"
     os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     try:
         import django
 

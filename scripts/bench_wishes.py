@@ -312,7 +312,7 @@ def main():
     server = subprocess.Popen(  # noqa: S603 - fixed arguments
         [
             GUNICORN,
-            "hive.wsgi",
+            "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -38,7 +38,7 @@ SETUP = """
 from django.core.files.base import ContentFile
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hive.models import Community, Street, User
-from hive.roles import Role
+from hive.access.roles import Role
 from hive.services import role_assign
 from partycommittee.models import BigPartyCommittee, CommitteeDocument
 
@@ -185,7 +185,7 @@ def main() -> int:
     name = re.search(r"NAME=(\S+)", out).group(1)
     conf = _nginx_conf(folder, media)
     web = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [PYTHON, "-m", "gunicorn", "hive.wsgi:application", "-b", f"127.0.0.1:{WEB_PORT}"],
+        [PYTHON, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{WEB_PORT}"],
         env=env,
         cwd=ROOT,
         stderr=subprocess.DEVNULL,

@@ -96,8 +96,8 @@ def build(incidents: int, households: int, wishes: int) -> dict:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from grids.models import Grid, Household, Incident
+    from hive.access.roles import Role
     from hive.models import Community, User
-    from hive.roles import Role
     from hive.services import api_token_issue, role_assign
     from volunteers import services as wish_services
     from volunteers.models import MicroWish
@@ -384,7 +384,7 @@ def main() -> None:
     )
     create_database(args.database_url)
     os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hive.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     started = time.perf_counter()
     data = build(args.incidents, args.households, args.wishes)
@@ -397,7 +397,7 @@ def main() -> None:
     server = start(
         [
             str(BIN / "gunicorn"),
-            "hive.wsgi",
+            "config.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -416,7 +416,7 @@ def main() -> None:
         [
             str(BIN / "celery"),
             "-A",
-            "hive",
+            "config",
             "worker",
             "--concurrency",
             "1",

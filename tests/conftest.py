@@ -5,7 +5,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from hive.roles import Role
+from hive.access.roles import Role
 from tests.factories import CommunityFactory, StreetFactory, UserFactory, user_with_role
 
 
@@ -16,7 +16,7 @@ def fresh_rate_limits(settings):
     submissions never make another's a 429. (Not cache.clear(): on Redis that is FLUSHDB,
     shared with the broker.)"""
     settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"
-    # The same for cached public pages (hive.page_cache): URLs repeat across tests.
+    # The same for cached public pages (hive.ops.page_cache): URLs repeat across tests.
     settings.HIVE_PUBLIC_PAGE_CACHE_PREFIX = f"page-test-{uuid.uuid4().hex}"
 
 
@@ -158,7 +158,7 @@ def _logins_confirm_the_second_factor():
 @pytest.fixture(autouse=True)
 def admin_second_factor(settings, _logins_confirm_the_second_factor):
     """Tests run with production's rule: staff need a verified TOTP device for every
-    door to staff power (the admin, portal sessions, the API; hive.two_factor).
+    door to staff power (the admin, portal sessions, the API; hive.access.two_factor).
 
     `client.force_login(staff_user)` then does what a staff member does at the door: it
     confirms a TOTP device for them and marks the session verified (django_otp.login's
@@ -180,7 +180,7 @@ def fast_password_hasher(settings):
 @pytest.fixture
 def celery_eager():
     """Run tasks in-process for this test, whether or not REDIS_URL points at a broker."""
-    from hive.celery import app
+    from config.celery import app
 
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True
@@ -239,7 +239,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
                 "-m",
                 "celery",
                 "-A",
-                "hive",
+                "config",
                 "worker",
                 "--pool=solo",
                 "--concurrency=1",
@@ -274,11 +274,11 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture
 def cache_down(settings):
-    """The cache as production configures it (hive.env.redis_cache_config), at an address
+    """The cache as production configures it (config.env.redis_cache_config), at an address
     where no Redis answers: every call fails as in an outage, at once (connection refused)."""
     import socket
 
-    from hive.env import redis_cache_config
+    from config.env import redis_cache_config
 
     with socket.socket() as sock:  # a port that was free: nothing listens there now
         sock.bind(("127.0.0.1", 0))

@@ -1,7 +1,7 @@
 import factory
 
+from hive.access.roles import Role
 from hive.models import Community, Street, User
-from hive.roles import Role
 from hive.services import role_assign
 
 PASSWORD = "test-pass-4827"

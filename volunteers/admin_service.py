@@ -21,7 +21,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
 from hive.admin import ScopedAdminMixin, run_for_each
-from hive.forms import BootstrapFormMixin
+from hive.ui.forms import BootstrapFormMixin
 from volunteers import services
 from volunteers.models import (
     Activity,

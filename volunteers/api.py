@@ -5,11 +5,11 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from hive.access.roles import Role
+from hive.access.scoping import access_scope
 from hive.api import ChoiceLabelField, ScopedViewSetMixin, router
 from hive.models import User
 from hive.personal_data import mask_address, mask_name, mask_phone
-from hive.roles import Role
-from hive.scoping import access_scope
 from volunteers import services
 from volunteers.filters import WishFilter
 from volunteers.models import MicroWish

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
     RoleWritePermission,
@@ -15,7 +16,6 @@ from hive.api import (
     ScopedViewSetMixin,
     router,
 )
-from hive.roles import Role
 from volunteers import services
 from volunteers.filters import (
     ActivityFilter,

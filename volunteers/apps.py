@@ -7,9 +7,10 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Honey and bee heart: volunteer service")
 
     def ready(self):
-        from hive import portal, schedules
-        from hive.page_cache import refresh_on_change
-        from hive.roles import STAFF_ROLES, Role
+        from hive.access.roles import STAFF_ROLES, Role
+        from hive.ops.page_cache import refresh_on_change
+        from hive.queue import schedules
+        from hive.ui import portal
         from volunteers import receivers, signals
         from volunteers.models import MicroWish
 

@@ -11,9 +11,9 @@ by the street administrator as second approver, one waiting), and this period's 
 import contextlib
 import datetime
 
+from hive.access.roles import Role
 from hive.demo import DEMO_PASSWORD
 from hive.models import User
-from hive.roles import Role
 from hive.services import role_assign
 from volunteers import services
 from volunteers.models import MicroWish

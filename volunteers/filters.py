@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from hive.filters import FilterSet, IsoDateTimeFilter
+from hive.ui.filters import FilterSet, IsoDateTimeFilter
 from volunteers.models import (
     Activity,
     MicroWish,

@@ -3,9 +3,9 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hive.forms import BootstrapFormMixin, PublicTextField
+from hive.access.roles import Role
 from hive.models import Community, User
-from hive.roles import Role
+from hive.ui.forms import BootstrapFormMixin, PublicTextField
 from hive.uploads import PhotosField
 from hive.validators import mobile_phone_validator
 from partycommittee.models import ResidentUnit

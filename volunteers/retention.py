@@ -1,10 +1,10 @@
-"""Retention of micro-wish contact details (see hive.retention)."""
+"""Retention of micro-wish contact details (see hive.personal_data.retention)."""
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from hive.personal_data import ERASED
-from hive.retention import ANONYMISE, RetentionRule
+from hive.personal_data.retention import ANONYMISE, RetentionRule
 
 CLOSED = ("confirmed", "rejected", "withdrawn")
 

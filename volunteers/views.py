@@ -12,13 +12,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from hive.media import file_response
+from hive.access.roles import Role
+from hive.access.scoping import access_scope
 from hive.models import Community
-from hive.page_cache import cache_public_page
+from hive.ops.page_cache import cache_public_page
 from hive.personal_data import personal_data_reveal
-from hive.roles import Role
-from hive.scoping import access_scope
 from hive.selectors import timeline_for
+from hive.uploads.media import file_response
 from volunteers import services
 from volunteers.filters import WishFilter
 from volunteers.forms import ConfirmForm, FulfilForm, TrackLookupForm, WishForm, WithdrawForm

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hive.access.scoping import access_scope
 from hive.models import Community
 from hive.queue import enqueue
-from hive.scoping import access_scope
 from volunteers import selectors, services, tasks
 from volunteers.filters import ActivityFilter
 from volunteers.models import Activity, PartyMember, PointEntry, SignUp, StarRating

@@ -1,7 +1,7 @@
 """The audit trail of personal data (auditlog_logentry) refuses UPDATE and DELETE in the
 database: the application's database role cannot rewrite history, only add to it.
 
-PostgreSQL: UPDATE and DELETE refused (hive/db_triggers.py). SQLite (the embedded
+PostgreSQL: UPDATE and DELETE refused (hive/ops/db_triggers.py). SQLite (the embedded
 development mode): UPDATE only, because the test runner empties tables with DELETE there.
 Consequence, on purpose: a user who appears as an actor in the trail cannot be deleted
 (SET NULL is an UPDATE); deactivate them instead.
@@ -9,7 +9,7 @@ Consequence, on purpose: a user who appears as an actor in the trail cannot be d
 
 from django.db import migrations
 
-from hive.db_triggers import append_only_migration
+from hive.ops.db_triggers import append_only_migration
 
 
 class Migration(migrations.Migration):

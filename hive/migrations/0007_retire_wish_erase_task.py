@@ -1,5 +1,5 @@
 """The micro-wish contact erase became one rule of the general retention task
-(hive.apply_retention, created after migrate by hive.schedules): remove the old
+(hive.apply_retention, created after migrate by hive.queue.schedules): remove the old
 periodic task, whose Celery task no longer exists. Reversing does not bring it back
 (the task is gone); the general task covers it."""
 

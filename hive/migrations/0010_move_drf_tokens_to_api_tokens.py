@@ -4,7 +4,7 @@ readable in the database. The app is no longer installed, so its table is read d
 where it exists (a database created after this change never had one).
 
 A moved token counts as issued without a second factor: a staff member's must be asked
-for again with the current code (hive.two_factor).
+for again with the current code (hive.access.two_factor).
 """
 
 import datetime

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
     RoleWritePermission,
@@ -17,7 +18,6 @@ from hive.api import (
     router,
 )
 from hive.models import Community
-from hive.roles import Role
 from partycommittee.evaluations import filters, selectors, services
 from partycommittee.evaluations.models import (
     DIMENSIONS,

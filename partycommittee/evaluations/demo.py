@@ -9,7 +9,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from hive.roles import Role
+from hive.access.roles import Role
 from hive.services import role_assign
 from partycommittee.evaluations import services
 from partycommittee.evaluations.models import (

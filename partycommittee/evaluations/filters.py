@@ -1,6 +1,6 @@
 import django_filters
 
-from hive.filters import FilterSet
+from hive.ui.filters import FilterSet
 from partycommittee.evaluations.models import (
     DutyReport,
     EvaluationRound,

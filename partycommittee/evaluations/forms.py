@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from hive.forms import BootstrapFormMixin
+from hive.ui.forms import BootstrapFormMixin
 
 
 def _score_field(label):

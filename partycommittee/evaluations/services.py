@@ -20,10 +20,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hive.access.roles import Role
+from hive.access.scoping import access_scope
 from hive.models import RoleAssignment
 from hive.notifications import notify
-from hive.roles import Role
-from hive.scoping import access_scope
 from hive.workflow import TransitionNotAllowed, transition
 from partycommittee.evaluations.models import (
     DIMENSIONS,

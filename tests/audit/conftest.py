@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from hive.roles import Role
+from hive.access.roles import Role
 from tests.factories import StreetFactory, user_with_role
 
 # The demo logins of Huweigou, one per role ("own": the objects picked are theirs).

@@ -51,9 +51,9 @@ from rest_framework.test import APIClient
 
 from disputes.models import MediationRoom, Mediator
 from grids.models import FiveRole, Grid, Household, Incident
+from hive.access.roles import Role
+from hive.access.scoping import forget_access_scope
 from hive.models import Community, Street, User
-from hive.roles import Role
-from hive.scoping import forget_access_scope
 from hive.services import role_assign
 from partycommittee.models import (
     BigPartyCommittee,

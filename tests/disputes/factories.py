@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from disputes import services
 from disputes.models import DisputeCase, MediationRoom, Mediator, PartnerInstitution
-from hive.roles import Role
+from hive.access.roles import Role
 from tests.factories import user_with_role
 
 

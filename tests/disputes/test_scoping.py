@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from disputes.models import DisputeCase, FollowUp, Mediator
-from hive.roles import Role
+from hive.access.roles import Role
 from tests.disputes.factories import RoomFactory, mediator_for, register, walk
 from tests.factories import user_with_role
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from disputes.models import CaseParty, Consultation, DisputeCase, Mediator, PartnerInstitution
+from hive.access.roles import Role
 from hive.models import TimelineEntry
-from hive.roles import Role
 from partycommittee.models import ResidentUnit
 from tests.disputes.factories import register, walk
 from tests.factories import user_with_role

@@ -104,7 +104,7 @@ def private_redis(tmp_path):
 @pytest.fixture
 def broker_at(settings):
     """Point this process's Celery producer at another broker for one test."""
-    from hive.celery import app
+    from config.celery import app
 
     before = app.conf.broker_url
 
@@ -149,7 +149,7 @@ class Worker:
                     "-m",
                     "celery",
                     "-A",
-                    "hive",
+                    "config",
                     "worker",
                     "--pool=solo",
                     "--concurrency=1",

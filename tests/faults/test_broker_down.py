@@ -109,7 +109,7 @@ def test_token_requests_and_pages_answer_while_the_cache_redis_is_down(
     remembers), portal pages and the public wish form answer from the database."""
     from rest_framework.test import APIClient
 
-    from hive.env import redis_cache_config
+    from config.env import redis_cache_config
     from tests.volunteers.factories import wish_form_data
     from volunteers.models import MicroWish
 

@@ -10,9 +10,9 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
+from config.celery import app
 from grids.models import Incident, IncidentOverdueFlag
 from grids.tasks import flag_overdue_incidents
-from hive.celery import app
 from hive.models import Notification, User
 from tests.faults.conftest import Worker, on_postgres_with_redis, wait_for
 from tests.grids.factories import GridFactory

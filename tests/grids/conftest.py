@@ -1,6 +1,6 @@
 import pytest
 
-from hive.roles import Role
+from hive.access.roles import Role
 from tests.disputes.factories import RoomFactory
 from tests.factories import user_with_role
 from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory, id_number

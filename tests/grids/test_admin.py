@@ -425,7 +425,7 @@ def test_sweep_admin_creates_through_the_service(gw, client, monkeypatch):
 
 
 def test_import_cannot_reach_a_community_where_the_user_only_holds_a_portal_role(gw, client):
-    from hive.roles import Role
+    from hive.access.roles import Role
     from hive.services import role_assign
 
     # staff_a is also a deputy grid member of B1: its rows are visible to them in the

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from hive.access.roles import Role
 from hive.models import RoleAssignment, User
-from hive.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ never widen what community staff administer."""
 import pytest
 from django.urls import reverse
 
+from hive.access.roles import Role
 from hive.models import Community, RoleAssignment
-from hive.roles import Role
 from hive.services import role_assign
 from tests.hive.test_admin import _add_user_payload
 

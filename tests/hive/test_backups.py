@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from hive.backups import PgTarget, table_row_counts
+from hive.ops.backups import PgTarget, table_row_counts
 from partycommittee.models import BigPartyCommittee, CommitteeDocument
 from tests.partycommittee.factories import ResidentUnitFactory
 
@@ -102,7 +102,7 @@ def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path):
 
 
 def test_backup_on_sqlite_says_what_to_do_instead(tmp_path, settings):
-    from hive.backups import BackupError
+    from hive.ops.backups import BackupError
 
     with pytest.raises(BackupError, match=r"copy db\.sqlite3"):
         PgTarget.from_settings({"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"})

@@ -1,5 +1,5 @@
 """With the cache (Redis) down, every door still answers: the cache is a speed-up, never a
-dependency (hive.env.redis_cache_config). Each test runs against the production cache
+dependency (config.env.redis_cache_config). Each test runs against the production cache
 configuration pointed at an address where nothing listens (the `cache_down` fixture);
 tests/faults/test_broker_down.py stops a real Redis under a running portal."""
 

@@ -9,9 +9,9 @@ from django import forms
 from django.urls import resolve
 from django.utils.translation import gettext
 
-import hive.urls  # noqa: F401 (each app's api module registers its viewsets there)
+import config.urls  # noqa: F401 (each app's api module registers its viewsets there)
 from hive.api import router
-from hive.filters import BoundedDateField, BoundedIsoDateTimeField
+from hive.ui.filters import BoundedDateField, BoundedIsoDateTimeField
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_the_api_has_its_date_filters():
 @pytest.mark.parametrize(("url", "name", "is_datetime", "field_class"), DATE_FILTERS)
 def test_every_date_filter_is_bounded(url, name, is_datetime, field_class):
     assert issubclass(field_class, (BoundedDateField, BoundedIsoDateTimeField)), (
-        f"{url}?{name}: use hive.filters.DateFilter / IsoDateTimeFilter"
+        f"{url}?{name}: use hive.ui.filters.DateFilter / IsoDateTimeFilter"
     )
 
 

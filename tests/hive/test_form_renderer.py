@@ -1,4 +1,4 @@
-"""hive.form_renderer: a select's HTML is reused only for the very same context and
+"""hive.ui.form_renderer: a select's HTML is reused only for the very same context and
 language, and is the HTML Django's own renderer makes."""
 
 from django import forms
@@ -6,7 +6,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from hive.form_renderer import MemoizingRenderer
+from hive.ui.form_renderer import MemoizingRenderer
 
 
 class ColourForm(forms.Form):
@@ -50,7 +50,7 @@ def test_another_value_or_language_is_rendered_afresh():
 
 
 def test_false_and_the_string_false_are_different_keys():
-    from hive.form_renderer import _freeze
+    from hive.ui.form_renderer import _freeze
 
     assert _freeze({"value": False}) != _freeze({"value": "False"})
     assert _freeze({"value": None}) != _freeze({"value": "None"})

@@ -4,8 +4,8 @@ import logging
 
 from django.conf import settings
 
-from hive.log_filters import MaskPersonalData
 from hive.personal_data import mask_personal_text
+from hive.personal_data.log_filters import MaskPersonalData
 
 PHONE = "13812345678"
 ID_NUMBER = "11010119900307123X"

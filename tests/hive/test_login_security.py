@@ -11,8 +11,8 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hive.access.security import LOGIN_AT_KEY, SEEN_AT_KEY, client_ip
 from hive.models import LoginSession
-from hive.security import LOGIN_AT_KEY, SEEN_AT_KEY, client_ip
 from hive.services import second_factor_reset
 from tests.factories import PASSWORD
 

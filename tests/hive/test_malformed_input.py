@@ -1,5 +1,5 @@
 """Issue 23, items 8 and 10: input no view can handle is refused with a 400 before any view
-reads it (hive.middleware.MalformedInputMiddleware, hive.parsers.JSONObjectParser), in
+reads it (hive.ops.middleware.MalformedInputMiddleware, hive.ui.parsers.JSONObjectParser), in
 the language of the area: the API's JSON, Open311's error format, else the 400 page.
 
 NUL (U+0000) reached PostgreSQL from about twenty places (psycopg refuses it in any
@@ -11,7 +11,7 @@ import json
 import pytest
 from django.utils.translation import gettext
 
-from hive.middleware import MAX_JSON_DEPTH, json_depth_exceeds
+from hive.ops.middleware import MAX_JSON_DEPTH, json_depth_exceeds
 from tests.grids.conftest import GridWorld
 from tests.grids.factories import GridTaskFactory
 

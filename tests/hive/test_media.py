@@ -42,16 +42,16 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def production(settings):
-    """DEBUG off, with the URLs production builds (hive.urls reads DEBUG when imported)."""
-    import hive.urls
+    """DEBUG off, with the URLs production builds (config.urls reads DEBUG when imported)."""
+    import config.urls
 
     debug = settings.DEBUG
     settings.DEBUG = False
-    importlib.reload(hive.urls)
+    importlib.reload(config.urls)
     clear_url_caches()
     yield
     settings.DEBUG = debug
-    importlib.reload(hive.urls)
+    importlib.reload(config.urls)
     clear_url_caches()
 
 
@@ -125,8 +125,8 @@ def test_a_docx_keeps_its_type_and_a_photo_field_refuses_anything_else(world):
 
 
 def test_every_file_field_of_the_project_is_content_named_and_scoped():
-    from hive.media import file_owners
     from hive.uploads import DocumentField, PhotoField
+    from hive.uploads.media import file_owners
 
     owners = {(owner.model.__name__, owner.field.name) for owner in file_owners()}
     assert owners == {
@@ -306,7 +306,7 @@ def test_paths_outside_the_rows_files_are_404(production, world, document, clien
 
 @pytest.mark.parametrize("path", ["/media/committee/%00.pdf", "/media/committee/x.pdf%00.html"])
 def test_a_nul_in_a_media_path_is_refused(production, world, document, client, path):
-    # Before any view: hive.middleware.MalformedInputMiddleware refuses NUL in every path.
+    # Before any view: hive.ops.middleware.MalformedInputMiddleware refuses NUL in every path.
     client.force_login(world.superuser)
     assert client.get(path).status_code == 400
     assert client.get(f"/media/{document.file.name}%00").status_code == 400
@@ -329,7 +329,7 @@ def test_the_documents_own_path_made_odd_is_404(production, world, document, cli
     ["", "/etc/passwd", "a/../b", "./a", "a//b", "a\\..\\b", "a\x00b", "a/\x1fb", "." * 300],
 )
 def test_clean_media_name_refuses_what_is_not_a_plain_relative_path(name):
-    from hive.media import clean_media_name
+    from hive.uploads.media import clean_media_name
 
     assert clean_media_name(name) is None
 

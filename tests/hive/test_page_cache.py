@@ -1,4 +1,4 @@
-"""The whole-page cache of the public pages (hive.page_cache) and the GET language switch
+"""The whole-page cache of the public pages (hive.ops.page_cache) and the GET language switch
 that lets those pages go without a CSRF token: through the HTTP layer a visitor uses."""
 
 import pytest
@@ -8,7 +8,7 @@ from django.middleware.csrf import get_token
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from hive import page_cache
+from hive.ops import page_cache
 from tests.volunteers.factories import MicroWishFactory, walk
 from volunteers import services
 

@@ -10,11 +10,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from grids.models import Household, Resident
-from hive.consent import subject_digest
 from hive.models import ConsentRecord, PersonalDataAccess, RetentionRun
 from hive.personal_data import ERASED, RevealLimitReached
-from hive.retention import retention_apply
-from hive.subject_access import subject_erase, subject_export
+from hive.personal_data.consent import subject_digest
+from hive.personal_data.retention import retention_apply
+from hive.personal_data.subject_access import subject_erase, subject_export
 from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory, id_number
 from tests.volunteers.factories import MicroWishFactory
 from volunteers.models import MicroWish

@@ -113,8 +113,8 @@ def test_bootstrap_forms_validate_after_a_subclass_narrows_its_choices(world):
     limited a field's queryset, so an out-of-scope choice passed."""
     from django import forms
 
-    from hive.forms import BootstrapFormMixin
     from hive.models import Community
+    from hive.ui.forms import BootstrapFormMixin
 
     class PickCommunity(BootstrapFormMixin, forms.Form):
         community = forms.ModelChoiceField(queryset=Community.objects.all())

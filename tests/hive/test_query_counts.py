@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from hive.roles import Role
+from hive.access.roles import Role
 from hive.workflow import transition
 from tests.factories import CommunityFactory, user_with_role
 from tests.hive.workflow_models import Ticket

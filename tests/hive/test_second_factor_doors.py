@@ -10,8 +10,8 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hive.access.roles import Role
 from hive.models import Notification, PersonalDataAccess
-from hive.roles import Role
 from hive.services import role_assign
 from tests.factories import PASSWORD
 from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory, id_number

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from hive.env import database_config, env_bool, env_int, env_list, redis_url
+from config.env import database_config, env_bool, env_int, env_list, redis_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ def test_a_real_worker_on_redis_runs_a_task_and_returns_its_result(celery_worker
 
 @pytest.mark.django_db
 def test_eager_mode_runs_tasks_in_process(settings):
-    from hive.celery import app
+    from config.celery import app
 
     app.conf.task_always_eager = True
     try:
@@ -56,7 +56,7 @@ def test_enqueue_with_redis_down_returns_quickly_and_logs():
     )
     env = dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="hive.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         REDIS_URL="redis://127.0.0.1:1/0",
         DATABASE_URL="sqlite:///:memory:",
     )

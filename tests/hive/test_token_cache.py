@@ -4,8 +4,8 @@ their token or their roles change."""
 import pytest
 from rest_framework.test import APIClient
 
+from hive.access.roles import Role
 from hive.models import ApiToken, RoleAssignment
-from hive.roles import Role
 from hive.services import role_assign
 from tests.factories import api_token_key
 

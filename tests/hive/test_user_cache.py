@@ -1,12 +1,12 @@
-"""The logged-in user of a request comes from the cache (hive.authentication), and every
+"""The logged-in user of a request comes from the cache (hive.access.authentication), and every
 change that matters reaches the next request: roles, deactivation, a new password."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from hive.access.roles import Role
 from hive.models import RoleAssignment
-from hive.roles import Role
 from tests.volunteers.factories import MicroWishFactory, walk
 
 pytestmark = pytest.mark.django_db

@@ -80,8 +80,8 @@ def test_key_of_another_community_is_refused(ow, client):
 
 
 def test_key_whose_staff_member_left_is_refused(ow, client):
+    from hive.access.scoping import forget_access_scope
     from hive.models import RoleAssignment
-    from hive.scoping import forget_access_scope
 
     RoleAssignment.objects.filter(user=ow.staff_a).delete()
     forget_access_scope(ow.staff_a)

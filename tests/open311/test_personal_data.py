@@ -1,7 +1,7 @@
 """The contact details a partner sends with a report (phone, email, device id, account id)
-are personal data like any other: kept for a period (hive.retention), in the audit trail
-(hive.audit), and found, exported and erased on a subject access request
-(hive.subject_access)."""
+are personal data like any other: kept for a period (hive.personal_data.retention), in the
+audit trail (hive.personal_data.audit), and found, exported and erased on a subject access request
+(hive.personal_data.subject_access)."""
 
 import json
 from datetime import timedelta
@@ -13,8 +13,8 @@ from django.utils import timezone
 from grids import services as grid_services
 from grids.models import Incident
 from hive.models import PersonalDataAccess
-from hive.retention import retention_apply
-from hive.subject_access import subject_erase, subject_export
+from hive.personal_data.retention import retention_apply
+from hive.personal_data.subject_access import subject_erase, subject_export
 from open311.models import ServiceRequest
 from tests.open311.test_endpoints import post
 
@@ -80,7 +80,7 @@ def test_retention_anonymises_contacts_of_reports_closed_long_ago_once(ow, clien
 def test_the_retention_period_is_a_setting_of_two_years_by_default():
     from django.conf import settings
 
-    from hive.retention import rule_by_key
+    from hive.personal_data.retention import rule_by_key
 
     assert settings.HIVE_OPEN311_CONTACT_RETENTION_DAYS == 730
     assert rule_by_key("open311.request_contact").days() == 730

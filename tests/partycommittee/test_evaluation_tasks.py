@@ -166,7 +166,7 @@ def test_a_worker_process_killed_mid_compute_leaves_a_state_the_next_run_complet
     services.round_close_now(evaluation_round=board.round, actor=board.world.staff_a)
     env = dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="hive.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=_database_url_for_worker(),
         ROUND_ID=str(board.round.pk),
     )

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from hive.roles import Role
+from hive.access.roles import Role
 from hive.services import role_assign
 from partycommittee.models import (
     Campaign,

@@ -4,8 +4,8 @@ the API; community staff only their community's; other portal roles none of it."
 import pytest
 from django.urls import reverse
 
+from hive.access.roles import Role
 from hive.models import PersonalDataAccess
-from hive.roles import Role
 from hive.services import role_assign
 from partycommittee.models import ResidentUnit, ResourceItem, Responsibility
 

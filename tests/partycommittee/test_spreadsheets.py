@@ -134,7 +134,7 @@ def test_a_file_with_one_bad_row_reports_it_and_imports_nothing(world, client):
 
 
 def test_an_empty_community_column_means_the_one_community_the_user_administers(world, client):
-    from hive.roles import Role
+    from hive.access.roles import Role
     from hive.services import role_assign
 
     # staff_a also represents a unit in B (a portal role): they still administer only A.

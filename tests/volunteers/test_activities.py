@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from hive.roles import Role
+from hive.access.roles import Role
 from tests.factories import user_with_role
 from tests.partycommittee.factories import ResidentUnitFactory
 from tests.volunteers.factories import (

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from hive.roles import Role
+from hive.access.roles import Role
 from partycommittee.models import MeetingAttendance
 from tests.factories import user_with_role
 from tests.partycommittee.factories import MeetingFactory, ResidentUnitFactory

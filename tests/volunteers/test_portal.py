@@ -70,7 +70,7 @@ def test_second_claimer_is_refused_and_sees_no_contact(client, world, published,
 
 
 def test_member_of_another_community_gets_404(client, world, published):
-    from hive.roles import Role
+    from hive.access.roles import Role
     from tests.factories import user_with_role
 
     outsider = user_with_role(Role.PARTY_MEMBER, community=world.b)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hive.roles import Role
+from hive.access.roles import Role
 from tests.factories import user_with_role
 from tests.volunteers.factories import PartyMemberFactory, PointRuleFactory
 from volunteers import services, tasks

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from hive.roles import Role
+from hive.access.roles import Role
 from partycommittee.models import MeetingAttendance
 from tests.factories import PASSWORD, user_with_role
 from tests.partycommittee.factories import MeetingFactory, ResidentUnitFactory

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from hive.roles import Role
+from hive.access.roles import Role
 from tests.factories import PASSWORD, user_with_role
 from tests.volunteers.factories import ActivityFactory, PartyMemberFactory, PointRuleFactory
 from volunteers import services

@@ -1,6 +1,6 @@
 """The points ledger refuses UPDATE and DELETE in the database itself, whatever the
 client (the ORM, a raw cursor, psql). Corrections are new reversing entries.
-See hive/db_triggers.py for the triggers on PostgreSQL and SQLite.
+See hive/ops/db_triggers.py for the triggers on PostgreSQL and SQLite.
 
 Note for later migrations: on SQLite, Django rebuilds a table it alters and the
 triggers go with it; a migration that alters volunteers_pointentry must install them again.
@@ -8,7 +8,7 @@ triggers go with it; a migration that alters volunteers_pointentry must install 
 
 from django.db import migrations
 
-from hive.db_triggers import append_only_migration
+from hive.ops.db_triggers import append_only_migration
 
 
 class Migration(migrations.Migration):

@@ -16,9 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from hive.access.roles import Role
+from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
-from hive.roles import Role
-from hive.scoping import NOTHING, ScopedQuerySet
 from hive.workflow import Workflow
 
 

@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from hive.access.roles import Role
+from hive.access.scoping import ScopedQuerySet, scoped_through
 from hive.models import Community, TimeStampedModel
 from hive.personal_data import mask_personal_text
-from hive.roles import Role
-from hive.scoping import ScopedQuerySet, scoped_through
 from hive.uploads import PhotoField
 from hive.validators import mobile_phone_validator
 from hive.workflow import Workflow

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hive.access.roles import Role
+from hive.access.scoping import access_scope
 from hive.models import User
-from hive.roles import Role
-from hive.scoping import access_scope
 from hive.workflow import transition
 from volunteers.models import Activity, PointRule, SignUp, Team, TeamMembership
 from volunteers.services.points import _in_site_language, points_award_for_event, require_staff

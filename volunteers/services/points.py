@@ -18,9 +18,9 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hive.access.scoping import administers
 from hive.dashboard import dashboard_invalidate
 from hive.models import User
-from hive.scoping import administers
 from hive.workflow import transition
 from volunteers.models import PartyMember, PointAward, PointEntry, PointRule, PointsScheme
 from volunteers.models.points import StarRating, period_label

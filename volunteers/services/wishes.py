@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hive.consent import WISH_NOTICE, consent_record
+from hive.access.roles import Role
+from hive.access.scoping import access_scope, administers
 from hive.models import Community, ConsentRecord, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
-from hive.roles import Role
-from hive.scoping import access_scope, administers
+from hive.personal_data.consent import WISH_NOTICE, consent_record
 from hive.workflow import transition
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.signals import wish_confirmed
@@ -356,7 +356,7 @@ def wishes_erase_personal_data(*, now: datetime | None = None) -> int:
     withdrawn) keeps the resident's name, phone and address for HIVE_WISH_RETENTION_DAYS,
     then they are erased; the wish itself stays in the ledger. The rule lives in
     volunteers/retention.py and runs with the others in hive.apply_retention."""
-    from hive.retention import retention_apply_rule, rule_by_key
+    from hive.personal_data.retention import retention_apply_rule, rule_by_key
 
     return retention_apply_rule(rule=rule_by_key("volunteers.wish_contact"), now=now)
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hive.backups import BackupError, backup_create
+from hive.ops.backups import BackupError, backup_create
 
 
 class Command(BaseCommand):

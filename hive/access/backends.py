@@ -1,4 +1,4 @@
-"""Admin permissions that follow from a user's staff roles (see hive.roles)."""
+"""Admin permissions that follow from a user's staff roles (see hive.access.roles)."""
 
 from fnmatch import fnmatchcase
 from functools import lru_cache
@@ -6,8 +6,8 @@ from functools import lru_cache
 from django.apps import apps
 from django.contrib.auth.backends import BaseBackend
 
-from hive.roles import ROLE_PERMISSIONS
-from hive.scoping import access_scope
+from hive.access.roles import ROLE_PERMISSIONS
+from hive.access.scoping import access_scope
 
 _CACHE_ATTR = "_hive_role_perm_cache"
 

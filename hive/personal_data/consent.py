@@ -21,7 +21,7 @@ def subject_digest(phone: str) -> str:
     number (an unkeyed hash of an 11-digit number is reversed by trying them all).
     Keyed with SECRET_KEY: after a key change, older records are found only while the
     old key is in SECRET_KEY_FALLBACKS."""
-    return salted_hmac("hive.consent.subject", phone.strip()).hexdigest()
+    return salted_hmac("hive.personal_data.consent.subject", phone.strip()).hexdigest()
 
 
 def consent_record(

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 
-from hive.forms import BootstrapFormMixin
 from hive.models import Community, RoleAssignment, TimelineEntry
+from hive.ui.forms import BootstrapFormMixin
 from hive.validators import validate_date_bounds
 
 
@@ -89,7 +89,7 @@ def scope_choice_filters(filterset, user) -> None:
 class ScopedDjangoFilterBackend(DjangoFilterBackend):
     """django-filter, with foreign-key filters offering only what the user may see: an id
     of another community's row is a 400 like an id that does not exist, not a 200 with
-    an empty list that would confirm it exists (hive.filters.scope_choice_filters)."""
+    an empty list that would confirm it exists (hive.ui.filters.scope_choice_filters)."""
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)

@@ -1,13 +1,13 @@
 """The API's JSON parser: every Hive endpoint takes an object (its fields by name), so a
 body that is a list, a number, a string or null is refused as a parse error (400) before
 any view or serializer reads it as a dict. Nesting depth is bounded earlier, for every
-JSON request, by hive.middleware.MalformedInputMiddleware."""
+JSON request, by hive.ops.middleware.MalformedInputMiddleware."""
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from hive.middleware import MAX_JSON_DEPTH
+from hive.ops.middleware import MAX_JSON_DEPTH
 
 
 class JSONObjectParser(JSONParser):

@@ -2,7 +2,7 @@
 area the request was for: the API's JSON ({"detail": …}), Open311's error format (a
 list of {code, description}, JSON or XML by the path's extension), else the page.
 
-A request Hive refuses before any view (hive.middleware.MalformedInputMiddleware, or
+A request Hive refuses before any view (hive.ops.middleware.MalformedInputMiddleware, or
 Django's own limits: too many fields, too large a body) reaches handler400; an unknown
 path reaches handler404, including those under /api/ and /open311/v2/ that no pattern
 matches."""
@@ -12,7 +12,7 @@ from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from hive.middleware import MalformedInput
+from hive.ops.middleware import MalformedInput
 
 
 def _area_answer(request, status: int, description: str, field=None) -> HttpResponse | None:

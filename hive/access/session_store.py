@@ -2,7 +2,7 @@
 
 Set as SESSION_ENGINE. The only difference from django.contrib.sessions.backends.db is
 LoginSession.user, filled from the session's own _auth_user_id on every save, so that
-hive.security can end every session of a disabled user with one query.
+hive.access.security can end every session of a disabled user with one query.
 """
 
 from django.contrib.auth import SESSION_KEY

@@ -61,12 +61,12 @@ class HiveAdminSite(admin.AdminSite):
     def has_permission(self, request):
         """Staff, and (where HIVE_ADMIN_OTP_REQUIRED) verified with a TOTP code in this
         session: a stolen password alone does not open the admin."""
-        from hive.two_factor import needs_second_factor
+        from hive.access.two_factor import needs_second_factor
 
         return super().has_permission(request) and not needs_second_factor(request)
 
     def login(self, request, extra_context=None):
-        from hive.two_factor import needs_second_factor
+        from hive.access.two_factor import needs_second_factor
 
         if request.method == "GET" and needs_second_factor(request):
             query = urlencode({"next": request.GET.get("next") or reverse("admin:index")})
@@ -74,7 +74,7 @@ class HiveAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
     def get_urls(self):
-        from hive import two_factor
+        from hive.access import two_factor
         from hive.views import admin_dashboard
 
         door = two_factor.admin_door(self)
@@ -96,4 +96,4 @@ class HiveAdminSite(admin.AdminSite):
 
 
 class HiveAdminConfig(AdminConfig):
-    default_site = "hive.admin_site.HiveAdminSite"
+    default_site = "hive.ui.admin_site.HiveAdminSite"

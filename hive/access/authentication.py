@@ -1,5 +1,5 @@
 """Who is asking, remembered for a few minutes: the API token's owner, and the user of a
-login session, each with their access scope attached (see hive.scoping.access_scope).
+login session, each with their access scope attached (see hive.access.scoping.access_scope).
 On the busiest API lists the token lookup and the access-scope query were two of the
 three queries of a request; on every portal page the user and role queries were two of
 the four that come before the page's own.
@@ -8,7 +8,7 @@ The entries are dropped whenever the user, their token or one of their role assi
 is saved or deleted, so a deactivated user, a changed password or a withdrawn role takes
 effect at once. (A QuerySet.update() bypasses the signals; an entry then lives at most
 TOKEN_CACHE_SECONDS.) When the cache (Redis) is down, every cache call answers as a miss
-(hive.env.redis_cache_config) and users come from the database.
+(config.env.redis_cache_config) and users come from the database.
 """
 
 import hashlib
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from hive.scoping import access_scope
+from hive.access.scoping import access_scope
 
 TOKEN_CACHE_SECONDS = 300
 
@@ -48,8 +48,8 @@ class CachedTokenAuthentication(TokenAuthentication):
     (hashed keys, a lifetime, the second factor) and remembered for a few minutes."""
 
     def authenticate_credentials(self, key):
+        from hive.access.two_factor import lacks_second_factor
         from hive.models import ApiToken
-        from hive.two_factor import lacks_second_factor
 
         digest = token_digest(key)
         cache_key = _cache_key(digest)

@@ -5,8 +5,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from hive import media, views
+from hive import views
 from hive.api import ObtainAuthTokenView, RotateAuthTokenView, router
+from hive.uploads import media
 
 DOMAIN_APPS = [app for app in settings.PROJECT_APPS if app != "hive"]
 # Each app's api.py registers its viewsets on the shared router.
@@ -62,10 +63,10 @@ urlpatterns = [
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
-    # Uploaded files, in production too: each to whom its row is visible (hive.media).
+    # Uploaded files, in production too: each to whom its row is visible (hive.uploads.media).
     path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media"),
 ]
 
 # Errors in the language of the area: the API's JSON, Open311's format, else the page.
-handler400 = "hive.errors.bad_request"
-handler404 = "hive.errors.page_not_found"
+handler400 = "hive.ui.errors.bad_request"
+handler404 = "hive.ui.errors.page_not_found"

@@ -136,8 +136,8 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
     from auditlog.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
-    from hive.consent import subject_digest
     from hive.models import ConsentRecord
+    from hive.personal_data.consent import subject_digest
 
     found = subject_find(user=viewer, id_number=id_number, phone=phone)
     sources = {source.model: source for source in SOURCES}

@@ -1,17 +1,18 @@
 """How long each kind of personal data is kept, and the one task that keeps to it.
 
 Each app registers a RetentionRule per kind of personal data it holds (in its
-AppConfig.ready, like hive.schedules): the model, which rows have expired (a condition
+AppConfig.ready, like hive.queue.schedules): the model, which rows have expired (a condition
 plus an age field older than a period from settings), and what happens to them —
 ANONYMISE (the row stays for ledgers and statistics, the personal fields are replaced)
 or DELETE. `retention_apply()` runs every rule; the Celery task `hive.apply_retention`
-(daily, hive/schedules.py) calls it.
+(daily, hive/queue/schedules.py) calls it.
 
 Idempotent: a rule's `pending` condition matches only rows still holding the data, so
 an anonymised row is not matched again, and a second run changes nothing. Rows are
 taken in primary-key batches, locked (skip_locked: a concurrent run takes other rows),
 and changed in the batch's transaction together with one audit-trail entry per row
-(hive.audit). Each run stores a RetentionRun with the counts per rule and nothing else.
+(hive.personal_data.audit). Each run stores a RetentionRun with the counts per rule and
+nothing else.
 """
 
 import logging
@@ -87,7 +88,7 @@ def rule_by_key(key: str) -> RetentionRule:
 
 def retention_apply_rule(*, rule: RetentionRule, now: datetime | None = None) -> int:
     """Anonymise or delete the rule's expired rows; return how many."""
-    from hive.audit import audit_retention
+    from hive.personal_data.audit import audit_retention
 
     now = now or timezone.now()
     done, last_pk = 0, None

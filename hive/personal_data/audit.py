@@ -80,7 +80,7 @@ def register_personal_data_models() -> None:
             model,
             include_fields=fields,
             mask_fields=[name for name in fields if name in MASKED_FIELDS],
-            mask_callable="hive.audit.mask_for_audit",
+            mask_callable="hive.personal_data.audit.mask_for_audit",
             m2m_fields=set(),
         )
     pre_save.connect(_neutral_repr, sender=LogEntry, dispatch_uid="hive.audit.neutral_repr")

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hive.env import (
+from config.env import (
     database_config,
     env_bool,
     env_int,
@@ -38,7 +38,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PROJECT_APPS = ["hive", "partycommittee", "disputes", "grids", "volunteers", "open311"]
 
 INSTALLED_APPS = [
-    "hive.admin_site.HiveAdminConfig",
+    "hive.ui.admin_site.HiveAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,9 +62,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "hive.middleware.LanguageMiddleware",
+    "hive.ops.middleware.LanguageMiddleware",
     # Refuses NUL characters and JSON nested too deep before anything reads them (400).
-    "hive.middleware.MalformedInputMiddleware",
+    "hive.ops.middleware.MalformedInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -72,9 +72,9 @@ MIDDLEWARE = [
     # The audit trail of personal data records the request's user as the actor.
     "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "hive.security.SessionTimeoutMiddleware",
+    "hive.access.security.SessionTimeoutMiddleware",
     # After the time-outs: staff sessions confirm a second factor before anything else.
-    "hive.two_factor.SecondFactorMiddleware",
+    "hive.access.two_factor.SecondFactorMiddleware",
     # A reveal refused by the per-person limit becomes a message, not an error page.
     "hive.personal_data.RevealLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -83,8 +83,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "hive.urls"
-WSGI_APPLICATION = "hive.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -97,14 +97,14 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "hive.context_processors.portal",
+                "hive.ui.context_processors.portal",
             ],
         },
     },
 ]
 
 # Django's renderer, remembering each <select>'s HTML per context and language.
-FORM_RENDERER = "hive.form_renderer.MemoizingRenderer"
+FORM_RENDERER = "hive.ui.form_renderer.MemoizingRenderer"
 
 # --- Database ----------------------------------------------------------------------
 DATABASES = {
@@ -117,10 +117,11 @@ AUTH_USER_MODEL = "hive.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend, with the session's user read from the cache (hive.authentication).
-    "hive.authentication.CachedModelBackend",
+    # Django's ModelBackend, with the session's user read from the cache
+    # (hive.access.authentication).
+    "hive.access.authentication.CachedModelBackend",
     # Staff roles (street admin, community staff) carry their admin permissions.
-    "hive.auth_backends.RolePermissionBackend",
+    "hive.access.backends.RolePermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -146,7 +147,7 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
-# Uploaded files go through hive.media (who may fetch which). Empty: Django streams them
+# Uploaded files go through hive.uploads.media (who may fetch which). Empty: Django streams them
 # (`make run`, tests). Behind nginx (docker-compose.yml) the `internal` location that
 # serves MEDIA_ROOT, e.g. /protected-media/: Django answers with X-Accel-Redirect only.
 HIVE_MEDIA_ACCEL_REDIRECT = env_str("HIVE_MEDIA_ACCEL_REDIRECT", "")
@@ -205,19 +206,19 @@ REST_FRAMEWORK = {
     # The token first: DRF answers a refused request with the first class's challenge,
     # so a bad, expired or revoked token is a 401 (WWW-Authenticate: Token), not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "hive.authentication.CachedTokenAuthentication",
+        "hive.access.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         # django-filter, with foreign-key filters narrowed to the user's scope.
-        "hive.filters.ScopedDjangoFilterBackend",
+        "hive.ui.filters.ScopedDjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    # JSON bodies must be objects (hive.parsers); form bodies as DRF reads them.
+    # JSON bodies must be objects (hive.ui.parsers); form bodies as DRF reads them.
     "DEFAULT_PARSER_CLASSES": [
-        "hive.parsers.JSONObjectParser",
+        "hive.ui.parsers.JSONObjectParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -289,20 +290,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Sessions live in the database with the user's id beside them (hive.session_store), so
+# Sessions live in the database with the user's id beside them (hive.access.session_store), so
 # disabling a user ends every session they have. Idle and absolute limits are enforced by
-# hive.security.SessionTimeoutMiddleware; the cookie itself lasts the absolute limit.
-SESSION_ENGINE = "hive.session_store"
+# hive.access.security.SessionTimeoutMiddleware; the cookie itself lasts the absolute limit.
+SESSION_ENGINE = "hive.access.session_store"
 HIVE_SESSION_IDLE_MINUTES = env_int("HIVE_SESSION_IDLE_MINUTES", 60)
 HIVE_SESSION_ABSOLUTE_HOURS = env_int("HIVE_SESSION_ABSOLUTE_HOURS", 12)
 SESSION_COOKIE_AGE = max(HIVE_SESSION_ABSOLUTE_HOURS, 1) * 3600
 
 # Public pages anonymous visitors read most (landing, wish walls) are cached per language
-# (hive.page_cache); a change to what they show refreshes them at once. 0: no cache.
+# (hive.ops.page_cache); a change to what they show refreshes them at once. 0: no cache.
 HIVE_PUBLIC_PAGE_CACHE_SECONDS = env_int("HIVE_PUBLIC_PAGE_CACHE_SECONDS", 300)
 
 # Second factor for staff: a TOTP code (django-otp) before any staff power, at every
-# door: the admin, portal sessions, the API with a session or a token (hive.two_factor).
+# door: the admin, portal sessions, the API with a session or a token (hive.access.two_factor).
 # On whenever DEBUG is off; `make run` (DEBUG on) leaves it off unless set.
 HIVE_ADMIN_OTP_REQUIRED = env_bool("HIVE_ADMIN_OTP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Hive")
@@ -330,10 +331,10 @@ _LOCKOUT_MINUTES = env_int("HIVE_LOGIN_LOCKOUT_MINUTES", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES > 0 else None
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "hive.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "hive.access.security.client_ip"
 # Axes' choice of account name, cut to the length of the column it is stored in.
-AXES_USERNAME_CALLABLE = "hive.security.login_username"
-AXES_LOCKOUT_CALLABLE = "hive.security.lockout_response"
+AXES_USERNAME_CALLABLE = "hive.access.security.login_username"
+AXES_LOCKOUT_CALLABLE = "hive.access.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # A successful login is not an "attempt" worth a row each; failures are what staff review.
 AXES_DISABLE_ACCESS_LOG = True
@@ -346,13 +347,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hive@localhost")
 # in emails. Empty: emails carry the path only.
 HIVE_SITE_URL = env_str("HIVE_SITE_URL", "")
 
-# Every handler masks mobile and ID numbers (hive.log_filters): logs leave the
+# Every handler masks mobile and ID numbers (hive.personal_data.log_filters): logs leave the
 # application's care (files, collectors), personal data must not go with them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "mask_personal_data": {"()": "hive.log_filters.MaskPersonalData"},
+        "mask_personal_data": {"()": "hive.personal_data.log_filters.MaskPersonalData"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
@@ -367,12 +368,14 @@ LOGGING = {
 }
 
 # --- Personal data (PIPL): audit trail, retention, consent ------------------------------
-# django-auditlog records changes to personal data (hive/audit.py registers the models).
+# django-auditlog records changes to personal data
+# (hive/personal_data/audit.py registers the models).
 # No client address: it would come from X-Forwarded-For, which clients can forge.
 AUDITLOG_DISABLE_REMOTE_ADDR = True
 AUDITLOG_STORE_JSON_CHANGES = True
 # How long each kind of personal data is kept after it stopped being needed, in days;
-# then the daily task hive.apply_retention anonymises or deletes it (hive/retention.py).
+# then the daily task hive.apply_retention anonymises or deletes it
+# (hive/personal_data/retention.py).
 HIVE_RESIDENT_RETENTION_DAYS = env_int("HIVE_RESIDENT_RETENTION_DAYS", 3 * 365)
 HIVE_DISPUTE_PARTY_RETENTION_DAYS = env_int("HIVE_DISPUTE_PARTY_RETENTION_DAYS", 5 * 365)
 HIVE_UNIT_CONTACT_RETENTION_DAYS = env_int("HIVE_UNIT_CONTACT_RETENTION_DAYS", 2 * 365)
@@ -410,7 +413,7 @@ IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 # address: set CLIENT_IP_META_KEY to the header the proxy overwrites (e.g. HTTP_X_REAL_IP
 # with nginx's `proxy_set_header X-Real-IP $remote_addr`). Never a header clients can send.
 RATELIMIT_IP_META_KEY = env_str("CLIENT_IP_META_KEY", "") or None
-# The login lock-out (hive.security.client_ip) reads the same key.
+# The login lock-out (hive.access.security.client_ip) reads the same key.
 CLIENT_IP_META_KEY = RATELIMIT_IP_META_KEY
 # Counters that cannot be read (Redis down) let the request through: the public forms
 # keep working in an outage, and the duplicate window still stops double submissions.

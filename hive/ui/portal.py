@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hive.roles import STAFF_ROLES, Role
-from hive.scoping import access_scope
+from hive.access.roles import STAFF_ROLES, Role
+from hive.access.scoping import access_scope
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ def links_for_role(role: str) -> list[PortalLink]:
 
 def role_cards(user) -> list[dict]:
     """One card per role the user holds: the role, where it applies, and its links."""
+    from hive.access.roles import ROLE_DESCRIPTIONS
     from hive.models import RoleAssignment
-    from hive.roles import ROLE_DESCRIPTIONS
 
     assignments = RoleAssignment.objects.filter(user=user).select_related("community", "street")
     cards: dict[str, dict] = {}

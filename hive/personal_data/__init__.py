@@ -269,10 +269,10 @@ def _reveal_volume_alert(*, viewer, obj, count: int, now) -> None:
     from django.urls import reverse
     from django.utils.translation import gettext
 
+    from hive.access.roles import Role
+    from hive.access.scoping import access_scope
     from hive.models import Community, RoleAssignment, User
     from hive.notifications import notify
-    from hive.roles import Role
-    from hive.scoping import access_scope
 
     scope = access_scope(viewer)
     street_ids = set(scope.street_ids) | set(

@@ -34,7 +34,7 @@ class LanguageMiddleware:
 
 
 class MalformedInput(BadRequest):
-    """A request no view should see: Django answers it with handler400 (hive.errors).
+    """A request no view should see: Django answers it with handler400 (hive.ui.errors).
     `field` names the parameter at fault, where there is one."""
 
     def __init__(self, message, *, field: str | None = None):
@@ -88,7 +88,7 @@ class MalformedInputMiddleware:
     Form bodies are read here as Django reads them for the CSRF check (request.POST) and,
     for PUT and PATCH, as DRF's form parser does. Multipart PUT/PATCH bodies are left to
     the serializers (DRF's CharField refuses NUL): reading them here would load uploads
-    into memory. The answer speaks the area's language (hive.errors.bad_request)."""
+    into memory. The answer speaks the area's language (hive.ui.errors.bad_request)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -105,7 +105,7 @@ class MalformedInputMiddleware:
         if "\x00" in request.path_info:
             self._refuse_nul()
         for name, value in request.META.items():
-            # A token holding NUL is a bad credential: hive.authentication answers 401.
+            # A token holding NUL is a bad credential: hive.access.authentication answers 401.
             if name.startswith("HTTP_") and name != "HTTP_AUTHORIZATION" and "\x00" in value:
                 self._refuse_nul()
         if any("\x00" in name + value for name, value in request.COOKIES.items()):

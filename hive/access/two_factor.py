@@ -4,7 +4,7 @@ One rule, `lacks_second_factor()`: while HIVE_ADMIN_OTP_REQUIRED is on, an activ
 member acts only through a login session verified with a code (django_otp.login) or an
 API token issued with one (hive.models.ApiToken.second_factor). It is applied at two
 places that every request passes: `SecondFactorMiddleware` for sessions (the admin, the
-portal, the API with a session cookie) and hive.authentication for tokens. The token
+portal, the API with a session cookie) and hive.access.authentication for tokens. The token
 endpoint asks for the code itself (`code_check`). Portal roles without is_staff are never
 asked.
 

@@ -102,7 +102,7 @@ def lockout_response(request, original_response=None, credentials=None):
         }
         response = TemplateResponse(request, "admin/login.html", context, status=status)
         return response.render()
-    from hive.forms import LoginForm
+    from hive.ui.forms import LoginForm
 
     context = {"form": LoginForm(request), "locked_out_message": message, "next": next_url}
     return render(request, "portal/login.html", context, status=status)
@@ -197,8 +197,12 @@ def connect() -> None:
     from hive.models import RoleAssignment
 
     post_delete.connect(
-        _end_tokens_on_role_loss, sender=RoleAssignment, dispatch_uid="hive.security.role.del"
+        _end_tokens_on_role_loss,
+        sender=RoleAssignment,
+        dispatch_uid="hive.security.role.del",
     )
     post_save.connect(
-        _end_tokens_on_role_loss, sender=RoleAssignment, dispatch_uid="hive.security.role.save"
+        _end_tokens_on_role_loss,
+        sender=RoleAssignment,
+        dispatch_uid="hive.security.role.save",
     )

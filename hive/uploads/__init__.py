@@ -29,7 +29,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 # Pillow format → file extension
 ALLOWED_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-# Extension → content type, for every type a stored file can have (hive.media serves them).
+# Extension → content type, for every type a stored file can have (hive.uploads.media serves them).
 CONTENT_TYPES = {
     "jpg": "image/jpeg",
     "png": "image/png",
@@ -281,12 +281,12 @@ class _ContentNamedFileField(models.FileField):
     so it must never be the uploader's. A file whose content is not an accepted type is
     refused here too, so a write that skipped the validators stores nothing."""
 
-    # Served as a download (documents) or shown in the page (photos): hive.media asks.
+    # Served as a download (documents) or shown in the page (photos): hive.uploads.media asks.
     as_attachment = True
     refusal = _("Only PDF, Word documents and JPEG/PNG/WebP images are accepted.")
 
     def __init__(self, *args, **kwargs):
-        # hive.media finds the row that owns a requested path by this column.
+        # hive.uploads.media finds the row that owns a requested path by this column.
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 

@@ -32,7 +32,7 @@ FALLBACK_CONTENT_TYPE = "application/octet-stream"
 
 @dataclass(frozen=True)
 class FileOwner:
-    """One model's file field that hive.media serves."""
+    """One model's file field that hive.uploads.media serves."""
 
     model: type[models.Model]
     field: models.FileField

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Q
 
-from hive.roles import Role
+from hive.access.roles import Role
 
 _SCOPE_CACHE_ATTR = "_hive_access_scope"
 

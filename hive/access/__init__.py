@@ -1,0 +1,1 @@
+"""Who may do what: scopes, roles, authentication, the second factor, sessions."""

@@ -1,0 +1,1 @@
+"""Running Hive: middleware, backups, database triggers, the page cache."""
