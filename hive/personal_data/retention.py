@@ -134,12 +134,14 @@ def retention_apply(*, now: datetime | None = None, keys: list[str] | None = Non
 
 
 def autodiscover() -> None:
-    """Register the RULES of each project app's `retention` module (hive's are below)."""
+    """Register the core's RULES (below) and those of each feature app's `retention` module."""
     from importlib import import_module, util
 
+    for rule in RULES:
+        register(rule)
     for app_label in settings.PROJECT_APPS:
         module_name = f"{app_label}.retention"
-        if util.find_spec(module_name):
+        if app_label != "hive" and util.find_spec(module_name):
             for rule in getattr(import_module(module_name), "RULES", []):
                 register(rule)
 
