@@ -29,7 +29,7 @@ from grids.models import (
     SweepCheck,
     Visit,
 )
-from grids.personal import MASKS, reveal
+from grids.personal_data import reveal
 from grids.selectors import late_q, overdue_q
 from hive.access.roles import Role
 from hive.admin import (
@@ -232,7 +232,7 @@ class GridListFilter(KeepChosenValueMixin, admin.RelatedFieldListFilter):
 
 class GridsPersonalDataMixin(PersonalDataAdminMixin):
     """Phones and ID numbers masked on the change form; a reveal goes through grids' own
-    rule of who may see which field (grids.personal), which logs it."""
+    rule of who may see which field (grids.personal_data), which logs it."""
 
     def reveal_personal_data(self, request, obj, fields):
         reveal(viewer=request.user, obj=obj, fields=fields, purpose="admin")
@@ -327,7 +327,7 @@ class BuildingAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
 @admin.register(Household)
 class HouseholdAdmin(GridsPersonalDataMixin, SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
     resource_classes = [HouseholdResource]
-    personal_fields = {"phone": MASKS["phone"]}
+    personal_fields = {"phone": mask_phone}
     list_display = ["number", "head_name", "grid", "building", "room", "masked_phone", "is_rental"]
     list_filter = ["is_rental"]
     search_fields = ["number", "head_name", "phone_mask"]
@@ -369,7 +369,7 @@ class ResidentAdmin(
 
     form = ResidentAdminForm
     resource_classes = [ResidentResource]
-    personal_fields = {"id_number": MASKS["id_number"], "phone": MASKS["phone"]}
+    personal_fields = {"id_number": mask_id_number, "phone": mask_phone}
     list_display = [
         "name",
         "household",
@@ -462,7 +462,7 @@ class KeyPersonTagAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(KeyPlace)
 class KeyPlaceAdmin(GridsPersonalDataMixin, ExportOnly, GridChildAdmin):
-    personal_fields = {"contact_phone": MASKS["contact_phone"]}
+    personal_fields = {"contact_phone": mask_phone}
     list_display = ["name", "kind", "grid", "address", "contact_name"]
     list_filter = ["kind"]
     search_fields = ["name", "address"]

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from disputes.api import PartyInputSerializer
 from disputes.models import DisputeCase, MediationRoom
-from grids import escalation, personal, services
+from grids import escalation, personal_data, services
 from grids.filters import (
     ChangeLogFilter,
     GridFilter,
@@ -414,7 +414,7 @@ class ResidentViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         resident = self.get_object()
         data = RevealSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = personal.reveal(
+        values = personal_data.reveal(
             viewer=request.user,
             obj=resident,
             fields=data.validated_data["fields"],

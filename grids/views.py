@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids import escalation, personal, services
+from grids import escalation, personal_data, services
 from grids.filters import HouseholdFilter, IncidentFilter
 from grids.forms import (
     AssignForm,
@@ -152,7 +152,7 @@ def household_detail(request, pk):
                 "resident": resident,
                 "phone": shown.get("phone") or mask_phone(resident.phone),
                 "id_number": shown.get("id_number") or mask_id_number(resident.id_number),
-                "can_reveal": personal.revealable_fields(request.user, resident),
+                "can_reveal": personal_data.revealable_fields(request.user, resident),
             }
         )
     context = {
@@ -173,10 +173,10 @@ def resident_reveal(request, pk):
     resident = get_object_or_404(
         Resident.objects.visible_to(request.user).select_related("household__grid"), pk=pk
     )
-    fields = personal.revealable_fields(request.user, resident)
+    fields = personal_data.revealable_fields(request.user, resident)
     if not fields:
         raise PermissionDenied
-    values = personal.reveal(
+    values = personal_data.reveal(
         viewer=request.user, obj=resident, fields=fields, purpose=_("Grid portal")
     )
     # Shown on the next page only (the session entry is popped there), never stored.

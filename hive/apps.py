@@ -11,7 +11,7 @@ class HiveConfig(AppConfig):
     def ready(self):
         from hive import checks, dashboard  # noqa: F401  (checks registers the system checks)
         from hive.access import authentication, security
-        from hive.personal_data import audit, retention
+        from hive.personal_data import audit, registry
         from hive.queue import schedules
         from hive.queue.schedules import ensure_periodic_tasks
         from hive.ui import portal
@@ -26,7 +26,7 @@ class HiveConfig(AppConfig):
         Image.MAX_IMAGE_PIXELS = largest_accepted_pixels()
         security.connect()
         portal.register_core_links()
-        retention.autodiscover()
+        registry.autodiscover()
         audit.register_personal_data_models()
         schedules.register(
             schedules.PeriodicTaskSpec(

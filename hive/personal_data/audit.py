@@ -1,6 +1,7 @@
 """The audit trail of personal data (django-auditlog).
 
-Every create, change and delete of a model holding personal data writes one
+Every create, change and delete of a model holding personal data (declared in
+hive.personal_data.registry: its personal fields, masked, and the `audited` ones) writes one
 auditlog LogEntry: who (the request's user, through AuditlogMiddleware; empty for a
 scheduled task), when, which fields changed. The values in the trail are masked
 (`mask_for_audit`), and the entry names the record by type and number, never by the
@@ -14,35 +15,7 @@ application's database role cannot rewrite history.
 from django.db.models.signals import pre_save
 
 from hive.personal_data import mask_id_number, mask_name, mask_phone
-
-# model label → the personal fields the trail records (changes of other fields are the
-# timeline's business, not the audit trail's).
-PERSONAL_DATA_FIELDS: dict[str, list[str]] = {
-    "hive.User": ["name", "phone", "email", "is_active"],
-    "grids.Household": ["head_name", "phone", "address", "room", "notes"],
-    "grids.Resident": ["name", "gender", "birth_date", "id_number", "phone", "status"],
-    "volunteers.MicroWish": ["resident_name", "resident_phone", "address"],
-    "disputes.CaseParty": ["name", "phone", "address", "role"],
-    "partycommittee.ResidentUnit": ["contact_name", "contact_phone"],
-    "open311.ServiceRequest": ["phone", "email", "device_id", "account_id"],
-}
-# Fields recorded only masked.
-MASKED_FIELDS = {
-    "name",
-    "head_name",
-    "resident_name",
-    "contact_name",
-    "phone",
-    "resident_phone",
-    "contact_phone",
-    "id_number",
-    "birth_date",
-    "address",
-    "notes",
-    "email",
-    "device_id",
-    "account_id",
-}
+from hive.personal_data.registry import DECLARATIONS, declaration_of
 
 
 def mask_for_audit(value: str) -> str:
@@ -63,8 +36,13 @@ def _neutral_repr(sender, instance, **kwargs):
     """Name the record by type and number: its str() is often the person's name."""
     if instance.pk is None and instance.content_type_id:
         model = instance.content_type.model_class()
-        if model is not None and model._meta.label in PERSONAL_DATA_FIELDS:
+        if model is not None and _audited(model):
             instance.object_repr = f"{model._meta.label} #{instance.object_pk}"
+
+
+def _audited(model) -> bool:
+    declaration = declaration_of(model)
+    return bool(declaration and declaration.personal)
 
 
 def register_personal_data_models() -> None:
@@ -72,14 +50,14 @@ def register_personal_data_models() -> None:
     from auditlog.registry import auditlog
     from django.apps import apps
 
-    for label, fields in PERSONAL_DATA_FIELDS.items():
-        model = apps.get_model(label)
-        if auditlog.contains(model):
+    for declaration in DECLARATIONS.values():
+        model = apps.get_model(declaration.model)
+        if not declaration.personal or auditlog.contains(model):
             continue
         auditlog.register(
             model,
-            include_fields=fields,
-            mask_fields=[name for name in fields if name in MASKED_FIELDS],
+            include_fields=[*declaration.audited, *declaration.personal],
+            mask_fields=declaration.personal,
             mask_callable="hive.personal_data.audit.mask_for_audit",
             m2m_fields=set(),
         )
@@ -93,7 +71,7 @@ def audit_retention(*, rule, pks: list) -> None:
     from django.contrib.contenttypes.models import ContentType
 
     model = rule.model_class()
-    if model._meta.label not in PERSONAL_DATA_FIELDS or not pks:
+    if not _audited(model) or not pks:
         return
     content_type = ContentType.objects.get_for_model(model)
     if rule.action == "delete":

@@ -1,10 +1,10 @@
 """How long each kind of personal data is kept, and the one task that keeps to it.
 
-Each app registers a RetentionRule per kind of personal data it holds (in its
-AppConfig.ready, like hive.queue.schedules): the model, which rows have expired (a condition
-plus an age field older than a period from settings), and what happens to them —
-ANONYMISE (the row stays for ledgers and statistics, the personal fields are replaced)
-or DELETE. `retention_apply()` runs every rule; the Celery task `hive.apply_retention`
+Each kind of personal data has a RetentionRule, part of its model's declaration
+(hive.personal_data.registry): which rows have expired (a condition plus an age field
+older than a period from settings), and what happens to them — ANONYMISE (the row stays
+for ledgers and statistics, the personal fields get the declaration's erase values) or
+DELETE. `retention_apply()` runs every rule; the Celery task `hive.apply_retention`
 (daily, hive/queue/schedules.py) calls it.
 
 Idempotent: a rule's `pending` condition matches only rows still holding the data, so
@@ -25,7 +25,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +38,11 @@ class RetentionRule:
     key: str
     # Lazily translated; what staff read in the admin and the README.
     label: object
-    model: str  # "app_label.ModelName"
     age_field: str  # rows whose value is older than the period have expired
     days_setting: str  # the settings name of the period, in days
     action: str  # ANONYMISE or DELETE
+    # Both set by the model's declaration (hive.personal_data.registry.declare).
+    model: str = ""  # "app_label.ModelName"
     # ANONYMISE: field → new value (a constant or an expression such as TruncYear).
     replacements: tuple[tuple[str, object], ...] = ()
     # Which rows the rule is about (closed wishes, residents who moved out …), given the
@@ -131,49 +131,3 @@ def retention_apply(*, now: datetime | None = None, keys: list[str] | None = Non
     run.save(update_fields=["counts", "total", "finished_at"])
     logger.info("Retention run %s: %s rows %s", run.pk, run.total, counts)
     return run
-
-
-def autodiscover() -> None:
-    """Register the core's RULES (below) and those of each feature app's `retention` module."""
-    from importlib import import_module, util
-
-    for rule in RULES:
-        register(rule)
-    for app_label in settings.PROJECT_APPS:
-        module_name = f"{app_label}.retention"
-        if app_label != "hive" and util.find_spec(module_name):
-            for rule in getattr(import_module(module_name), "RULES", []):
-                register(rule)
-
-
-# --- The core's own personal data --------------------------------------------------
-def _inactive_users(cutoff) -> Q:
-    return Q(is_active=False) & (Q(last_login__isnull=True) | Q(last_login__lt=cutoff))
-
-
-def _user_phone_left() -> Q:
-    return ~Q(phone="")
-
-
-RULES = [
-    RetentionRule(
-        key="hive.user_phone",
-        label=_("Mobile numbers of deactivated users"),
-        model="hive.User",
-        # Deactivated, created and last logged in (if ever) longer ago than the period.
-        age_field="date_joined",
-        days_setting="HIVE_USER_PHONE_RETENTION_DAYS",
-        action=ANONYMISE,
-        replacements=(("phone", ""),),
-        condition=_inactive_users,
-        pending=_user_phone_left,
-    ),
-    RetentionRule(
-        key="hive.personal_data_access",
-        label=_("Log of who saw personal data"),
-        model="hive.PersonalDataAccess",
-        age_field="created_at",
-        days_setting="HIVE_ACCESS_LOG_RETENTION_DAYS",
-        action=DELETE,
-    ),
-]

@@ -6,11 +6,11 @@ Staff search by ID number or mobile number within the communities they manage
 one PersonalDataAccess per record. Correcting is the ordinary admin change form of each
 record (the audit trail records it). `subject_erase` anonymises: every record stays,
 because ledgers, case statistics and the points ledger count them, but the person's
-name, numbers and address are replaced — the same replacements as the retention rules.
+name, numbers and address are replaced — the erase values of each model's declaration
+(hive.personal_data.registry), as the retention rules write them. Where a person is
+searched and what is exported come from the declarations too.
 Consent records and the audit trail keep no plain personal data and are not changed.
 """
-
-from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -19,91 +19,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hive.personal_data import ERASED, personal_data_reveal
+from hive.personal_data import personal_data_reveal
+from hive.personal_data.registry import DECLARATIONS
 
 
-@dataclass(frozen=True)
-class SubjectSource:
-    """Where a kind of personal data lives and how a person is found in it."""
-
-    model: str
-    fields: tuple[str, ...]  # exported and revealed
-    by_id_number: str = ""  # field compared with the ID number ("" = not searchable)
-    by_phone: str = ""
-    # What erasing writes (as in the matching retention rule); a callable gets the row.
-    erase: tuple[tuple[str, object], ...] = field(default_factory=tuple)
-
-
-SOURCES = [
-    SubjectSource(
-        "grids.Resident",
-        ("name", "gender", "birth_date", "id_number", "phone", "status", "household_id"),
-        by_id_number="id_number",
-        by_phone="phone",
-        erase=(
-            ("name", ERASED),
-            ("id_number", ""),
-            ("phone", ""),
-            # The year stays, so age statistics still add up.
-            ("birth_date", lambda row: row.birth_date and row.birth_date.replace(month=1, day=1)),
-        ),
-    ),
-    SubjectSource(
-        "grids.Household",
-        ("number", "head_name", "phone", "address", "room", "notes"),
-        by_phone="phone",
-        erase=(("head_name", ERASED), ("phone", ""), ("notes", "")),
-    ),
-    SubjectSource(
-        "volunteers.MicroWish",
-        ("tracking_code", "title", "status", "resident_name", "resident_phone", "address"),
-        by_phone="resident_phone",
-        erase=(("resident_name", ERASED), ("resident_phone", ""), ("address", ERASED)),
-    ),
-    SubjectSource(
-        "disputes.CaseParty",
-        ("case_id", "role", "name", "phone", "address"),
-        by_phone="phone",
-        erase=(("name", ERASED), ("phone", ""), ("address", "")),
-    ),
-    SubjectSource(
-        "partycommittee.ResidentUnit",
-        ("name", "contact_name", "contact_phone"),
-        by_phone="contact_phone",
-        erase=(("contact_name", ""), ("contact_phone", "")),
-    ),
-    SubjectSource(
-        "open311.ServiceRequest",
-        (
-            "incident_id",
-            "service_code",
-            "description",
-            "address_string",
-            "phone",
-            "email",
-            "device_id",
-            "account_id",
-            "created_at",
-        ),
-        by_phone="phone",
-        # The report stays (its incident is the community's); the contacts go.
-        erase=(("phone", ""), ("email", ""), ("device_id", ""), ("account_id", "")),
-    ),
-    SubjectSource(
-        "hive.User",
-        ("username", "name", "phone", "email", "is_active"),
-        by_phone="phone",
-        erase=(("phone", ""),),
-    ),
-]
-
-
-def _condition(source: SubjectSource, *, id_number: str, phone: str) -> Q | None:
+def _condition(declaration, *, id_number: str, phone: str) -> Q | None:
     condition = Q()
-    if id_number and source.by_id_number:
-        condition |= Q(**{source.by_id_number: id_number})
-    if phone and source.by_phone:
-        condition |= Q(**{source.by_phone: phone})
+    if id_number and declaration.by_id_number:
+        condition |= Q(**{declaration.by_id_number: id_number})
+    if phone and declaration.by_phone:
+        condition |= Q(**{declaration.by_phone: phone})
     return condition or None
 
 
@@ -114,14 +39,14 @@ def subject_find(*, user, id_number: str = "", phone: str = "") -> dict[str, lis
     if not id_number and not phone:
         raise ValidationError(_("Give an ID number or a mobile number."), code="required")
     found = {}
-    for source in SOURCES:
-        condition = _condition(source, id_number=id_number, phone=phone)
+    for declaration in DECLARATIONS.values():
+        condition = _condition(declaration, id_number=id_number, phone=phone)
         if condition is None:
             continue
-        model = apps.get_model(source.model)
+        model = apps.get_model(declaration.model)
         rows = list(model.objects.managed_by(user).filter(condition).order_by("pk"))
         if rows:
-            found[source.model] = rows
+            found[declaration.model] = rows
     return found
 
 
@@ -140,11 +65,9 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
     from hive.personal_data.consent import subject_digest
 
     found = subject_find(user=viewer, id_number=id_number, phone=phone)
-    sources = {source.model: source for source in SOURCES}
     records = {}
     records_checked = False
     for label, rows in found.items():
-        source = sources[label]
         content_type = ContentType.objects.get_for_model(apps.get_model(label))
         history = LogEntry.objects.filter(
             content_type=content_type, object_id__in=[row.pk for row in rows]
@@ -166,7 +89,7 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
             values = personal_data_reveal(
                 viewer=viewer,
                 obj=row,
-                fields=list(source.fields),
+                fields=DECLARATIONS[label].export_fields,
                 purpose=_("Subject access request"),
                 counted=not records_checked,
             )
@@ -199,6 +122,14 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
     }
 
 
+def _erased_value(row, value):
+    """A constant as it is; an expression (TruncYear …) computed on the row."""
+    if not hasattr(value, "resolve_expression"):
+        return value
+    rows = type(row)._base_manager.filter(pk=row.pk)
+    return rows.annotate(erased=value).values_list("erased", flat=True).get()
+
+
 @transaction.atomic
 def subject_erase(*, actor, id_number: str = "", phone: str = "") -> int:
     """Anonymise every record of one person in the actor's communities; return how many.
@@ -206,14 +137,13 @@ def subject_erase(*, actor, id_number: str = "", phone: str = "") -> int:
     from auditlog.context import set_actor
 
     found = subject_find(user=actor, id_number=id_number, phone=phone)
-    sources = {source.model: source for source in SOURCES}
     erased = 0
     with set_actor(actor):
         for label, rows in found.items():
-            replacements = dict(sources[label].erase)
+            replacements = DECLARATIONS[label].erasure
             for row in rows:
                 for name, value in replacements.items():
-                    setattr(row, name, value(row) if callable(value) else value)
+                    setattr(row, name, _erased_value(row, value))
                 row.save(update_fields=list(replacements))
                 erased += 1
     return erased

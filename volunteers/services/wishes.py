@@ -355,7 +355,7 @@ def wishes_erase_personal_data(*, now: datetime | None = None) -> int:
     """Keep the promise of the personal-data notice: a closed wish (confirmed, rejected or
     withdrawn) keeps the resident's name, phone and address for HIVE_WISH_RETENTION_DAYS,
     then they are erased; the wish itself stays in the ledger. The rule lives in
-    volunteers/retention.py and runs with the others in hive.apply_retention."""
+    volunteers/personal_data.py and runs with the others in hive.apply_retention."""
     from hive.personal_data.retention import retention_apply_rule, rule_by_key
 
     return retention_apply_rule(rule=rule_by_key("volunteers.wish_contact"), now=now)
