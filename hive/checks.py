@@ -1,3 +1,5 @@
+import re
+
 from django.apps import apps
 from django.core import checks
 
@@ -134,4 +136,67 @@ def check_file_owners(app_configs=None, **kwargs):
                     id="hive.E011",
                 )
             )
+    return errors
+
+
+# A field whose name says it holds a phone, email, ID number or address (pinyin too).
+PERSONAL_LOOKING = re.compile(
+    r"(^|_)(phone|mobile|tel|telephone|email|address|id_number|id_card|idcard"
+    r"|shouji|dianhua|youxiang|shenfenzheng|sfz|dizhi|zhuzhi)(_|$)"
+)
+# Fields named like personal data that hold none: an organisation's or a place's.
+NOT_PERSONAL = {
+    "hive.Community.address",  # the community office's, on the public pages
+    "hive.Community.phone",  # the community office's public number
+    "grids.Building.address",  # a building's street address, not a person's
+    "grids.KeyPlace.address",  # where a shop or site is (its contact person is declared)
+    "disputes.MediationRoom.address",  # where residents go to mediate, public
+    "partycommittee.ResidentUnit.address",  # an organisation's (its contact is declared)
+    "open311.ServiceRequest.address_string",  # where the reported problem is, published
+}
+
+
+@checks.register()
+def check_personal_data_declared(app_configs=None, models=None, **kwargs):
+    """Every text field named like a phone, email, ID number or address is covered by its
+    model's personal-data declaration (hive.personal_data.registry), which feeds masking,
+    the audit trail, retention and subject access; and a declaration names real fields."""
+    from django.conf import settings
+    from django.db.models import CharField, TextField
+
+    from hive.personal_data.registry import declaration_of
+
+    if models is None:
+        configs = app_configs or [apps.get_app_config(label) for label in settings.PROJECT_APPS]
+        models = [model for config in configs for model in config.get_models()]
+    errors = []
+    for model in models:
+        declaration = declaration_of(model)
+        declared = set(declaration.fields) if declaration else set()
+        names = {field.name for field in model._meta.get_fields()}
+        for name in sorted(declared - names):
+            errors.append(
+                checks.Error(
+                    f"Personal data declared for a missing field {name!r}",
+                    obj=model,
+                    id="hive.E007",
+                )
+            )
+        for field in model._meta.local_concrete_fields:
+            if (
+                isinstance(field, CharField | TextField)
+                and PERSONAL_LOOKING.search(field.name)
+                and field.name not in declared
+                and f"{model._meta.label}.{field.name}" not in NOT_PERSONAL
+            ):
+                errors.append(
+                    checks.Error(
+                        f"{field.name}: looks like personal data, but no declaration covers it",
+                        hint="Declare it in the app's personal_data.py "
+                        "(hive.personal_data.registry), or list it in "
+                        "hive.checks.NOT_PERSONAL with the reason.",
+                        obj=model,
+                        id="hive.E007",
+                    )
+                )
     return errors
