@@ -45,7 +45,6 @@ class MediationRoomAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(PartnerInstitution)
 class PartnerInstitutionAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    personal_fields = {"contact_phone": mask_phone}
     list_display = ["name", "kind", "community", "resident_unit", "contact_name", "is_active"]
     list_filter = ["community", "kind", "is_active"]
     search_fields = ["name", "contact_name"]

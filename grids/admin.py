@@ -29,7 +29,6 @@ from grids.models import (
     SweepCheck,
     Visit,
 )
-from grids.personal_data import reveal
 from grids.selectors import late_q, overdue_q
 from hive.access.roles import Role
 from hive.admin import (
@@ -227,17 +226,6 @@ class GridListFilter(KeepChosenValueMixin, admin.RelatedFieldListFilter):
         return [(grid.pk, str(grid)) for grid in Grid.objects.visible_to(request.user)]
 
 
-# --- Personal data ---------------------------------------------------------------------
-
-
-class GridsPersonalDataMixin(PersonalDataAdminMixin):
-    """Phones and ID numbers masked on the change form; a reveal goes through grids' own
-    rule of who may see which field (grids.personal_data), which logs it."""
-
-    def reveal_personal_data(self, request, obj, fields):
-        reveal(viewer=request.user, obj=obj, fields=fields, purpose="admin")
-
-
 # --- Grids -----------------------------------------------------------------------------
 
 
@@ -325,17 +313,12 @@ class BuildingAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(GridsPersonalDataMixin, SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
+class HouseholdAdmin(PersonalDataAdminMixin, SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
     resource_classes = [HouseholdResource]
-    personal_fields = {"phone": mask_phone}
     list_display = ["number", "head_name", "grid", "building", "room", "masked_phone", "is_rental"]
     list_filter = ["is_rental"]
     search_fields = ["number", "head_name", "phone_mask"]
     list_select_related = ["grid", "building"]
-
-    @admin.display(description=_("contact phone"))
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone)
 
 
 class ResidentAdminForm(forms.ModelForm):
@@ -362,20 +345,19 @@ class ResidentAdminForm(forms.ModelForm):
 
 @admin.register(Resident)
 class ResidentAdmin(
-    GridsPersonalDataMixin, SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
+    PersonalDataAdminMixin, SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
 ):
     """Residents: masked in the list and on the change form, whose reveal is logged.
     Moving out and death are actions (they write the change log)."""
 
     form = ResidentAdminForm
     resource_classes = [ResidentResource]
-    personal_fields = {"id_number": mask_id_number, "phone": mask_phone}
     list_display = [
         "name",
         "household",
         "gender",
         "relation",
-        "masked_id",
+        "masked_id_number",
         "masked_phone",
         "status",
     ]
@@ -383,14 +365,6 @@ class ResidentAdmin(
     search_fields = ["name", "household__number", "phone_mask"]
     list_select_related = ["household"]
     actions = ["mark_moved_out", "mark_deceased"]
-
-    @admin.display(description=_("ID number"))
-    def masked_id(self, obj):
-        return mask_id_number(obj.id_number)
-
-    @admin.display(description=_("phone"))
-    def masked_phone(self, obj):
-        return mask_phone(obj.phone)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -461,8 +435,7 @@ class KeyPersonTagAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(KeyPlace)
-class KeyPlaceAdmin(GridsPersonalDataMixin, ExportOnly, GridChildAdmin):
-    personal_fields = {"contact_phone": mask_phone}
+class KeyPlaceAdmin(PersonalDataAdminMixin, ExportOnly, GridChildAdmin):
     list_display = ["name", "kind", "grid", "address", "contact_name"]
     list_filter = ["kind"]
     search_fields = ["name", "address"]

@@ -37,60 +37,6 @@ def _household_left() -> Q:
     return ~Q(head_name=ERASED)
 
 
-declare(
-    PersonalData(
-        "grids.Resident",
-        fields={
-            "name": PersonalField(erase=ERASED),
-            "birth_date": PersonalField(erase=TruncYear("birth_date")),
-            "id_number": PersonalField(mask_id_number, erase=""),
-            "phone": PersonalField(mask_phone, erase=""),
-            "phone_mask": PersonalField(erase="", derived=True),
-        },
-        audited=("gender", "status"),
-        exported=("household_id",),
-        by_id_number="id_number",
-        by_phone="phone",
-        retention=RetentionRule(
-            key="grids.resident",
-            label=gettext_lazy("Residents who moved out or died"),
-            # Last changed (the move-out or death is recorded as a change) before the period.
-            age_field="updated_at",
-            days_setting="HIVE_RESIDENT_RETENTION_DAYS",
-            action=ANONYMISE,
-            condition=_gone,
-            pending=_resident_left,
-        ),
-    ),
-    PersonalData(
-        "grids.Household",
-        fields={
-            "head_name": PersonalField(erase=ERASED),
-            "phone": PersonalField(mask_phone, erase=""),
-            "phone_mask": PersonalField(erase="", derived=True),
-            "address": PersonalField(),
-            "notes": PersonalField(erase=""),
-        },
-        audited=("room",),
-        exported=("number",),
-        by_phone="phone",
-        retention=RetentionRule(
-            key="grids.household",
-            label=gettext_lazy("Households nobody lives in any more"),
-            age_field="updated_at",
-            days_setting="HIVE_RESIDENT_RETENTION_DAYS",
-            action=ANONYMISE,
-            condition=_nobody_living,
-            pending=_household_left,
-        ),
-    ),
-    PersonalData(
-        "grids.KeyPlace",
-        fields={"contact_name": PersonalField(), "contact_phone": PersonalField(mask_phone)},
-    ),
-)
-
-
 def _grid_of(obj):
     from grids.models import Household, KeyPlace, Resident
 
@@ -122,3 +68,60 @@ def reveal(*, viewer, obj, fields: list[str], purpose: str = "") -> dict[str, st
     if refused or not fields:
         raise PermissionDenied(_("Your role does not need these details."))
     return personal_data_reveal(viewer=viewer, obj=obj, fields=fields, purpose=purpose)
+
+
+declare(
+    PersonalData(
+        "grids.Resident",
+        fields={
+            "name": PersonalField(erase=ERASED),
+            "birth_date": PersonalField(erase=TruncYear("birth_date")),
+            "id_number": PersonalField(mask_id_number, erase=""),
+            "phone": PersonalField(mask_phone, erase=""),
+            "phone_mask": PersonalField(erase="", derived=True),
+        },
+        audited=("gender", "status"),
+        exported=("household_id",),
+        by_id_number="id_number",
+        by_phone="phone",
+        reveal=reveal,
+        retention=RetentionRule(
+            key="grids.resident",
+            label=gettext_lazy("Residents who moved out or died"),
+            # Last changed (the move-out or death is recorded as a change) before the period.
+            age_field="updated_at",
+            days_setting="HIVE_RESIDENT_RETENTION_DAYS",
+            action=ANONYMISE,
+            condition=_gone,
+            pending=_resident_left,
+        ),
+    ),
+    PersonalData(
+        "grids.Household",
+        fields={
+            "head_name": PersonalField(erase=ERASED),
+            "phone": PersonalField(mask_phone, erase=""),
+            "phone_mask": PersonalField(erase="", derived=True),
+            "address": PersonalField(),
+            "notes": PersonalField(erase=""),
+        },
+        audited=("room",),
+        exported=("number",),
+        by_phone="phone",
+        reveal=reveal,
+        retention=RetentionRule(
+            key="grids.household",
+            label=gettext_lazy("Households nobody lives in any more"),
+            age_field="updated_at",
+            days_setting="HIVE_RESIDENT_RETENTION_DAYS",
+            action=ANONYMISE,
+            condition=_nobody_living,
+            pending=_household_left,
+        ),
+    ),
+    PersonalData(
+        "grids.KeyPlace",
+        fields={"contact_name": PersonalField(), "contact_phone": PersonalField(mask_phone)},
+        reveal=reveal,
+    ),
+)

@@ -29,7 +29,8 @@ from hive.models import (
     TimelineEntry,
     User,
 )
-from hive.personal_data import mask_phone, personal_data_reveal
+from hive.personal_data import personal_data_reveal
+from hive.personal_data.registry import declaration_of
 from hive.services import api_tokens_revoke, second_factor_reset, user_sync_staff_flag
 
 
@@ -214,20 +215,34 @@ class RevealableInput(AdminTextInputWidget):
 
 
 class PersonalDataAdminMixin:
-    """Change forms show personal data masked; the button beside a masked field shows the
-    record's full values once, and that view is logged (PersonalDataAccess), like every
-    other unmasked view. The one mechanism for every admin with phones or ID numbers.
+    """Lists (`masked_<field>` columns) and change forms show personal data masked; the
+    button beside a masked field shows the record's full values once, and that view is
+    logged (PersonalDataAccess), like every other unmasked view. The one mechanism for
+    every admin with phones or ID numbers.
 
-    `personal_fields` maps each field to its mask. Saving the form with a masked value
-    left as it was keeps the stored value; a value typed in replaces it. Add forms are
-    not masked (they show what the staff member types)."""
+    The masks are those of the model's declaration (hive.personal_data.registry), and so
+    is the rule of who may reveal which field. Saving the form with a masked value left as
+    it was keeps the stored value; a value typed in replaces it. Add forms are not masked
+    (they show what the staff member types)."""
 
-    personal_fields: dict = {}
     REVEALED_SESSION_KEY = "hive_admin_revealed"
 
+    @property
+    def personal_fields(self) -> dict:
+        return declaration_of(self.model).masks
+
     def reveal_personal_data(self, request, obj, fields: list[str]) -> None:
-        """Log the reveal; apps with a stricter rule (who may see which field) override."""
-        personal_data_reveal(viewer=request.user, obj=obj, fields=fields, purpose="admin")
+        reveal = declaration_of(self.model).reveal or personal_data_reveal
+        reveal(viewer=request.user, obj=obj, fields=fields, purpose="admin")
+
+    def __getattr__(self, name):
+        """`masked_<field>` in list_display: a column of the declared field, masked."""
+        field = name.removeprefix("masked_")
+        if name == field or field not in self.personal_fields:
+            raise AttributeError(name)
+        mask = self.personal_fields[field]
+        description = self.model._meta.get_field(field).verbose_name
+        return admin.display(description=description)(lambda obj: mask(getattr(obj, field)))
 
     def _revealed_key(self, object_id) -> str:
         return f"{self.opts.label_lower}:{object_id}"
@@ -403,7 +418,6 @@ class RoleAssignmentInline(ScopedAdminMixin, admin.TabularInline):
 @admin.register(User)
 class UserAdmin(PersonalDataAdminMixin, ScopedAdminMixin, DjangoUserAdmin):
     inlines = [RoleAssignmentInline]
-    personal_fields = {"phone": mask_phone}
     add_form_template = "admin/hive/user/add_form.html"
     list_display = ["username", "name", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "role_assignments__role"]

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 
 from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each, with_reason
-from hive.personal_data import mask_phone
 from hive.ui.resources import ScopedImportExportMixin
 from partycommittee import services
 from partycommittee.models import (
@@ -49,7 +48,6 @@ class ExportAdmin(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.
 @admin.register(ResidentUnit)
 class ResidentUnitAdmin(PersonalDataAdminMixin, ImportExportAdmin):
     resource_classes = [ResidentUnitResource]
-    personal_fields = {"contact_phone": mask_phone}
     list_display = [
         "name",
         "kind",

@@ -42,6 +42,9 @@ class PersonalData:
     by_phone: str = ""
     # How long the data is kept; its model and (anonymising) replacements come from here.
     retention: RetentionRule | None = None
+    # Who may see which field in full: reveal(viewer=, obj=, fields=, purpose=) → values,
+    # logged; personal_data_reveal (whoever may see the record) when not given.
+    reveal: Callable[..., dict[str, str]] | None = None
 
     @property
     def personal(self) -> list[str]:
