@@ -161,7 +161,7 @@ def test_attendance_bad_input_writes_nothing(world):
         with pytest.raises(ValidationError) as exc:
             services.activity_record_attendance(activity=activity, actor=world.staff_a, **kwargs)
         assert field in exc.value.message_dict
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAuthorized):
         services.activity_record_attendance(
             activity=activity, actor=world.staff_b, attendee_ids=[world.party_a.pk]
         )

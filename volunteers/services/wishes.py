@@ -231,7 +231,7 @@ def wish_claim(*, wish: MicroWish, member: User) -> MicroWish:
     """A party member takes the wish on. The row lock makes a simultaneous second claim
     wait, then see "claimed" and get a clear refusal.
 
-    Authorization: the caller's.
+    Authorization: checked here (_give_to: a party member of the community).
     """
     wish = _lock(wish)
     return _give_to(wish, member=member, actor=member, assigned_by=None, note="")
@@ -298,7 +298,7 @@ def wish_fulfil(*, wish: MicroWish, member: User, note: str, photos=()) -> Micro
     if not note:
         raise ValidationError({"note": _("Say what was done.")})
     wish = _lock(wish)
-    if wish.claimed_by_id != member.pk:
+    if wish.claimed_by_id not in (None, member.pk):  # unclaimed: the workflow refuses
         raise NotAuthorized(_("Only the party member who claimed this wish can fulfil it."))
     wish.fulfilment_note = note
     wish.fulfilled_at = timezone.now()
