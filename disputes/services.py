@@ -32,10 +32,10 @@ from hive.access.authorization import (
     NotAuthorized,
     administers,
     community_staff,
+    holds_role,
     require_administers,
 )
 from hive.access.roles import Role
-from hive.access.scoping import access_scope
 from hive.models import Community, TimelineEntry, User
 from hive.notifications import notify
 from hive.workflow import transition
@@ -247,11 +247,8 @@ def case_register(
 
     Authorization: checked here (require_administers, or a mediator of the community).
     """
-    if actor is not None:
-        scope = access_scope(actor)
-        is_mediator = community.pk in scope.community_ids_for(Role.MEDIATOR)
-        if not is_mediator:
-            require_administers(actor, community.pk)
+    if actor is not None and not holds_role(actor, Role.MEDIATOR, community):
+        require_administers(actor, community.pk)
     errors: dict[str, list] = {}
 
     def check(callable_, *args):

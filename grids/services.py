@@ -37,10 +37,10 @@ from hive.access.authorization import (
     NotAuthorized,
     administers,
     community_staff,
+    holds_role,
     require_administers,
 )
 from hive.access.roles import Role
-from hive.access.scoping import access_scope
 from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
 from hive.workflow import TransitionNotAllowed, transition
@@ -51,8 +51,7 @@ from partycommittee.models import ResidentUnit, units_represented_by
 
 def works_in_grid(user, grid: Grid) -> bool:
     """The grid's exclusive member or one of its deputies, holding the grid-member role."""
-    scope = access_scope(user)
-    if grid.community_id not in scope.community_ids_for(Role.GRID_MEMBER):
+    if not holds_role(user, Role.GRID_MEMBER, grid.community_id):
         return False
     return grid.member_id == user.pk or grid.deputies.filter(pk=user.pk).exists()
 

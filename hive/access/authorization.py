@@ -48,6 +48,11 @@ def require_administers(user, community) -> None:
         raise NotAuthorized(_("Only the staff of this community can do this."))
 
 
+def holds_role(user, role: str, community) -> bool:
+    """Whether `user` holds the portal `role` in `community` (a Community or its id)."""
+    return getattr(community, "pk", community) in access_scope(user).community_ids_for(role)
+
+
 def administers_any(user) -> bool:
     """Whether `user` is staff anywhere (a superuser, community staff, a street
     administrator): who may use the admin and see the dashboard."""

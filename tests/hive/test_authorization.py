@@ -13,6 +13,7 @@ from hive.access.authorization import (
     administers,
     administers_any,
     community_staff,
+    holds_role,
     require_administers,
 )
 from hive.access.roles import Role
@@ -62,6 +63,14 @@ def test_community_staff_are_the_active_staff_role_holders(world):
     assert set(community_staff(world.a)) == {world.staff_a}
     assert set(community_staff(world.b.pk)) == {world.staff_b}
     assert resigned not in community_staff(world.a)
+
+
+def test_holds_role_is_per_community(world):
+    assert holds_role(world.party_a, Role.PARTY_MEMBER, world.a)
+    assert holds_role(world.party_a, Role.PARTY_MEMBER, world.a.pk)
+    assert not holds_role(world.party_a, Role.PARTY_MEMBER, world.b)
+    assert not holds_role(world.staff_a, Role.PARTY_MEMBER, world.a)
+    assert not holds_role(None, Role.PARTY_MEMBER, world.a)
 
 
 # --- The doors: staff of B who also works a grid in A may not run A's incidents -----------

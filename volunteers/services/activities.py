@@ -8,9 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hive.access.authorization import NotAuthorized, require_administers
+from hive.access.authorization import NotAuthorized, holds_role, require_administers
 from hive.access.roles import Role
-from hive.access.scoping import access_scope
 from hive.models import User
 from hive.workflow import transition
 from volunteers.models import Activity, PointRule, SignUp, Team, TeamMembership
@@ -21,15 +20,11 @@ def _lock(activity: Activity) -> Activity:
     return Activity.objects.select_for_update().get(pk=activity.pk)
 
 
-def _may_take_part(user: User, community_id: int) -> bool:
-    return community_id in access_scope(user).community_ids_for(Role.PARTY_MEMBER)
-
-
 @transaction.atomic
 def team_member_add(*, team: Team, user: User, actor: User) -> TeamMembership:
     """Authorization: checked here (require_administers)."""
     require_administers(actor, team.community)
-    if not _may_take_part(user, team.community_id):
+    if not holds_role(user, Role.PARTY_MEMBER, team.community_id):
         raise ValidationError(
             {"user": _("Only a party member or volunteer of this community can join.")}
         )
@@ -45,7 +40,7 @@ def activity_sign_up(*, activity: Activity, user: User) -> SignUp:
 
     Authorization: checked here (the community's party members and volunteers).
     """
-    if not _may_take_part(user, activity.community_id):
+    if not holds_role(user, Role.PARTY_MEMBER, activity.community_id):
         raise NotAuthorized(_("Only party members and volunteers of this community can sign up."))
     activity = _lock(activity)
     if activity.status != Activity.Status.OPEN:

@@ -12,9 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hive.access.authorization import NotAuthorized, community_staff, require_administers
+from hive.access.authorization import (
+    NotAuthorized,
+    community_staff,
+    holds_role,
+    require_administers,
+)
 from hive.access.roles import Role
-from hive.access.scoping import access_scope
 from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
 from hive.personal_data.consent import WISH_NOTICE, consent_record
@@ -136,10 +140,6 @@ def _lock(wish: MicroWish) -> MicroWish:
     return MicroWish.objects.select_for_update().get(pk=wish.pk)
 
 
-def _is_party_member(user: User, community_id: int) -> bool:
-    return community_id in access_scope(user).community_ids_for(Role.PARTY_MEMBER)
-
-
 @transaction.atomic
 def wish_publish(*, wish: MicroWish, actor: User, note: str = "") -> MicroWish:
     """Staff reviewed the wish: it goes on the wall for party members to claim.
@@ -197,7 +197,7 @@ def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
 
 
 def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: str, unit=None):
-    if unit is None and not _is_party_member(member, wish.community_id):
+    if unit is None and not holds_role(member, Role.PARTY_MEMBER, wish.community_id):
         raise ValidationError(
             {"member": _("Only a party member of this wish's community can take it on.")}
         )
