@@ -28,9 +28,15 @@ from disputes.models import (
     Mediator,
 )
 from disputes.signals import case_closed, case_withdrawn
+from hive.access.authorization import (
+    NotAuthorized,
+    administers,
+    community_staff,
+    holds_role,
+    require_administers,
+)
 from hive.access.roles import Role
-from hive.access.scoping import access_scope, administers
-from hive.models import Community, RoleAssignment, TimelineEntry, User
+from hive.models import Community, TimelineEntry, User
 from hive.notifications import notify
 from hive.workflow import transition
 
@@ -50,30 +56,18 @@ def stale_after() -> timedelta:
 # --- Who may act -------------------------------------------------------------------------
 
 
-def is_case_staff(user, community_id: int) -> bool:
-    return administers(user, community_id)
-
-
 def is_assigned_mediator(user, case: DisputeCase) -> bool:
     return case.mediators.filter(user_id=user.pk, is_active=True).exists()
 
 
 def _require_actor(actor, case: DisputeCase) -> None:
     """Staff of the case's community, or a mediator assigned to the case."""
-    if actor is not None and (
-        is_case_staff(actor, case.community_id) or is_assigned_mediator(actor, case)
+    if actor is None or not (
+        administers(actor, case.community_id) or is_assigned_mediator(actor, case)
     ):
-        return
-    raise ValidationError(
-        _("Only the community's staff or a mediator assigned to this case can do this."),
-        code="not_allowed",
-    )
-
-
-def _require_staff(actor, community_id: int) -> None:
-    if actor is not None and is_case_staff(actor, community_id):
-        return
-    raise ValidationError(_("Only the staff of this community can do this."), code="not_staff")
+        raise NotAuthorized(
+            _("Only the community's staff or a mediator assigned to this case can do this.")
+        )
 
 
 def _lock(case: DisputeCase) -> DisputeCase:
@@ -207,7 +201,10 @@ def format_case_number(year: int, sequence: int) -> str:
 @transaction.atomic
 def case_save_new(case: DisputeCase, *, actor: User | None) -> DisputeCase:
     """Number and store a new case whose fields are already checked, and record its
-    registration on the timeline. Used by `case_register` and the admin's add form."""
+    registration on the timeline. Used by `case_register` and the admin's add form.
+
+    Authorization: the caller's.
+    """
     registered_at = case.registered_at or timezone.now()
     case.registered_at = registered_at
     case.year = timezone.localtime(registered_at).year
@@ -247,12 +244,11 @@ def case_register(
 
     `parties` is a list of {"role", "name", "phone", "address"}. A mediator registering a
     walk-in is assigned to it (they must be able to see what they registered).
+
+    Authorization: checked here (require_administers, or a mediator of the community).
     """
-    if actor is not None:
-        scope = access_scope(actor)
-        is_mediator = community.pk in scope.community_ids_for(Role.MEDIATOR)
-        if not is_mediator:
-            _require_staff(actor, community.pk)
+    if actor is not None and not holds_role(actor, Role.MEDIATOR, community):
+        require_administers(actor, community.pk)
     errors: dict[str, list] = {}
 
     def check(callable_, *args):
@@ -284,7 +280,7 @@ def case_register(
     chosen = check(clean_mediators, mediators, community.pk) or []
     if actor is not None and not errors:
         own = Mediator.objects.filter(community=community, user=actor, is_active=True).first()
-        if own is not None and own not in chosen and not is_case_staff(actor, community.pk):
+        if own is not None and own not in chosen and not administers(actor, community.pk):
             chosen.append(own)
     if source_record is not None and not errors:
         source_type = ContentType.objects.get_for_model(source_record)
@@ -339,6 +335,8 @@ def case_register_from_incident(
     keeps a generic reference to it (`source_record`), one case per incident. Title and
     facts default to the incident's `title` and `description`. When the case closes,
     `disputes.signals.case_closed` lets the grids app resolve the incident.
+
+    Authorization: checked here (case_register).
     """
     community = community or incident.community
     return case_register(
@@ -359,8 +357,11 @@ def case_register_from_incident(
 def case_assign_mediators(
     *, case: DisputeCase, mediators: Iterable[Mediator], actor: User
 ) -> DisputeCase:
-    """Staff choose who mediates; newly assigned mediators are told."""
-    _require_staff(actor, case.community_id)
+    """Staff choose who mediates; newly assigned mediators are told.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, case.community_id)
     chosen = clean_mediators(mediators, case.community_id)
     if not chosen:
         raise ValidationError({"mediators": _("Assign at least one mediator.")})
@@ -393,6 +394,7 @@ def _move(case, *, to, actor, note="", fields=()):
 
 @transaction.atomic
 def case_accept(*, case: DisputeCase, actor: User, note: str = "") -> DisputeCase:
+    """Authorization: checked here (_require_actor: administers, or an assigned mediator)."""
     _require_actor(actor, case)
     case = _lock(case)
     return _move(case, to=Status.ACCEPTED, actor=actor, note=note)
@@ -400,6 +402,7 @@ def case_accept(*, case: DisputeCase, actor: User, note: str = "") -> DisputeCas
 
 @transaction.atomic
 def case_start_mediation(*, case: DisputeCase, actor: User, note: str = "") -> DisputeCase:
+    """Authorization: checked here (_require_actor: administers, or an assigned mediator)."""
     _require_actor(actor, case)
     case = _lock(case)
     if not case.mediators.exists():
@@ -409,6 +412,7 @@ def case_start_mediation(*, case: DisputeCase, actor: User, note: str = "") -> D
 
 @transaction.atomic
 def case_fail(*, case: DisputeCase, actor: User, reason: str) -> DisputeCase:
+    """Authorization: checked here (_require_actor: administers, or an assigned mediator)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the mediation failed.")})
@@ -427,6 +431,7 @@ def case_fail(*, case: DisputeCase, actor: User, reason: str) -> DisputeCase:
 
 @transaction.atomic
 def case_refer(*, case: DisputeCase, actor: User, referred_to: str, note: str = "") -> DisputeCase:
+    """Authorization: checked here (_require_actor: administers, or an assigned mediator)."""
     if referred_to not in DisputeCase.ReferredTo.values:
         raise ValidationError(
             {"referred_to": _("Choose where the case is referred: court, arbitration or other.")}
@@ -447,7 +452,10 @@ def case_refer(*, case: DisputeCase, actor: User, referred_to: str, note: str = 
 @transaction.atomic
 def case_close(*, case: DisputeCase, actor: User, note: str = "") -> DisputeCase:
     """Close a followed-up or referred case. Sends `case_closed` in the transaction: the
-    grids app resolves an escalated incident there."""
+    grids app resolves an escalated incident there.
+
+    Authorization: checked here (_require_actor: administers, or an assigned mediator).
+    """
     _require_actor(actor, case)
     case = _lock(case)
     case.closed_at = timezone.now()
@@ -458,6 +466,7 @@ def case_close(*, case: DisputeCase, actor: User, note: str = "") -> DisputeCase
 
 @transaction.atomic
 def case_withdraw(*, case: DisputeCase, actor: User, reason: str) -> DisputeCase:
+    """Authorization: checked here (_require_actor: administers, or an assigned mediator)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the case is withdrawn.")})
@@ -490,7 +499,10 @@ def session_record(
     parties_present: Iterable[CaseParty] = (),
     room: MediationRoom | None = None,
 ) -> MediationSession:
-    """Record a sitting. The first one on an accepted case starts the mediation."""
+    """Record a sitting. The first one on an accepted case starts the mediation.
+
+    Authorization: checked here (_require_actor: administers, or an assigned mediator).
+    """
     _require_actor(actor, case)
     case = _lock(case)
     errors: dict[str, list] = {}
@@ -539,7 +551,10 @@ def agreement_record(
     judicial_confirmation: str = Agreement.JudicialConfirmation.NOT_REQUESTED,
 ) -> Agreement:
     """The parties signed: the case reaches agreement and its first follow-up visit is
-    scheduled `HIVE_DISPUTE_FOLLOWUP_DAYS` after signing."""
+    scheduled `HIVE_DISPUTE_FOLLOWUP_DAYS` after signing.
+
+    Authorization: checked here (_require_actor: administers, or an assigned mediator).
+    """
     _require_actor(actor, case)
     case = _lock(case)
     errors: dict[str, list] = {}
@@ -577,7 +592,10 @@ def agreement_record(
 def agreement_update_confirmation(
     *, agreement: Agreement, actor: User, judicial_confirmation: str
 ) -> Agreement:
-    """The court answered (or was asked) about judicial confirmation."""
+    """The court answered (or was asked) about judicial confirmation.
+
+    Authorization: checked here (_require_actor: administers, or an assigned mediator).
+    """
     _require_actor(actor, agreement.case)
     if judicial_confirmation not in Agreement.JudicialConfirmation.values:
         raise ValidationError(
@@ -595,7 +613,10 @@ def _agreement_of(case: DisputeCase) -> Agreement | None:
 
 @transaction.atomic
 def followup_schedule(*, case: DisputeCase, actor: User, due_on: date) -> FollowUp:
-    """Plan another follow-up visit (e.g. the agreement was only partly honoured)."""
+    """Plan another follow-up visit (e.g. the agreement was only partly honoured).
+
+    Authorization: checked here (_require_actor: administers, or an assigned mediator).
+    """
     _require_actor(actor, case)
     case = _lock(case)
     agreement = _agreement_of(case)
@@ -619,7 +640,10 @@ def followup_record(
     *, followup: FollowUp, actor: User, visited_on: date, honoured: str, notes: str = ""
 ) -> FollowUp:
     """Record a visit and whether the agreement is honoured; the first one moves the case
-    to "performance followed up"."""
+    to "performance followed up".
+
+    Authorization: checked here (_require_actor: administers, or an assigned mediator).
+    """
     case = followup.case
     _require_actor(actor, case)
     case = _lock(case)
@@ -659,20 +683,13 @@ def followup_record(
 # --- Periodic work -------------------------------------------------------------------------
 
 
-def _staff_of(community_id: int):
-    return User.objects.filter(
-        is_active=True,
-        pk__in=RoleAssignment.objects.filter(
-            role=Role.COMMUNITY_STAFF, community_id=community_id
-        ).values("user_id"),
-    )
-
-
 def followups_remind_due(*, today: date | None = None) -> int:
     """Tell the assigned mediators about each follow-up visit now due; each visit once.
 
     The conditional UPDATE (… WHERE reminded_at IS NULL) lets one run win each visit, and
     the notification key stops a repeat if a run is retried.
+
+    Authorization: the caller's.
     """
     today = today or timezone.localdate()
     candidates = FollowUp.objects.due(today).filter(reminded_at__isnull=True)
@@ -702,7 +719,10 @@ def followups_remind_due(*, today: date | None = None) -> int:
 
 def cases_flag_stale(*, now: datetime | None = None) -> int:
     """Tell staff about open cases with no activity for `HIVE_DISPUTE_STALE_DAYS`; once per
-    quiet spell (new activity clears the flag)."""
+    quiet spell (new activity clears the flag).
+
+    Authorization: the caller's.
+    """
     now = now or timezone.now()
     candidates = DisputeCase.objects.exclude(status__in=DisputeCase.FINAL_STATES).filter(
         last_activity_at__lte=now - stale_after(), stale_flagged_at__isnull=True
@@ -720,7 +740,7 @@ def cases_flag_stale(*, now: datetime | None = None) -> int:
             case = DisputeCase.objects.select_related("community").get(pk=pk)
             days = (now - case.last_activity_at).days
             notify(
-                recipients=list(_staff_of(case.community_id)),
+                recipients=community_staff(case.community_id),
                 title=_("No activity on case %(number)s for %(days)s days")
                 % {"number": case.number, "days": days},
                 body=case.title,
@@ -738,7 +758,10 @@ def cases_flag_stale(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def consultation_save(*, consultation: Consultation, actions: Sequence[dict] | None = None):
     """Store a three-party consultation and (when given) replace its follow-up actions.
-    Actions cannot fall due or be done before the meeting."""
+    Actions cannot fall due or be done before the meeting.
+
+    Authorization: the caller's.
+    """
     errors: dict[str, list] = {}
     for field in ("property_company", "related_case"):
         value = getattr(consultation, field)

@@ -39,6 +39,7 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import incident_timeline
+from hive.access.authorization import administers
 from hive.access.roles import Role
 from hive.api import ScopedViewSetMixin, TimelineEntrySerializer, router
 from hive.models import User
@@ -642,7 +643,7 @@ class IncidentViewSet(
     def create(self, request, *args, **kwargs):
         """Report an incident (multipart with up to six `photos`, or JSON without)."""
         grids = list(Grid.objects.visible_to(request.user))
-        staff = bool(grids) and services.is_community_staff(request.user, grids[0].community_id)
+        staff = bool(grids) and administers(request.user, grids[0].community_id)
         form = IncidentReportForm(request.data, request.FILES, grids=grids, staff=staff)
         if not form.is_valid():
             return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)

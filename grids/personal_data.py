@@ -5,12 +5,12 @@ Retention: rows stay (the change log and the grid statistics refer to them); the
 fields are replaced. A resident's birth date keeps its year, so age statistics still add up.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import TruncYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hive.access.authorization import NotAuthorized, administers
 from hive.personal_data import ERASED, mask_id_number, mask_phone, personal_data_reveal
 from hive.personal_data.registry import PersonalData, PersonalField, declaration_of, declare
 from hive.personal_data.retention import ANONYMISE, RetentionRule
@@ -50,10 +50,10 @@ def _grid_of(obj):
 def revealable_fields(user, obj) -> list[str]:
     """Staff need full ID numbers and phones; a grid member needs the phones of their
     own grid's people (to call them), never the ID numbers."""
-    from grids.services import is_community_staff, works_in_grid
+    from grids.services import works_in_grid
 
     fields = [name for name in declaration_of(obj).masks if getattr(obj, name)]
-    if is_community_staff(user, obj.community_id):
+    if administers(user, obj.community_id):
         return fields
     grid = _grid_of(obj)
     if grid is not None and works_in_grid(user, grid):
@@ -62,11 +62,11 @@ def revealable_fields(user, obj) -> list[str]:
 
 
 def reveal(*, viewer, obj, fields: list[str], purpose: str = "") -> dict[str, str]:
-    """Full values of `fields`, logged; PermissionDenied for a field the role does not need."""
+    """Full values of `fields`, logged; NotAuthorized for a field the role does not need."""
     allowed = revealable_fields(viewer, obj)
     refused = [name for name in fields if name not in allowed]
     if refused or not fields:
-        raise PermissionDenied(_("Your role does not need these details."))
+        raise NotAuthorized(_("Your role does not need these details."))
     return personal_data_reveal(viewer=viewer, obj=obj, fields=fields, purpose=purpose)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from importlib import import_module
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -33,8 +33,14 @@ from grids.models import (
     SweepCheck,
     Visit,
 )
+from hive.access.authorization import (
+    NotAuthorized,
+    administers,
+    community_staff,
+    holds_role,
+    require_administers,
+)
 from hive.access.roles import Role
-from hive.access.scoping import access_scope, administers
 from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
 from hive.workflow import TransitionNotAllowed, transition
@@ -43,37 +49,16 @@ from partycommittee.models import ResidentUnit, units_represented_by
 # --- Who may act -----------------------------------------------------------------------
 
 
-def is_community_staff(user, community_id: int) -> bool:
-    """Staff of the community, a street admin of its street, or a superuser."""
-    return administers(user, community_id)
-
-
 def works_in_grid(user, grid: Grid) -> bool:
     """The grid's exclusive member or one of its deputies, holding the grid-member role."""
-    scope = access_scope(user)
-    if grid.community_id not in scope.community_ids_for(Role.GRID_MEMBER):
+    if not holds_role(user, Role.GRID_MEMBER, grid.community_id):
         return False
     return grid.member_id == user.pk or grid.deputies.filter(pk=user.pk).exists()
 
 
 def _require_grid_access(user, grid: Grid) -> None:
-    if not (is_community_staff(user, grid.community_id) or works_in_grid(user, grid)):
-        raise PermissionDenied(_("You do not work in this grid."))
-
-
-def _require_staff(user, community_id: int) -> None:
-    if not is_community_staff(user, community_id):
-        raise PermissionDenied(_("Only community staff may do this."))
-
-
-def community_staff_users(community_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_assignments__role=Role.COMMUNITY_STAFF,
-            role_assignments__community_id=community_id,
-        ).distinct()
-    )
+    if not (administers(user, grid.community_id) or works_in_grid(user, grid)):
+        raise NotAuthorized(_("You do not work in this grid."))
 
 
 # --- Grids -----------------------------------------------------------------------------
@@ -112,6 +97,7 @@ def grid_create(
     member: User | None = None,
     deputies: Sequence[User] = (),
 ) -> Grid:
+    """Authorization: the caller's."""
     grid_validate_people(community_id=community.pk, member=member, deputies=deputies)
     grid = Grid(community=community, code=code, name=name, boundary=boundary, member=member)
     grid.full_clean()
@@ -132,6 +118,7 @@ def change_log_record(
     detail: str = "",
     occurred_on: datetime.date | None = None,
 ) -> ChangeLogEntry:
+    """Authorization: the caller's."""
     return ChangeLogEntry.objects.create(
         community_id=household.community_id,
         grid_id=household.grid_id,
@@ -146,6 +133,7 @@ def change_log_record(
 
 @transaction.atomic
 def household_create(*, actor: User | None, grid: Grid, **fields) -> Household:
+    """Authorization: checked here (_require_grid_access)."""
     if actor is not None:
         _require_grid_access(actor, grid)
     household = Household(community_id=grid.community_id, grid=grid, **fields)
@@ -163,7 +151,10 @@ def resident_add(
     tags: Iterable[KeyPersonTag] = (),
     **fields,
 ) -> Resident:
-    """A new resident of a household: logged as a birth or as a move-in."""
+    """A new resident of a household: logged as a birth or as a move-in.
+
+    Authorization: checked here (_require_grid_access).
+    """
     if actor is not None:
         _require_grid_access(actor, household.grid)
     resident = Resident(community_id=household.community_id, household=household, **fields)
@@ -206,6 +197,7 @@ RESIDENT_EDITABLE_FIELDS = (
 
 @transaction.atomic
 def resident_update(*, actor: User | None, resident: Resident, **fields) -> Resident:
+    """Authorization: checked here (_require_grid_access)."""
     if actor is not None:
         _require_grid_access(actor, resident.household.grid)
     unknown = set(fields) - set(RESIDENT_EDITABLE_FIELDS)
@@ -249,6 +241,7 @@ def _resident_leave(*, actor, resident, status, kind, on, note) -> Resident:
 def resident_move_out(
     *, actor: User | None, resident: Resident, on: datetime.date | None = None, note: str = ""
 ) -> Resident:
+    """Authorization: the caller's."""
     return _resident_leave(
         actor=actor,
         resident=resident,
@@ -263,6 +256,7 @@ def resident_move_out(
 def resident_record_death(
     *, actor: User | None, resident: Resident, on: datetime.date | None = None, note: str = ""
 ) -> Resident:
+    """Authorization: the caller's."""
     return _resident_leave(
         actor=actor,
         resident=resident,
@@ -281,13 +275,19 @@ def _check_tag(resident: Resident, tag: KeyPersonTag) -> None:
 @transaction.atomic
 def key_person_tags_restore_builtin() -> None:
     """Create any missing built-in key-person tag. Data migration 0002 made them; this is
-    its own function, run on the current models, so the list lives in one place."""
+    its own function, run on the current models, so the list lives in one place.
+
+    Authorization: the caller's.
+    """
     migration = import_module("grids.migrations.0002_builtin_key_person_tags")
     migration.create_tags(apps, None)
 
 
 def resident_tag_add(*, actor: User | None, resident: Resident, tag: KeyPersonTag) -> bool:
-    """Tag a key person; returns False when the tag was already there (nothing logged)."""
+    """Tag a key person; returns False when the tag was already there (nothing logged).
+
+    Authorization: the caller's.
+    """
     _check_tag(resident, tag)
     _link, created = ResidentTag.objects.get_or_create(resident=resident, tag=tag)
     if created:
@@ -303,6 +303,7 @@ def resident_tag_add(*, actor: User | None, resident: Resident, tag: KeyPersonTa
 
 @transaction.atomic
 def resident_tag_remove(*, actor: User | None, resident: Resident, tag: KeyPersonTag) -> bool:
+    """Authorization: the caller's."""
     deleted, _rows = ResidentTag.objects.filter(resident=resident, tag=tag).delete()
     if deleted:
         change_log_record(
@@ -319,7 +320,10 @@ def resident_tag_remove(*, actor: User | None, resident: Resident, tag: KeyPerso
 def resident_set_tags(
     *, actor: User | None, resident: Resident, tags: Iterable[KeyPersonTag]
 ) -> None:
-    """Make the resident's tags exactly `tags`, logging each one added or removed."""
+    """Make the resident's tags exactly `tags`, logging each one added or removed.
+
+    Authorization: the caller's.
+    """
     wanted = {tag.pk: tag for tag in tags}
     for tag in wanted.values():
         _check_tag(resident, tag)
@@ -345,6 +349,7 @@ def visit_log(
     resident: Resident | None = None,
     visited_at: datetime.datetime | None = None,
 ) -> Visit:
+    """Authorization: checked here (_require_grid_access)."""
     _require_grid_access(visitor, household.grid)
     if resident is not None and resident.household_id != household.pk:
         raise ValidationError({"resident": _("This person does not live in that household.")})
@@ -367,8 +372,9 @@ def visit_log(
 
 @transaction.atomic
 def grid_task_complete(*, task: GridTask, actor: User, note: str = "") -> GridTask:
+    """Authorization: checked here (require_administers)."""
     if task.responsible_id != actor.pk:
-        _require_staff(actor, task.community_id)
+        require_administers(actor, task.community_id)
     # A conditional update: pressing "done" twice completes the task once.
     updated = GridTask.objects.filter(pk=task.pk, status=GridTask.Status.OPEN).update(
         status=GridTask.Status.DONE,
@@ -428,9 +434,12 @@ def incident_report(
     photos: Sequence = (),
 ) -> Incident:
     """A grid member reports a six-small incident in their grid, or staff report one
-    (also on a resident's behalf). The deadline follows the category's time limit."""
+    (also on a resident's behalf). The deadline follows the category's time limit.
+
+    Authorization: checked here (_require_grid_access).
+    """
     _require_grid_access(reporter, grid)
-    if on_behalf_of and not is_community_staff(reporter, grid.community_id):
+    if on_behalf_of and not administers(reporter, grid.community_id):
         raise ValidationError(
             {"on_behalf_of": _("Only community staff report on a resident's behalf.")}
         )
@@ -507,7 +516,10 @@ def _locked(incident: Incident, action: str) -> Incident:
 
 
 def incident_perform(*, action: str, incident: Incident, actor: User, **data) -> Incident:
-    """Run one workflow action by name (the portal's and the API's buttons)."""
+    """Run one workflow action by name (the portal's and the API's buttons).
+
+    Authorization: checked here (by the action it runs).
+    """
     if action == "assign":
         return incident_assign(incident=incident, actor=actor, **data)
     if action == "resolve":
@@ -527,7 +539,7 @@ def incident_perform(*, action: str, incident: Incident, actor: User, **data) ->
 
 def incident_actions_for(user, incident: Incident) -> list[str]:
     """The actions `user` may take on `incident` now (for buttons; services re-check)."""
-    staff = is_community_staff(user, incident.community_id)
+    staff = administers(user, incident.community_id)
     actions = []
     for action, (sources, _target) in INCIDENT_ACTIONS.items():
         if incident.status not in sources:
@@ -541,7 +553,8 @@ def incident_actions_for(user, incident: Incident) -> list[str]:
 
 @transaction.atomic
 def incident_accept(*, incident: Incident, actor: User, note: str = "") -> Incident:
-    _require_staff(actor, incident.community_id)
+    """Authorization: checked here (require_administers)."""
+    require_administers(actor, incident.community_id)
     incident = _locked(incident, "accept")
     transition(incident, to=Incident.Status.ACCEPTED, actor=actor, note=note)
     return incident
@@ -583,8 +596,11 @@ def incident_assign(
     note: str = "",
 ) -> Incident:
     """Assign (or reassign) to a person or to a resident unit, never both: a unit's
-    representatives then start and resolve the work in the portal."""
-    _require_staff(actor, incident.community_id)
+    representatives then start and resolve the work in the portal.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, incident.community_id)
     if (assignee is None) == (unit is None):
         raise ValidationError(
             {"assignee": _("Choose either a person or a resident unit to assign to.")}
@@ -629,11 +645,12 @@ def works_on_incident(user, incident: Incident) -> bool:
 
 def _require_assignee_or_staff(actor: User, incident: Incident) -> None:
     if not works_on_incident(actor, incident):
-        _require_staff(actor, incident.community_id)
+        require_administers(actor, incident.community_id)
 
 
 @transaction.atomic
 def incident_start(*, incident: Incident, actor: User, note: str = "") -> Incident:
+    """Authorization: checked here (require_administers)."""
     incident = _locked(incident, "start")
     _require_assignee_or_staff(actor, incident)
     transition(incident, to=Incident.Status.IN_PROGRESS, actor=actor, note=note)
@@ -644,6 +661,7 @@ def incident_start(*, incident: Incident, actor: User, note: str = "") -> Incide
 def incident_resolve(
     *, incident: Incident, actor: User, resolution: str, photos: Sequence = ()
 ) -> Incident:
+    """Authorization: checked here (require_administers)."""
     incident = _locked(incident, "resolve")
     _require_assignee_or_staff(actor, incident)
     if not resolution.strip():
@@ -662,7 +680,8 @@ def incident_resolve(
 
 @transaction.atomic
 def incident_verify(*, incident: Incident, actor: User, note: str = "") -> Incident:
-    _require_staff(actor, incident.community_id)
+    """Authorization: checked here (require_administers)."""
+    require_administers(actor, incident.community_id)
     incident = _locked(incident, "verify")
     transition(incident, to=Incident.Status.VERIFIED, actor=actor, note=note)
     return incident
@@ -670,8 +689,11 @@ def incident_verify(*, incident: Incident, actor: User, note: str = "") -> Incid
 
 @transaction.atomic
 def incident_send_back(*, incident: Incident, actor: User, reason: str) -> Incident:
-    """Verification failed: the work goes back to the assignee."""
-    _require_staff(actor, incident.community_id)
+    """Verification failed: the work goes back to the assignee.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, incident.community_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the work is sent back.")})
     incident = _locked(incident, "send_back")
@@ -681,7 +703,8 @@ def incident_send_back(*, incident: Incident, actor: User, reason: str) -> Incid
 
 @transaction.atomic
 def incident_close(*, incident: Incident, actor: User, note: str = "") -> Incident:
-    _require_staff(actor, incident.community_id)
+    """Authorization: checked here (require_administers)."""
+    require_administers(actor, incident.community_id)
     incident = _locked(incident, "close")
     incident.closed_at = timezone.now()
     transition(
@@ -692,8 +715,11 @@ def incident_close(*, incident: Incident, actor: User, note: str = "") -> Incide
 
 @transaction.atomic
 def incident_close_not_fixed(*, incident: Incident, actor: User, reason: str) -> Incident:
-    """A distinct outcome: the work stopped without a fix, and the reason is kept."""
-    _require_staff(actor, incident.community_id)
+    """A distinct outcome: the work stopped without a fix, and the reason is kept.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, incident.community_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why it could not be fixed.")})
     incident = _locked(incident, "close_not_fixed")
@@ -711,8 +737,11 @@ def incident_close_not_fixed(*, incident: Incident, actor: User, reason: str) ->
 
 @transaction.atomic
 def incident_reject(*, incident: Incident, actor: User, reason: str) -> Incident:
-    """A rejection names who rejected the report and why."""
-    _require_staff(actor, incident.community_id)
+    """A rejection names who rejected the report and why.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, incident.community_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the report is rejected.")})
     incident = _locked(incident, "reject")
@@ -738,8 +767,11 @@ def incident_reject(*, incident: Incident, actor: User, reason: str) -> Incident
 
 @transaction.atomic
 def incident_reopen(*, incident: Incident, actor: User, reason: str) -> Incident:
-    """Back to accepted with a fresh deadline; it is assigned again from there."""
-    _require_staff(actor, incident.community_id)
+    """Back to accepted with a fresh deadline; it is assigned again from there.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, incident.community_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the report is reopened.")})
     incident = _locked(incident, "reopen")
@@ -763,8 +795,11 @@ def incident_mark_duplicate(
     *, incident: Incident, original: Incident, actor: User, note: str = ""
 ) -> Incident:
     """The report repeats another: its photos move to the original, and the original's
-    timeline shows the duplicate's entries (see selectors.incident_timeline)."""
-    _require_staff(actor, incident.community_id)
+    timeline shows the duplicate's entries (see selectors.incident_timeline).
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, incident.community_id)
     while original.duplicate_of_id:
         original = original.duplicate_of
     if original.pk == incident.pk:
@@ -803,8 +838,11 @@ def incident_escalate(
 ) -> Incident:
     """Send a small dispute to the mediation room: the disputes app registers a case
     linked to the incident. A refused case (no applicant, a room of another community…)
-    rolls the escalation back with it."""
-    _require_staff(actor, incident.community_id)
+    rolls the escalation back with it.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, incident.community_id)
     incident = _locked(incident, "escalate")
     if incident.category != "dispute":
         raise TransitionNotAllowed(_("Only a small dispute goes to the mediation room."))
@@ -828,7 +866,10 @@ def incident_return_from_mediation(
 ) -> Incident:
     """The mediation room's outcome: a closed case resolves the incident (staff verify and
     close it as usual); a withdrawn case closes it, not fixed, with the applicant's reason.
-    Runs inside the case's transaction, so case and incident never disagree."""
+    Runs inside the case's transaction, so case and incident never disagree.
+
+    Authorization: the caller's.
+    """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status != Incident.Status.ESCALATED:
         return incident  # reopened or handled by hand meanwhile: nothing to bring back
@@ -852,7 +893,7 @@ def incident_return_from_mediation(
         )
     transition(incident, to=target, actor=actor, note=incident.resolution, update_fields=fields)
     notify(
-        recipients=community_staff_users(incident.community_id),
+        recipients=community_staff(incident.community_id),
         title=_("Report #%(id)s is back from the mediation room") % {"id": incident.pk},
         body=incident.resolution,
         url=incident.get_absolute_url(),
@@ -866,7 +907,8 @@ def incident_return_from_mediation(
 def incident_reply(
     *, incident: Incident, author: User, body: str = "", template: ReplyTemplate | None = None
 ) -> IncidentReply:
-    _require_staff(author, incident.community_id)
+    """Authorization: checked here (require_administers)."""
+    require_administers(author, incident.community_id)
     if template is not None:
         if template.community_id != incident.community_id:
             raise ValidationError({"template": _("This template belongs to another community.")})
@@ -890,7 +932,10 @@ def incident_reply(
 def incident_flag_overdue(*, now: datetime.datetime | None = None) -> int:
     """Flag open incidents past their deadline and tell the assignee and community staff,
     once per incident per deadline (a reopened incident with a new deadline can breach
-    again). Returns how many breaches were new."""
+    again). Returns how many breaches were new.
+
+    Authorization: the caller's.
+    """
     now = now or timezone.now()
     flagged = 0
     already = IncidentOverdueFlag.objects.filter(
@@ -907,8 +952,8 @@ def incident_flag_overdue(*, now: datetime.datetime | None = None) -> int:
             with transaction.atomic():
                 IncidentOverdueFlag.objects.create(incident=incident, deadline=incident.deadline)
                 if incident.community_id not in staff_cache:
-                    staff_cache[incident.community_id] = community_staff_users(
-                        incident.community_id
+                    staff_cache[incident.community_id] = list(
+                        community_staff(incident.community_id)
                     )
                 recipients = [*staff_cache[incident.community_id], incident.assignee]
                 notify(
@@ -967,8 +1012,11 @@ def sweep_create(
     places: Sequence[KeyPlace] | None = None,
 ) -> Sweep:
     """Schedule a sweep. Without an explicit list, the places are the key places of the
-    grid (or community) of the chosen kind."""
-    _require_staff(actor, community.pk)
+    grid (or community) of the chosen kind.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, community.pk)
     if not inspectors:
         raise ValidationError({"inspectors": _("Name at least one inspector.")})
     sweep = Sweep(
@@ -1005,13 +1053,15 @@ def sweep_record_check(
     photos: Sequence = (),
 ) -> SweepCheck:
     """Record one place's checklist result. A finding (any failed item) becomes a
-    six-small incident in the place's grid, linked to the check."""
+    six-small incident in the place's grid, linked to the check.
+
+    Authorization: checked here (an inspector of the sweep, or administers).
+    """
     sweep = Sweep.objects.select_for_update().get(pk=sweep.pk)
     if not (
-        sweep.inspectors.filter(pk=actor.pk).exists()
-        or is_community_staff(actor, sweep.community_id)
+        sweep.inspectors.filter(pk=actor.pk).exists() or administers(actor, sweep.community_id)
     ):
-        raise PermissionDenied(_("You are not an inspector of this sweep."))
+        raise NotAuthorized(_("You are not an inspector of this sweep."))
     if sweep.status == Sweep.Status.DONE:
         raise ValidationError(_("This sweep is finished."))
     if not sweep.places.filter(pk=place.pk).exists():

@@ -42,6 +42,7 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import count_per_row, grids_of_member, grids_with_counts, incident_timeline
+from hive.access.authorization import administers
 from hive.personal_data import mask_id_number, mask_phone
 from hive.ui.paging import BEFORE, newest_first_page, parse_before
 from hive.uploads.media import file_response
@@ -289,7 +290,7 @@ def incident_create(request):
     grids = list(_working_grids(request.user))
     if not grids:
         raise PermissionDenied
-    staff = any(services.is_community_staff(request.user, g.community_id) for g in grids[:1])
+    staff = any(administers(request.user, g.community_id) for g in grids[:1])
     form = IncidentReportForm(request.POST or None, request.FILES or None, grids=grids, staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
@@ -378,7 +379,7 @@ def _action_form(action, incident, data=None, files=None):
 def incident_detail(request, pk):
     incident = _incident_for(request, pk)
     actions = services.incident_actions_for(request.user, incident)
-    staff = services.is_community_staff(request.user, incident.community_id)
+    staff = administers(request.user, incident.community_id)
     context = {
         "incident": incident,
         "timeline": incident_timeline(incident),

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from hive.access.authorization import administers_any
 from hive.access.roles import Role
 from hive.access.scoping import access_scope
 from hive.models import (
@@ -599,8 +600,7 @@ class ConsentRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
         from hive.personal_data.subject_access import subject_erase, subject_export, subject_find
 
-        staff = request.user.is_superuser or access_scope(request.user).is_staff_role
-        if not (staff and self.has_view_permission(request)):
+        if not (administers_any(request.user) and self.has_view_permission(request)):
             raise PermissionDenied
         form = SubjectAccessForm(request.POST or None)
         found = None

@@ -1,6 +1,9 @@
 """The core's API, and the pieces every app's API reuses: scoped viewsets, the router,
-and an exception handler that turns rule violations into 400s with field messages."""
+and an exception handler that turns rule violations into 400s with field messages and
+refusals (hive.access.authorization.NotAuthorized, any PermissionDenied) into 403s
+`{"detail": "<message>"}`."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -30,10 +33,13 @@ router = DefaultRouter()
 
 def exception_handler(exc, context):
     """Django ValidationErrors raised by services (illegal transitions, rule checks)
-    become 400s with the same shape as serializer errors; a reveal beyond the per-person
-    limit is a 429 with Retry-After."""
+    become 400s with the same shape as serializer errors; a refusal (PermissionDenied,
+    NotAuthorized) is a 403 with the service's message as `detail`; a reveal beyond the
+    per-person limit is a 429 with Retry-After."""
     if isinstance(exc, RevealLimitReached):
         exc = exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(detail=str(exc) or None)
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = serializers.ValidationError(detail=detail)

@@ -27,7 +27,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hive.access.scoping import access_scope
 from hive.models import Community
 
 logger = logging.getLogger(__name__)
@@ -48,12 +47,6 @@ DEFAULT_PERIOD = "year"
 
 
 # --- Who, which communities, which period -------------------------------------------------
-
-
-def can_view_dashboard(user) -> bool:
-    """Community staff, street administrators and superusers; the portal roles do not."""
-    scope = access_scope(user)
-    return scope.is_superuser or scope.is_staff_role
 
 
 def dashboard_communities(user):

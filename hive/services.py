@@ -15,7 +15,10 @@ from hive.models import ApiToken, Community, RoleAssignment, Street, User
 
 def user_sync_staff_flag(*, user: User) -> User:
     """Admin access follows the roles: a user may log into the admin iff they hold a
-    staff role (or are a superuser). Called after every change of a user's roles."""
+    staff role (or are a superuser). Called after every change of a user's roles.
+
+    Authorization: the caller's.
+    """
     is_staff = user.is_superuser or user.role_assignments.filter(role__in=STAFF_ROLES).exists()
     if user.is_staff != is_staff:
         user.is_staff = is_staff
@@ -32,7 +35,10 @@ def role_assign(
     community: Community | None = None,
     street: Street | None = None,
 ) -> RoleAssignment:
-    """Give `user` a role; the same assignment twice is one row."""
+    """Give `user` a role; the same assignment twice is one row.
+
+    Authorization: the caller's.
+    """
     candidate = RoleAssignment(user=user, role=role, street=street, community=community)
     candidate.clean()
     assignment, _created = RoleAssignment.objects.get_or_create(
@@ -44,6 +50,7 @@ def role_assign(
 
 @transaction.atomic
 def role_revoke(*, assignment: RoleAssignment) -> None:
+    """Authorization: the caller's."""
     user = assignment.user
     assignment.delete()
     user_sync_staff_flag(user=user)
@@ -52,7 +59,10 @@ def role_revoke(*, assignment: RoleAssignment) -> None:
 def second_factor_reset(*, users) -> int:
     """Remove the users' TOTP devices (a lost or replaced phone) and end their sessions,
     so a session verified with the old device cannot go on; returns how many people had
-    a device. They set up a new one at their next admin login."""
+    a device. They set up a new one at their next admin login.
+
+    Authorization: the caller's.
+    """
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from hive.access.security import sessions_end_for
@@ -94,6 +104,8 @@ def api_token_issue(*, user: User, second_factor: bool, name: str = "") -> tuple
     (`second_factor` says whether it did). Expired tokens go; beyond
     HIVE_API_TOKENS_PER_USER the oldest end, so a script asking for a token on every run
     cannot pile them up.
+
+    Authorization: the caller's.
     """
     ApiToken.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
     token, key = _token_create(user=user, name=name, second_factor=second_factor)
@@ -109,7 +121,10 @@ def api_token_issue(*, user: User, second_factor: bool, name: str = "") -> tuple
 
 @transaction.atomic
 def api_token_rotate(*, token: ApiToken, second_factor: bool) -> tuple[ApiToken, str]:
-    """End `token` and give its owner a fresh one (same name, a full lifetime)."""
+    """End `token` and give its owner a fresh one (same name, a full lifetime).
+
+    Authorization: the caller's.
+    """
     # Lock the row: two rotations of one token at once must not both get a new one.
     current = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
     if current is None:
@@ -119,11 +134,17 @@ def api_token_rotate(*, token: ApiToken, second_factor: bool) -> tuple[ApiToken,
 
 
 def api_tokens_revoke(*, tokens) -> int:
-    """End these tokens (a queryset the caller has scoped); returns how many."""
+    """End these tokens (a queryset the caller has scoped); returns how many.
+
+    Authorization: the caller's.
+    """
     deleted, _detail = tokens.delete()
     return deleted
 
 
 def api_tokens_end_for(*, user) -> int:
-    """End every token of the user: a changed password, deactivation, a lost role."""
+    """End every token of the user: a changed password, deactivation, a lost role.
+
+    Authorization: the caller's.
+    """
     return api_tokens_revoke(tokens=ApiToken.objects.filter(user_id=user.pk))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hive import dashboard
 from hive.access import two_factor
+from hive.access.authorization import administers_any
 from hive.models import ApiToken, Community, Notification
 from hive.notifications import notification_mark_read
 from hive.ops.page_cache import cache_public_page
@@ -40,7 +41,7 @@ def landing(request):
 def portal_home(request):
     context = {
         "role_cards": portal.role_cards(request.user),
-        "can_use_admin": portal.user_can_use_admin(request.user),
+        "can_use_admin": administers_any(request.user),
     }
     return render(request, "portal/home.html", context)
 
@@ -168,7 +169,7 @@ def healthz(request):
 
 def admin_dashboard(request, admin_site):
     """The staff dashboard (admin): figures of the user's communities, side by side."""
-    if not dashboard.can_view_dashboard(request.user):
+    if not administers_any(request.user):
         raise PermissionDenied
     communities = dashboard.dashboard_communities(request.user)
     form = DashboardFilterForm(request.GET or None, communities=communities)

@@ -8,7 +8,7 @@ import itertools
 import secrets
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from grids import services as grid_services
 from grids.models import Category, Grid
 from hive.access.authentication import token_digest
-from hive.access.scoping import administers
+from hive.access.authorization import NotAuthorized, administers, require_administers
 from hive.models import Community, User
 from hive.personal_data import mobile_number
 from hive.uploads import clean_image_upload
@@ -51,9 +51,11 @@ def partner_key_issue(
     default_grid: Grid | None = None,
 ) -> tuple[PartnerKey, str]:
     """A new key for a partner. Returns the row and the key itself, which is shown once
-    and never stored (only its hash is)."""
-    if not administers(actor, community):
-        raise PermissionDenied(_("Only community staff may do this."))
+    and never stored (only its hash is).
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, community)
     partner_key_check_reporter(community=community, reporter=reporter)
     prefix = secrets.token_hex(4)
     raw_key = f"{prefix}.{secrets.token_urlsafe(32)}"
@@ -72,9 +74,11 @@ def partner_key_issue(
 
 def partner_key_revoke(*, key: PartnerKey, actor: User) -> bool:
     """Revoke a key; it answers 403 from the next request on. Returns False when it
-    was already revoked (a conditional update: revoking twice changes nothing)."""
-    if not administers(actor, key.community_id):
-        raise PermissionDenied(_("Only community staff may do this."))
+    was already revoked (a conditional update: revoking twice changes nothing).
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, key.community_id)
     return bool(
         PartnerKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=actor, updated_at=timezone.now()
@@ -83,18 +87,18 @@ def partner_key_revoke(*, key: PartnerKey, actor: User) -> bool:
 
 
 def partner_key_check(*, raw_key: str, community: Community) -> PartnerKey:
-    """The partner behind `raw_key` for `community`, or PermissionDenied."""
+    """The partner behind `raw_key` for `community`, or NotAuthorized."""
     if not raw_key:
-        raise PermissionDenied(_("An api_key is required."))
+        raise NotAuthorized(_("An api_key is required."))
     key = (
         PartnerKey.objects.select_related("reporter", "default_grid")
         .filter(key_hash=token_digest(raw_key))
         .first()
     )
     if key is None or key.community_id != community.pk:
-        raise PermissionDenied(_("Invalid api_key for this jurisdiction."))
+        raise NotAuthorized(_("Invalid api_key for this jurisdiction."))
     if key.is_revoked:
-        raise PermissionDenied(_("This api_key has been revoked."))
+        raise NotAuthorized(_("This api_key has been revoked."))
     return key
 
 
@@ -397,7 +401,10 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
     """File a six-small report from a partner system. The incident is created by
     grids.services.incident_report with the key's staff member as reporter, on behalf of
     the resident (or of the partner when no name is given); the deadline, first timeline
-    entry and photos come from there. Anything refused leaves nothing stored."""
+    entry and photos come from there. Anything refused leaves nothing stored.
+
+    Authorization: the caller's (partner_key_check); the reporter's through incident_report.
+    """
     community = partner.community
     if not data.service_code:
         raise ValidationError({"service_code": _("service_code is required.")})
@@ -444,8 +451,8 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
             on_behalf_of=on_behalf_of,
             photos=photos,
         )
-    except PermissionDenied:
-        raise PermissionDenied(
+    except NotAuthorized:
+        raise NotAuthorized(
             _("This api_key's staff member no longer works in this community; ask for a new key.")
         ) from None
     service_request = ServiceRequest(

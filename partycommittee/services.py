@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hive.access.authorization import NotAuthorized
 from hive.workflow import transition
 from partycommittee.models import (
     Agreement,
@@ -23,7 +24,10 @@ from partycommittee.models import (
 
 @transaction.atomic
 def project_transition(*, project: Project, to: str, actor, note: str = "") -> Project:
-    """Move a project one step. Signing needs the agreement record first."""
+    """Move a project one step. Signing needs the agreement record first.
+
+    Authorization: the caller's.
+    """
     # Rule checks apply to a legal move only: an illegal one gets the workflow's message.
     legal = Project.workflow.can(project.status, to)
     if (
@@ -67,6 +71,7 @@ def agreement_check(*, project: Project) -> None:
 
 @transaction.atomic
 def agreement_record(*, project: Project, parties: str, signed_on, file=None) -> Agreement:
+    """Authorization: the caller's."""
     agreement_check(project=project)
     if not parties.strip():
         raise ValidationError({"parties": _("Name the parties that sign.")}, code="required")
@@ -84,7 +89,10 @@ def agreement_record(*, project: Project, parties: str, signed_on, file=None) ->
 def responsibility_update(
     *, responsibility: Responsibility, status: str, progress_note: str = ""
 ) -> Responsibility:
-    """A unit reports progress on what it is responsible for."""
+    """A unit reports progress on what it is responsible for.
+
+    Authorization: the caller's.
+    """
     if status not in Responsibility.Status.values:
         raise ValidationError({"status": _("Unknown status.")}, code="invalid")
     responsibility.status = status
@@ -97,7 +105,10 @@ def responsibility_update(
 def meeting_decision_to_demand(
     *, meeting: JointMeeting, title: str, category: str, description: str = "", priority: int = 2
 ) -> DemandItem:
-    """A joint meeting's decision becomes an item on the demand list."""
+    """A joint meeting's decision becomes an item on the demand list.
+
+    Authorization: the caller's.
+    """
     demand = DemandItem(
         community=meeting.community,
         meeting=meeting,
@@ -117,7 +128,10 @@ def meeting_decision_to_demand(
 def meeting_decision_to_project(
     *, meeting: JointMeeting, title: str, description: str = "", demands=()
 ) -> Project:
-    """A joint meeting's decision opens a project at its first step."""
+    """A joint meeting's decision opens a project at its first step.
+
+    Authorization: the caller's.
+    """
     project = Project(
         community=meeting.community, meeting=meeting, title=title, description=description
     )
@@ -144,6 +158,7 @@ def nomination_create(
     unit=None,
     reason: str = "",
 ) -> Nomination:
+    """Authorization: the caller's."""
     _check_window(campaign.nominations_open(), _("Nominations are not open for this campaign."))
     nomination = Nomination(
         campaign=campaign,
@@ -160,7 +175,10 @@ def nomination_create(
 
 @transaction.atomic
 def vote_cast(*, nomination: Nomination, voter) -> Vote:
-    """A committee member backs a nominee: once per nominee, at most one vote per seat."""
+    """A committee member backs a nominee: once per nominee, at most one vote per seat.
+
+    Authorization: checked here (members of the big party committee).
+    """
     # Lock the campaign: two votes from one member at once must not both fit the last seat.
     campaign = Campaign.objects.select_for_update().get(pk=nomination.campaign_id)
     _check_window(campaign.voting_open(), _("Voting is not open for this campaign."))
@@ -169,9 +187,7 @@ def vote_cast(*, nomination: Nomination, voter) -> Vote:
         committee__community_id=campaign.community_id, user=voter, term_start__lte=today
     ).filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
     if not seated.exists():
-        raise ValidationError(
-            {"voter": _("Only members of the big party committee vote.")}, code="not_member"
-        )
+        raise NotAuthorized(_("Only members of the big party committee vote."))
     cast = Vote.objects.filter(campaign=campaign, voter=voter)
     if cast.filter(nomination=nomination).exists():
         raise ValidationError(

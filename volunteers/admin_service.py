@@ -20,6 +20,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
+from hive.access.authorization import administers
 from hive.admin import ScopedAdminMixin, run_for_each
 from hive.ui.forms import BootstrapFormMixin
 from volunteers import services
@@ -536,11 +537,10 @@ class PointAwardAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     self.add_error(
                         "occurred_on", gettext("Give the day it happened (not in the future).")
                     )
-                if member:
-                    try:
-                        services.require_staff(admin_user, member.community)
-                    except ValidationError as exc:
-                        self.add_error("member", exc)
+                if member and not administers(admin_user, member.community):
+                    self.add_error(
+                        "member", gettext("Only the staff of this community can do this.")
+                    )
                 return cleaned
 
         return ValidatingForm

@@ -5,8 +5,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from hive.access.authorization import administers
 from hive.access.roles import Role
-from hive.access.scoping import access_scope
 from hive.api import ChoiceLabelField, ScopedViewSetMixin, router
 from hive.models import User
 from hive.personal_data import mask_address, mask_name, mask_phone
@@ -78,13 +78,7 @@ class MicroWishSerializer(serializers.ModelSerializer):
         data = super().to_representation(wish)
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        scope = access_scope(user)
-        is_staff = (
-            scope.is_superuser
-            or wish.community_id in scope.staff_community_ids
-            or (wish.community.street_id in scope.street_ids)
-        )
-        if not is_staff:
+        if not administers(user, wish.community):
             # The tracking code is the resident's key to withdraw and confirm: staff only.
             data["tracking_code"] = None
             # The wish's texts as the walls show them (phone and ID numbers masked).

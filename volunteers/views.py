@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from hive.access.authorization import holds_role
 from hive.access.roles import Role
 from hive.access.scoping import access_scope
 from hive.models import Community
@@ -293,7 +294,7 @@ def portal_wish_detail(request, pk):
         "contact": contact,
         "is_claimer": is_claimer,
         "can_claim": wish.status == MicroWish.Status.PUBLISHED
-        and wish.community_id in access_scope(request.user).community_ids_for(Role.PARTY_MEMBER),
+        and holds_role(request.user, Role.PARTY_MEMBER, wish.community_id),
         "can_fulfil": is_claimer and wish.status == MicroWish.Status.CLAIMED,
         "form": form,
         "photos": wish.photos.all(),

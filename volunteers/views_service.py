@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hive.access.scoping import access_scope
 from hive.models import Community
 from hive.queue import enqueue
 from volunteers import selectors, services, tasks
@@ -131,21 +130,11 @@ def my_points(request):
     return render(request, "volunteers/my_points.html", context)
 
 
-def _staff_communities(user):
-    scope = access_scope(user)
-    communities = Community.objects.all()
-    if scope.is_superuser:
-        return communities
-    return communities.filter(
-        Q(id__in=scope.staff_community_ids) | Q(street_id__in=scope.street_ids)
-    )
-
-
 @login_required
 def leaderboard(request):
     """Staff: the latest computed period's scores and stars, best first; "recompute
     now" enqueues the rating task for the community."""
-    communities = list(_staff_communities(request.user))
+    communities = list(Community.objects.managed_by(request.user))
     if not communities:
         raise Http404
     chosen = request.POST.get("community") or request.GET.get("community")

@@ -84,26 +84,6 @@ def forget_access_scope(user) -> None:
 NOTHING = Q(pk__in=[])
 
 
-def administers(user, community) -> bool:
-    """Whether `user` runs `community` (a Community or its id) as staff: a superuser, its
-    community staff, or an administrator of its street. The one rule every service's
-    "only the community office may do this" check asks."""
-    scope = access_scope(user)
-    community_id = getattr(community, "pk", community)
-    if scope.is_superuser or community_id in scope.staff_community_ids:
-        return True
-    if not scope.street_ids:
-        return False
-    street_id = getattr(community, "street_id", None)
-    if street_id is None:
-        from hive.models import Community
-
-        street_id = (
-            Community.objects.filter(pk=community_id).values_list("street_id", flat=True).first()
-        )
-    return street_id in scope.street_ids
-
-
 class ScopedQuerySet(models.QuerySet):
     """Rows that belong to one community, filtered by what a user may see.
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hive.access.roles import STAFF_ROLES, Role
-from hive.access.scoping import access_scope
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,3 @@ def register_core_links() -> None:
             description=_("The interface other systems use, with interactive documentation."),
         )
     )
-
-
-def user_can_use_admin(user) -> bool:
-    return bool(user.is_active and (user.is_superuser or access_scope(user).is_staff_role))

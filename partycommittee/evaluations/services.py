@@ -13,16 +13,14 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hive.access.roles import Role
-from hive.access.scoping import access_scope
-from hive.models import RoleAssignment
+from hive.access.authorization import NotAuthorized, administers, community_staff
 from hive.notifications import notify
 from hive.workflow import TransitionNotAllowed, transition
 from partycommittee.evaluations.models import (
@@ -88,7 +86,10 @@ def round_create(
     actor=None,
 ) -> EvaluationRound:
     """Create the round of the period that contains `day`, with the community's policy
-    (weights, peer sample, reminder cadence) copied onto it."""
+    (weights, peer sample, reminder cadence) copied onto it.
+
+    Authorization: the caller's.
+    """
     policy = policy or policy_for(community)
     period_kind = period_kind or policy.period_kind
     if period_kind not in PeriodKind.values:
@@ -122,7 +123,10 @@ def round_create(
 
 
 def round_schedule(*, policy: EvaluationPolicy, day: datetime.date) -> EvaluationRound | None:
-    """Make sure the round of the period containing `day` exists; None if it did."""
+    """Make sure the round of the period containing `day` exists; None if it did.
+
+    Authorization: the caller's.
+    """
     start, _end = period_bounds(policy.period_kind, day)
     if EvaluationRound.objects.filter(community=policy.community, period_start=start).exists():
         return None
@@ -155,6 +159,8 @@ def round_open(*, round_id: int, actor=None, now=None, early: bool = False) -> b
 
     False when there is nothing to do: already open (a second run), or not due yet
     (unless staff open it `early`).
+
+    Authorization: the caller's.
     """
     now = now or timezone.now()
     # The lock makes a concurrent second run wait here, then find the round open.
@@ -222,7 +228,10 @@ def round_open(*, round_id: int, actor=None, now=None, early: bool = False) -> b
 
 def rounds_open_due(*, now=None) -> int:
     """Create this period's round for every community with an enabled policy, then open
-    every scheduled round whose time has come. Returns how many were opened."""
+    every scheduled round whose time has come. Returns how many were opened.
+
+    Authorization: the caller's.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     for policy in EvaluationPolicy.objects.filter(is_enabled=True).select_related("community"):
@@ -236,7 +245,10 @@ def rounds_open_due(*, now=None) -> int:
 @transaction.atomic
 def round_close(*, round_id: int, actor=None, now=None, early: bool = False) -> bool:
     """Close an open round past its deadline (or `early`, by staff): what is still owed
-    is marked missing in one UPDATE per table. False when there is nothing to do."""
+    is marked missing in one UPDATE per table. False when there is nothing to do.
+
+    Authorization: the caller's.
+    """
     now = now or timezone.now()
     evaluation_round = EvaluationRound.objects.select_for_update().get(pk=round_id)
     if evaluation_round.status != Status.OPEN:
@@ -263,7 +275,10 @@ def round_close(*, round_id: int, actor=None, now=None, early: bool = False) -> 
 
 
 def rounds_close_overdue(*, now=None) -> list[int]:
-    """Close every open round past its deadline; the ids of those closed."""
+    """Close every open round past its deadline; the ids of those closed.
+
+    Authorization: the caller's.
+    """
     now = now or timezone.now()
     overdue = EvaluationRound.objects.filter(status=Status.OPEN, deadline__lte=now)
     return [
@@ -273,7 +288,10 @@ def rounds_close_overdue(*, now=None) -> list[int]:
 
 @transaction.atomic
 def round_publish(*, evaluation_round: EvaluationRound, actor) -> EvaluationRound:
-    """Staff publish computed results: units then see their own results."""
+    """Staff publish computed results: units then see their own results.
+
+    Authorization: the caller's.
+    """
     evaluation_round = EvaluationRound.objects.select_for_update().get(pk=evaluation_round.pk)
     if evaluation_round.status == Status.CLOSED and evaluation_round.results_computed_at is None:
         raise _refusal("results", _("Compute the results before publishing them."), "not_computed")
@@ -315,7 +333,10 @@ def reminder_slot(evaluation_round: EvaluationRound, now) -> int:
 
 def round_remind(*, evaluation_round: EvaluationRound, now=None) -> int:
     """Remind every unit that still owes its duty report or a sheet (and the community
-    staff when the community's own sheets are unfinished). Returns notifications made."""
+    staff when the community's own sheets are unfinished). Returns notifications made.
+
+    Authorization: the caller's.
+    """
     now = now or timezone.now()
     if evaluation_round.status != Status.OPEN or evaluation_round.deadline <= now:
         return 0
@@ -362,14 +383,8 @@ def round_remind(*, evaluation_round: EvaluationRound, now=None) -> int:
             round=evaluation_round, kind=Kind.COMMUNITY_TO_UNIT, status__in=OWED_STATUSES
         ).count()
         if community_owed:
-            staff = [
-                assignment.user
-                for assignment in RoleAssignment.objects.filter(
-                    role=Role.COMMUNITY_STAFF, community_id=evaluation_round.community_id
-                ).select_related("user")
-            ]
             created += notify(
-                recipients=staff,
+                recipients=community_staff(evaluation_round.community_id),
                 title=_("Three-double evaluation %(period)s: the community's sheets")
                 % {"period": evaluation_round.period_label},
                 body=_("The community still owes %(count)s score sheets. Deadline: %(deadline)s.")
@@ -384,6 +399,7 @@ def round_remind(*, evaluation_round: EvaluationRound, now=None) -> int:
 
 
 def rounds_remind(*, now=None) -> int:
+    """Authorization: the caller's."""
     now = now or timezone.now()
     rounds = EvaluationRound.objects.filter(status=Status.OPEN, deadline__gt=now).select_related(
         "community"
@@ -392,17 +408,6 @@ def rounds_remind(*, now=None) -> int:
 
 
 # --- Filling in -----------------------------------------------------------------------
-
-
-def _is_community_staff(user, community_id: int) -> bool:
-    scope = access_scope(user)
-    if scope.is_superuser or community_id in scope.staff_community_ids:
-        return True
-    if scope.street_ids:
-        from hive.models import Community
-
-        return Community.objects.filter(pk=community_id, street_id__in=scope.street_ids).exists()
-    return False
 
 
 def _acts_for_unit(user, unit_id: int | None) -> bool:
@@ -417,7 +422,7 @@ def _acts_for_unit(user, unit_id: int | None) -> bool:
 def can_fill(user, *, round_community_id: int, rater_unit_id: int | None) -> bool:
     """Units fill their own sheets and reports; community staff fill the community's."""
     if rater_unit_id is None:
-        return _is_community_staff(user, round_community_id)
+        return administers(user, round_community_id)
     return _acts_for_unit(user, rater_unit_id)
 
 
@@ -481,7 +486,7 @@ def sheet_check(
     if not can_fill(
         actor, round_community_id=evaluation_round.community_id, rater_unit_id=sheet.rater_unit_id
     ):
-        raise PermissionDenied(_("You do not fill in this sheet."))
+        raise NotAuthorized(_("You do not fill in this sheet."))
     if sheet.status not in OWED_STATUSES:
         raise _refusal_for(sheet.status, evaluation_round, now)
     _check_round_accepts(evaluation_round, now)
@@ -503,7 +508,10 @@ def sheet_save(
     submit: bool = False,
     now=None,
 ) -> EvaluationSheet:
-    """Save a sheet as a draft, or submit it. A submitted sheet never changes again."""
+    """Save a sheet as a draft, or submit it. A submitted sheet never changes again.
+
+    Authorization: checked here (sheet_check).
+    """
     now = now or timezone.now()
     scores = sheet_check(
         sheet=sheet,
@@ -541,10 +549,11 @@ def sheet_save(
 def duty_report_save(
     *, report: DutyReport, actor, text: str, submit: bool = False, now=None
 ) -> DutyReport:
+    """Authorization: checked here (the unit's representatives)."""
     now = now or timezone.now()
     evaluation_round = EvaluationRound.objects.get(pk=report.round_id)
     if not _acts_for_unit(actor, report.unit_id):
-        raise PermissionDenied(_("Only the unit's representatives write its duty report."))
+        raise NotAuthorized(_("Only the unit's representatives write its duty report."))
     if report.status not in OWED_STATUSES:
         raise _refusal_for(report.status, evaluation_round, now)
     _check_round_accepts(evaluation_round, now)
@@ -616,6 +625,8 @@ def round_compute_results(*, round_id: int, now=None) -> bool:
     GROUP BY, what each unit owed and did from another, and the results are replaced in
     bulk — all in this transaction, so a worker stopped halfway changes nothing and the
     next run computes the same figures. Published results are frozen (False).
+
+    Authorization: the caller's.
     """
     now = now or timezone.now()
     evaluation_round = EvaluationRound.objects.select_for_update().get(pk=round_id)
@@ -728,7 +739,10 @@ def round_compute_results(*, round_id: int, now=None) -> bool:
 
 
 def rounds_compute_due() -> list[int]:
-    """Compute every closed round that has no results yet (or lost them to a crash)."""
+    """Compute every closed round that has no results yet (or lost them to a crash).
+
+    Authorization: the caller's.
+    """
     due = EvaluationRound.objects.filter(status=Status.CLOSED, results_computed_at__isnull=True)
     return [
         pk for pk in list(due.values_list("pk", flat=True)) if round_compute_results(round_id=pk)
@@ -739,7 +753,10 @@ def rounds_compute_due() -> list[int]:
 
 
 def round_open_now(*, evaluation_round: EvaluationRound, actor) -> EvaluationRound:
-    """Staff open a scheduled round before its opening time."""
+    """Staff open a scheduled round before its opening time.
+
+    Authorization: the caller's.
+    """
     evaluation_round.refresh_from_db()
     if evaluation_round.status != Status.SCHEDULED:
         raise TransitionNotAllowed(
@@ -751,7 +768,10 @@ def round_open_now(*, evaluation_round: EvaluationRound, actor) -> EvaluationRou
 
 
 def round_close_now(*, evaluation_round: EvaluationRound, actor) -> EvaluationRound:
-    """Staff close an open round before its deadline."""
+    """Staff close an open round before its deadline.
+
+    Authorization: the caller's.
+    """
     evaluation_round.refresh_from_db()
     if evaluation_round.status != Status.OPEN:
         raise TransitionNotAllowed(
@@ -763,6 +783,7 @@ def round_close_now(*, evaluation_round: EvaluationRound, actor) -> EvaluationRo
 
 
 def round_recompute(*, evaluation_round: EvaluationRound) -> EvaluationRound:
+    """Authorization: the caller's."""
     evaluation_round.refresh_from_db()
     if evaluation_round.status != Status.CLOSED:
         raise _refusal(

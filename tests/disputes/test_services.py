@@ -19,6 +19,7 @@ from disputes.models import (
     MediationSession,
 )
 from disputes.signals import case_closed
+from hive.access.authorization import NotAuthorized
 from hive.models import Notification, TimelineEntry
 from hive.selectors import timeline_for
 from tests.disputes.factories import (
@@ -105,7 +106,7 @@ class TestRegistration:
 
     def test_only_staff_or_a_mediator_of_the_community_registers(self, world, room_a):
         for outsider in (world.staff_b, world.party_a, world.grid_a):
-            with pytest.raises(ValidationError):
+            with pytest.raises(NotAuthorized):
                 register(community=world.a, room=room_a, actor=outsider)
         assert not DisputeCase.objects.exists()
 
@@ -194,7 +195,7 @@ class TestWorkflow:
     def test_unassigned_mediators_and_other_roles_cannot_move_a_case(self, world, case):
         other = mediator_for(community=world.a)
         for outsider in (other.user, world.staff_b, world.party_a):
-            with pytest.raises(ValidationError):
+            with pytest.raises(NotAuthorized):
                 services.case_accept(case=case, actor=outsider)
         case.refresh_from_db()
         assert case.status == S.REGISTERED

@@ -147,7 +147,7 @@ def test_project_inline_responsibility_takes_the_project_community(world, colony
     assert duty.community == world.a and duty.project == project
 
 
-def test_vote_where_there_is_no_committee_is_a_400(world, api_client):
+def test_vote_where_there_is_no_committee_is_a_403(world, api_client):
     now = timezone.now()
     campaign = CampaignFactory(
         community=world.b,
@@ -159,7 +159,7 @@ def test_vote_where_there_is_no_committee_is_a_400(world, api_client):
     nomination = NominationFactory(campaign=campaign, nominated_by=world.staff_b)
     api_client.force_authenticate(world.staff_b)
     response = api_client.post("/api/votes/", {"nomination": nomination.pk}, format="json")
-    assert response.status_code == 400 and "voter" in response.json()
+    assert response.status_code == 403 and "detail" in response.json()
 
 
 def test_a_member_whose_term_ended_cannot_vote(world, api_client):
@@ -182,7 +182,7 @@ def test_a_member_whose_term_ended_cannot_vote(world, api_client):
     api_client.force_authenticate(world.unit_rep_a)
     assert (
         api_client.post("/api/votes/", {"nomination": nomination.pk}, format="json").status_code
-        == 400
+        == 403
     )
     assert not Vote.objects.exists()
 

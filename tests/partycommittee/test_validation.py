@@ -204,7 +204,7 @@ def test_non_members_cannot_vote(world, voting_campaign, api_client):
     nomination = NominationFactory(campaign=voting_campaign, nominated_by=world.staff_a)
     api_client.force_authenticate(world.staff_a)
     response = api_client.post("/api/votes/", {"nomination": nomination.pk}, format="json")
-    assert response.status_code == 400 and "voter" in response.json()
+    assert response.status_code == 403 and "detail" in response.json()
     assert not Vote.objects.exists()
 
 

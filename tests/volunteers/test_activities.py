@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from hive.access.authorization import NotAuthorized
 from hive.access.roles import Role
 from tests.factories import user_with_role
 from tests.partycommittee.factories import ResidentUnitFactory
@@ -60,8 +61,8 @@ def test_a_full_activity_refuses_the_next_sign_up(world):
 @pytest.mark.parametrize(
     ("who", "setup", "code"),
     [
-        ("staff_b", None, "not_member"),
-        ("unit_rep_a", None, "not_member"),
+        ("staff_b", None, None),
+        ("unit_rep_a", None, None),
         ("party_a", "cancelled", "closed"),
         ("party_a", "started", "started"),
     ],
@@ -72,9 +73,9 @@ def test_sign_up_refusals(world, who, setup, code):
         services.activity_cancel(activity=activity, actor=world.staff_a, note="下雨")
     elif setup == "started":
         started(activity)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError if code else NotAuthorized) as exc:
         services.activity_sign_up(activity=activity, user=world.user(who))
-    assert exc.value.code == code
+    assert getattr(exc.value, "code", None) == code
     assert not SignUp.objects.exists()
 
 
@@ -160,7 +161,7 @@ def test_attendance_bad_input_writes_nothing(world):
         with pytest.raises(ValidationError) as exc:
             services.activity_record_attendance(activity=activity, actor=world.staff_a, **kwargs)
         assert field in exc.value.message_dict
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAuthorized):
         services.activity_record_attendance(
             activity=activity, actor=world.staff_b, attendee_ids=[world.party_a.pk]
         )

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from hive.access.authorization import NotAuthorized
 from hive.models import Notification
 from partycommittee.models import ResidentUnit
 from volunteers import services
@@ -43,7 +44,7 @@ def test_a_unit_without_a_representative_or_of_another_community_is_refused(worl
 
 
 def test_only_staff_assign(world, published, unit):
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAuthorized):
         services.wish_assign_unit(wish=published, unit=unit, actor=world.party_a)
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from hive.access.authorization import NotAuthorized
 from hive.access.roles import Role
 from partycommittee.models import MeetingAttendance
 from tests.factories import user_with_role
@@ -99,7 +100,7 @@ def test_a_correction_is_a_reversing_entry_and_only_one(world, member, manual_ru
     assert exc.value.code == "already_reversed"
     with pytest.raises(ValidationError):
         services.entry_reverse(entry=correction, actor=world.staff_a, reason="撤销更正")
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAuthorized):
         services.entry_reverse(entry=entry, actor=world.staff_b, reason="别的社区")
     assert PointEntry.objects.filter(member=member).count() == 2
 
@@ -205,7 +206,7 @@ def test_a_manual_award_needs_a_second_staff_member(world, member, manual_rule, 
     with pytest.raises(ValidationError) as exc:
         services.award_approve(award=award, actor=world.staff_a)
     assert exc.value.code == "same_person"
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAuthorized):
         services.award_approve(award=award, actor=world.staff_b)  # another community
     assert not PointEntry.objects.exists()
 

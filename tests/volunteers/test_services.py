@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from hive.access.authorization import NotAuthorized
 from hive.models import TimelineEntry
 from hive.selectors import timeline_for
 from hive.workflow import TransitionNotAllowed
@@ -181,7 +182,7 @@ def test_only_a_party_member_of_the_community_can_claim(world, published):
 
 def test_only_the_claimer_fulfils(world, published, party_a2):
     services.wish_claim(wish=published, member=world.party_a)
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAuthorized):
         services.wish_fulfil(wish=published, member=party_a2, note="我做的")
     with pytest.raises(ValidationError) as info:
         services.wish_fulfil(wish=published, member=world.party_a, note="  ")
@@ -211,9 +212,9 @@ def test_fulfilment_stores_photos(world, published):
 @pytest.mark.parametrize("user_key", ["party_a", "grid_a", "staff_b"])
 def test_review_and_assignment_are_for_the_communitys_staff(world, wish, user_key):
     user = world.user(user_key)
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAuthorized):
         services.wish_publish(wish=wish, actor=user)
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotAuthorized):
         services.wish_reject(wish=wish, actor=user, reason="x")
     wish.refresh_from_db()
     assert wish.status == S.SUBMITTED

@@ -19,7 +19,6 @@ from volunteers.services.points import (
     points_award_for_event,
     ratings_compute,
     ratings_compute_all,
-    require_staff,
 )
 from volunteers.services.wishes import (
     claim_reminder_after,
@@ -57,7 +56,6 @@ __all__ = [
     "points_award_for_event",
     "ratings_compute",
     "ratings_compute_all",
-    "require_staff",
     "stale_after",
     "team_member_add",
     "wish_assign",

@@ -8,26 +8,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hive.access.authorization import NotAuthorized, holds_role, require_administers
 from hive.access.roles import Role
-from hive.access.scoping import access_scope
 from hive.models import User
 from hive.workflow import transition
 from volunteers.models import Activity, PointRule, SignUp, Team, TeamMembership
-from volunteers.services.points import _in_site_language, points_award_for_event, require_staff
+from volunteers.services.points import _in_site_language, points_award_for_event
 
 
 def _lock(activity: Activity) -> Activity:
     return Activity.objects.select_for_update().get(pk=activity.pk)
 
 
-def _may_take_part(user: User, community_id: int) -> bool:
-    return community_id in access_scope(user).community_ids_for(Role.PARTY_MEMBER)
-
-
 @transaction.atomic
 def team_member_add(*, team: Team, user: User, actor: User) -> TeamMembership:
-    require_staff(actor, team.community)
-    if not _may_take_part(user, team.community_id):
+    """Authorization: checked here (require_administers)."""
+    require_administers(actor, team.community)
+    if not holds_role(user, Role.PARTY_MEMBER, team.community_id):
         raise ValidationError(
             {"user": _("Only a party member or volunteer of this community can join.")}
         )
@@ -39,12 +36,12 @@ def team_member_add(*, team: Team, user: User, actor: User) -> TeamMembership:
 def activity_sign_up(*, activity: Activity, user: User) -> SignUp:
     """Take a place. The activity row is locked while the places are counted, so two
     people taking the last place at once are served one after the other: one gets it,
-    the other hears the activity is full."""
-    if not _may_take_part(user, activity.community_id):
-        raise ValidationError(
-            _("Only party members and volunteers of this community can sign up."),
-            code="not_member",
-        )
+    the other hears the activity is full.
+
+    Authorization: checked here (the community's party members and volunteers).
+    """
+    if not holds_role(user, Role.PARTY_MEMBER, activity.community_id):
+        raise NotAuthorized(_("Only party members and volunteers of this community can sign up."))
     activity = _lock(activity)
     if activity.status != Activity.Status.OPEN:
         raise ValidationError(_("This activity is no longer open for sign-up."), code="closed")
@@ -66,7 +63,10 @@ def activity_sign_up(*, activity: Activity, user: User) -> SignUp:
 
 @transaction.atomic
 def activity_cancel_sign_up(*, activity: Activity, user: User) -> SignUp:
-    """Give the place back (until the activity starts)."""
+    """Give the place back (until the activity starts).
+
+    Authorization: the caller's.
+    """
     activity = _lock(activity)
     signup = SignUp.objects.filter(
         activity=activity, user=user, status=SignUp.Status.SIGNED_UP
@@ -86,10 +86,11 @@ def activity_cancel_sign_up(*, activity: Activity, user: User) -> SignUp:
 
 @transaction.atomic
 def activity_cancel(*, activity: Activity, actor: User, note: str) -> Activity:
+    """Authorization: checked here (require_administers)."""
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say why the activity is cancelled.")})
-    require_staff(actor, activity.community)
+    require_administers(actor, activity.community)
     activity = _lock(activity)
     transition(activity, to=Activity.Status.CANCELLED, actor=actor, note=note)
     return activity
@@ -106,8 +107,11 @@ def activity_record_attendance(
     """Staff record who of those signed up came. Each attendee gets `hours` of service
     (default: the activity's length) and, if they are a party member, the community's
     activity-attendance points; the others are marked absent. Once per activity: the
-    workflow refuses a second recording."""
-    require_staff(actor, activity.community)
+    workflow refuses a second recording.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, activity.community)
     activity = _lock(activity)
     if activity.starts_at > timezone.now():
         raise ValidationError(

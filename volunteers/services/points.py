@@ -18,7 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from hive.access.scoping import administers
+from hive.access.authorization import require_administers
 from hive.dashboard import dashboard_invalidate
 from hive.models import User
 from hive.workflow import transition
@@ -26,13 +26,6 @@ from volunteers.models import PartyMember, PointAward, PointEntry, PointRule, Po
 from volunteers.models.points import StarRating, period_label
 
 logger = logging.getLogger(__name__)
-
-
-def require_staff(actor: User | None, community) -> None:
-    """Points are the community office's business: its staff, its street's admins."""
-    if administers(actor, community):
-        return
-    raise ValidationError(_("Only the staff of this community can do this."), code="not_staff")
 
 
 def period_range(
@@ -94,6 +87,8 @@ def points_award(
 
     `over_cap`: "clip" gives what room is left under the cap (automatic awards);
     "refuse" raises a ValidationError instead (a manual award staff can rethink).
+
+    Authorization: the caller's.
     """
     if rule.community_id != member.community_id:
         raise ValidationError({"rule": _("The rule belongs to another community.")})
@@ -168,7 +163,10 @@ def points_award_for_event(
     reason: str,
 ) -> PointEntry | None:
     """Apply the community's automatic rule for `trigger` to the user's party-member
-    profile. No active rule, or no profile (a volunteer, not a party member): nothing."""
+    profile. No active rule, or no profile (a volunteer, not a party member): nothing.
+
+    Authorization: the caller's.
+    """
     if user is None:
         return None
     rule = automatic_rule(community_id, trigger)
@@ -185,12 +183,15 @@ def points_award_for_event(
 @transaction.atomic
 def entry_reverse(*, entry: PointEntry, actor: User | None, reason: str) -> PointEntry:
     """Cancel an entry with a new one of the opposite sign (never an edit or a delete).
-    `actor` None: the system corrects itself (an attendance changed after the award)."""
+    `actor` None: the system corrects itself (an attendance changed after the award).
+
+    Authorization: checked here (require_administers).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the entry is reversed.")})
     if actor is not None:
-        require_staff(actor, entry.community)
+        require_administers(actor, entry.community)
     if entry.reverses_id is not None:
         raise ValidationError(
             _("This entry is itself a correction; record a new award instead."),
@@ -236,7 +237,10 @@ def award_propose(
     points: int | None = None,
 ) -> PointAward:
     """Staff propose a manual award or deduction; nothing reaches the ledger until a
-    second staff member approves it."""
+    second staff member approves it.
+
+    Authorization: checked here (require_administers).
+    """
     reason = (reason or "").strip()
     errors = {}
     if not reason:
@@ -254,7 +258,7 @@ def award_propose(
         errors["occurred_on"] = _("Give the day it happened (not in the future).")
     if errors:
         raise ValidationError(errors)
-    require_staff(actor, member.community)
+    require_administers(actor, member.community)
     award = PointAward.objects.create(
         community_id=member.community_id,
         member=member,
@@ -290,9 +294,12 @@ def _second_person(award: PointAward, actor: User) -> None:
 
 @transaction.atomic
 def award_approve(*, award: PointAward, actor: User, note: str = "") -> PointAward:
-    """The second staff member approves: the ledger entry is written now."""
+    """The second staff member approves: the ledger entry is written now.
+
+    Authorization: checked here (require_administers).
+    """
     award = _lock_award(award)
-    require_staff(actor, award.member.community)
+    require_administers(actor, award.member.community)
     _second_person(award, actor)
     if award.status != PointAward.Status.PENDING:
         # transition() below would refuse too; say it before touching the ledger.
@@ -330,11 +337,12 @@ def award_approve(*, award: PointAward, actor: User, note: str = "") -> PointAwa
 
 @transaction.atomic
 def award_reject(*, award: PointAward, actor: User, note: str) -> PointAward:
+    """Authorization: checked here (require_administers)."""
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say why the award is rejected.")})
     award = _lock_award(award)
-    require_staff(actor, award.member.community)
+    require_administers(actor, award.member.community)
     _second_person(award, actor)
     award.decided_by = actor
     award.decided_at = timezone.now()
@@ -360,6 +368,8 @@ def meeting_points_award(*, meeting, now: datetime.datetime | None = None) -> in
 
     Called by the daily `volunteers.award_meeting_points` task and by the staff's
     "award points" action on the joint meeting in the admin. Returns entries written.
+
+    Authorization: the caller's.
     """
     from partycommittee.models import MeetingAttendance
 
@@ -425,7 +435,10 @@ def meeting_points_award(*, meeting, now: datetime.datetime | None = None) -> in
 
 
 def meetings_award_recent(*, days: int = 30, now: datetime.datetime | None = None) -> int:
-    """Apply meeting_points_award to the meetings held in the last `days` days."""
+    """Apply meeting_points_award to the meetings held in the last `days` days.
+
+    Authorization: the caller's.
+    """
     from partycommittee.models import JointMeeting
 
     now = now or timezone.now()
@@ -482,6 +495,8 @@ def ratings_compute(
     (unique per member and period). A row whose score and stars did not change is not
     touched, so a second run changes nothing. Query count: 2, whatever the community's
     size (the scheme, then the statement).
+
+    Authorization: the caller's.
     """
     now = now or timezone.now()
     day = day or _local_day(now)
@@ -519,7 +534,10 @@ def ratings_compute(
 
 def ratings_compute_all(*, day: datetime.date | None = None) -> int:
     """Every community's ratings for the period containing `day`, and for the previous
-    period too during its first week (late approvals and corrections land there)."""
+    period too during its first week (late approvals and corrections land there).
+
+    Authorization: the caller's.
+    """
     from hive.models import Community
 
     day = day or timezone.localdate()

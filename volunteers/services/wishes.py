@@ -12,9 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hive.access.authorization import (
+    NotAuthorized,
+    community_staff,
+    holds_role,
+    require_administers,
+)
 from hive.access.roles import Role
-from hive.access.scoping import access_scope, administers
-from hive.models import Community, ConsentRecord, RoleAssignment, TimelineEntry, User
+from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
 from hive.personal_data.consent import WISH_NOTICE, consent_record
 from hive.workflow import transition
@@ -66,6 +71,8 @@ def wish_submit(
     The same wish sent again within the duplicate window returns the stored one. Two
     copies racing each other are stopped by the unique (fingerprint, window) constraint;
     the check over the last `window` seconds catches a resend across a window edge.
+
+    Authorization: the caller's.
     """
     now = now or timezone.now()
     window = duplicate_window_seconds()
@@ -133,23 +140,13 @@ def _lock(wish: MicroWish) -> MicroWish:
     return MicroWish.objects.select_for_update().get(pk=wish.pk)
 
 
-def _is_party_member(user: User, community_id: int) -> bool:
-    return community_id in access_scope(user).community_ids_for(Role.PARTY_MEMBER)
-
-
-def _require_staff(actor: User, wish: MicroWish) -> None:
-    """Reviewing, assigning and confirming for a resident are the community office's job."""
-    if administers(actor, wish.community):
-        return
-    raise ValidationError(
-        _("Only the staff of this wish's community can do this."), code="not_staff"
-    )
-
-
 @transaction.atomic
 def wish_publish(*, wish: MicroWish, actor: User, note: str = "") -> MicroWish:
-    """Staff reviewed the wish: it goes on the wall for party members to claim."""
-    _require_staff(actor, wish)
+    """Staff reviewed the wish: it goes on the wall for party members to claim.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, wish.community)
     wish = _lock(wish)
     wish.published_at = timezone.now()
     transition(
@@ -160,11 +157,14 @@ def wish_publish(*, wish: MicroWish, actor: User, note: str = "") -> MicroWish:
 
 @transaction.atomic
 def wish_reject(*, wish: MicroWish, actor: User, reason: str) -> MicroWish:
-    """Refuse the wish; the resident reads `reason` on the tracking page."""
+    """Refuse the wish; the resident reads `reason` on the tracking page.
+
+    Authorization: checked here (require_administers).
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the resident a reason for the rejection.")})
-    _require_staff(actor, wish)
+    require_administers(actor, wish.community)
     wish = _lock(wish)
     wish.rejection_reason = reason
     transition(
@@ -179,7 +179,10 @@ def wish_reject(*, wish: MicroWish, actor: User, reason: str) -> MicroWish:
 
 @transaction.atomic
 def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
-    """The resident, holding the tracking code, takes the wish back (until it is done)."""
+    """The resident, holding the tracking code, takes the wish back (until it is done).
+
+    Authorization: the caller's.
+    """
     wish = _lock(wish)
     transition(wish, to=MicroWish.Status.WITHDRAWN, actor=None, note=note.strip())
     if wish.claimed_by_id:
@@ -194,7 +197,7 @@ def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
 
 
 def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: str, unit=None):
-    if unit is None and not _is_party_member(member, wish.community_id):
+    if unit is None and not holds_role(member, Role.PARTY_MEMBER, wish.community_id):
         raise ValidationError(
             {"member": _("Only a party member of this wish's community can take it on.")}
         )
@@ -226,15 +229,21 @@ def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: s
 @transaction.atomic
 def wish_claim(*, wish: MicroWish, member: User) -> MicroWish:
     """A party member takes the wish on. The row lock makes a simultaneous second claim
-    wait, then see "claimed" and get a clear refusal."""
+    wait, then see "claimed" and get a clear refusal.
+
+    Authorization: checked here (_give_to: a party member of the community).
+    """
     wish = _lock(wish)
     return _give_to(wish, member=member, actor=member, assigned_by=None, note="")
 
 
 @transaction.atomic
 def wish_assign(*, wish: MicroWish, member: User, actor: User, note: str = "") -> MicroWish:
-    """组织派单: staff give a published wish nobody claimed to a party member."""
-    _require_staff(actor, wish)
+    """组织派单: staff give a published wish nobody claimed to a party member.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, wish.community)
     wish = _lock(wish)
     wish = _give_to(wish, member=member, actor=actor, assigned_by=actor, note=note)
     notify(
@@ -251,8 +260,11 @@ def wish_assign(*, wish: MicroWish, member: User, actor: User, note: str = "") -
 @transaction.atomic
 def wish_assign_unit(*, wish: MicroWish, unit, actor: User, note: str = "") -> MicroWish:
     """组织派单 to a resident unit: the unit takes the wish on, carried by its (first
-    active) representative, who records the fulfilment; every representative is told."""
-    _require_staff(actor, wish)
+    active) representative, who records the fulfilment; every representative is told.
+
+    Authorization: checked here (require_administers).
+    """
+    require_administers(actor, wish.community)
     wish = _lock(wish)
     if unit.community_id != wish.community_id or not unit.is_active:
         raise ValidationError({"unit": _("Choose an active resident unit of this community.")})
@@ -278,13 +290,16 @@ def wish_assign_unit(*, wish: MicroWish, unit, actor: User, note: str = "") -> M
 @transaction.atomic
 def wish_fulfil(*, wish: MicroWish, member: User, note: str, photos=()) -> MicroWish:
     """The claimer says the wish came true, with a note and optional photos (already
-    cleaned by hive.uploads)."""
+    cleaned by hive.uploads).
+
+    Authorization: checked here (the claimer only).
+    """
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say what was done.")})
     wish = _lock(wish)
-    if wish.claimed_by_id != member.pk:
-        raise ValidationError(_("Only the party member who claimed this wish can fulfil it."))
+    if wish.claimed_by_id not in (None, member.pk):  # unclaimed: the workflow refuses
+        raise NotAuthorized(_("Only the party member who claimed this wish can fulfil it."))
     wish.fulfilment_note = note
     wish.fulfilled_at = timezone.now()
     transition(
@@ -317,6 +332,8 @@ def wish_confirm(
 
     Hook: sends `volunteers.signals.wish_confirmed` in this transaction; the points issue
     awards the claimer's points there.
+
+    Authorization: checked here (require_administers).
     """
     rating = _valid_rating(rating)
     note = (note or "").strip()
@@ -325,7 +342,7 @@ def wish_confirm(
             {"note": _("Say how the resident confirmed (for example, by phone on 3 May).")}
         )
     if actor is not None:
-        _require_staff(actor, wish)
+        require_administers(actor, wish.community)
     wish = _lock(wish)
     wish.rating = rating
     wish.confirmation_note = note
@@ -342,20 +359,14 @@ def wish_confirm(
     return wish
 
 
-def _staff_of(community_id: int):
-    return User.objects.filter(
-        is_active=True,
-        pk__in=RoleAssignment.objects.filter(
-            role=Role.COMMUNITY_STAFF, community_id=community_id
-        ).values("user_id"),
-    )
-
-
 def wishes_erase_personal_data(*, now: datetime | None = None) -> int:
     """Keep the promise of the personal-data notice: a closed wish (confirmed, rejected or
     withdrawn) keeps the resident's name, phone and address for HIVE_WISH_RETENTION_DAYS,
     then they are erased; the wish itself stays in the ledger. The rule lives in
-    volunteers/personal_data.py and runs with the others in hive.apply_retention."""
+    volunteers/personal_data.py and runs with the others in hive.apply_retention.
+
+    Authorization: the caller's.
+    """
     from hive.personal_data.retention import retention_apply_rule, rule_by_key
 
     return retention_apply_rule(rule=rule_by_key("volunteers.wish_contact"), now=now)
@@ -366,6 +377,8 @@ def wishes_flag_stale(*, now: datetime | None = None) -> int:
 
     The conditional UPDATE (… WHERE stale_flagged_at IS NULL) lets one run win each
     wish, and the notification key stops a repeat even if a run is retried.
+
+    Authorization: the caller's.
     """
     now = now or timezone.now()
     candidates = MicroWish.objects.filter(
@@ -383,7 +396,7 @@ def wishes_flag_stale(*, now: datetime | None = None) -> int:
                 continue
             wish = MicroWish.objects.select_related("community").get(pk=pk)
             notify(
-                recipients=list(_staff_of(wish.community_id)),
+                recipients=community_staff(wish.community_id),
                 title=_("Nobody has claimed this wish yet: %(title)s") % {"title": wish.title},
                 body=_("Assign it to a party member, or follow it up with the resident."),
                 url=reverse("admin:volunteers_microwish_workflow", args=[wish.pk]),
@@ -396,7 +409,10 @@ def wishes_flag_stale(*, now: datetime | None = None) -> int:
 
 def wishes_remind_claimers(*, now: datetime | None = None) -> int:
     """Remind each claimer whose wish is still not fulfilled after the allowed time;
-    once per claim (a new claim after a reassignment is reminded again)."""
+    once per claim (a new claim after a reassignment is reminded again).
+
+    Authorization: the caller's.
+    """
     now = now or timezone.now()
     candidates = MicroWish.objects.filter(
         status=MicroWish.Status.CLAIMED,
