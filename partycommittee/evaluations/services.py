@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hive import periods
 from hive.access.roles import Role
 from hive.access.scoping import access_scope
 from hive.models import RoleAssignment
@@ -38,7 +39,6 @@ from partycommittee.evaluations.models import (
     PeriodKind,
     SubmissionStatus,
     UnitResult,
-    period_bounds,
 )
 from partycommittee.models import ResidentUnit
 
@@ -93,7 +93,8 @@ def round_create(
     period_kind = period_kind or policy.period_kind
     if period_kind not in PeriodKind.values:
         raise _refusal("period_kind", _("Unknown period."), "invalid")
-    start, end = period_bounds(period_kind, day)
+    start, after = periods.bounds(period_kind, day)
+    end = after - datetime.timedelta(days=1)  # the round's last day
     default_open, default_deadline = default_calendar(policy, start, end)
     evaluation_round = EvaluationRound(
         community=community,
@@ -123,7 +124,7 @@ def round_create(
 
 def round_schedule(*, policy: EvaluationPolicy, day: datetime.date) -> EvaluationRound | None:
     """Make sure the round of the period containing `day` exists; None if it did."""
-    start, _end = period_bounds(policy.period_kind, day)
+    start, _end = periods.bounds(policy.period_kind, day)
     if EvaluationRound.objects.filter(community=policy.community, period_start=start).exists():
         return None
     try:
