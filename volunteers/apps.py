@@ -7,12 +7,14 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Honey and bee heart: volunteer service")
 
     def ready(self):
-        from hive.access.roles import STAFF_ROLES, Role
+        from hive.access.roles import STAFF_ROLES, Role, grant_to_staff
         from hive.ops.page_cache import refresh_on_change
         from hive.queue import schedules
         from hive.ui import portal
         from volunteers import receivers, signals
         from volunteers.models import MicroWish
+
+        grant_to_staff("volunteers.*")
 
         # The public wish walls: a wish that is, or was when loaded, on a wall.
         refresh_on_change(MicroWish, shown=MicroWish.is_or_was_on_wall, uid="volunteers.wall")
