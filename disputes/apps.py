@@ -7,9 +7,11 @@ class DisputesConfig(AppConfig):
     verbose_name = _("Bee sound: disputes resolved at the source")
 
     def ready(self):
-        from hive.access.roles import Role
+        from hive.access.roles import Role, grant_to_staff
         from hive.queue import schedules
         from hive.ui import portal
+
+        grant_to_staff("disputes.*")
 
         mediators = frozenset({Role.MEDIATOR})
         portal.register(

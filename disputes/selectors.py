@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import DisputeCase, FollowUp
+from hive import periods
 
 # --- The mediator's lists ---------------------------------------------------------------
 
@@ -38,14 +39,6 @@ PERIODS = {
     "quarter": (TruncQuarter, _("Quarter")),
     "year": (TruncYear, _("Year")),
 }
-
-
-def period_label(value, period: str) -> str:
-    if period == "year":
-        return f"{value:%Y}"
-    if period == "quarter":
-        return f"{value:%Y} Q{(value.month - 1) // 3 + 1}"
-    return f"{value:%Y-%m}"
 
 
 class _MedianDays(Aggregate):
@@ -155,7 +148,7 @@ def case_statistics(cases: QuerySet[DisputeCase], *, period: str = "month") -> d
                 "period": timezone.localtime(row["period"]).date().isoformat()
                 if hasattr(row["period"], "hour")
                 else row["period"].isoformat(),
-                "period_label": period_label(row["period"], period),
+                "period_label": periods.label(period, row["period"]),
                 "received": row["received"],
                 "agreements": row["agreements"],
                 "failed": row["failed"],

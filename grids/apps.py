@@ -8,11 +8,12 @@ class GridsConfig(AppConfig):
 
     def ready(self):
         from grids import escalation
+        from hive.access.roles import Role, grant_to_staff
         from hive.queue import schedules
         from hive.ui import portal
 
+        grant_to_staff("grids.*")
         escalation.connect()
-        from hive.access.roles import Role
 
         grid_member = frozenset({Role.GRID_MEMBER})
         for label, url_name, description in [

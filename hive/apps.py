@@ -50,7 +50,7 @@ class HiveConfig(AppConfig):
                 minute="*",
             )
         )
-        dashboard.connect_invalidation()
+        dashboard.autodiscover()
         # The landing page and the wish walls list the communities.
         from hive.models import Community, Street
         from hive.ops.page_cache import refresh_on_change

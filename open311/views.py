@@ -29,10 +29,11 @@ class Open311Error(Exception):
         self.retry_after = retry_after
 
 
-def error_answer(path: str, status: int, description: str):
+def error_answer(path: str, status: int, description: str, field=None):
     """The spec's error answer for a request no view of ours answered (an unknown path,
     a request refused before any view: hive.ui.errors), in the format of the path's
-    extension; JSON where it has none."""
+    extension; JSON where it has none. A field at fault is named "field: message"."""
+    description = f"{field}: {description}" if field else description
     fmt = "xml" if path.endswith(".xml") else "json"
     return formats.render_errors(fmt, [(status, description)], status=status)
 

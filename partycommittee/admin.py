@@ -33,6 +33,7 @@ from partycommittee.resources import (
     ResponsibilityResource,
 )
 from partycommittee.selectors import campaign_results
+from partycommittee.signals import meeting_points_requested
 
 
 class ImportExportAdmin(
@@ -101,14 +102,12 @@ class JointMeetingAdmin(ExportAdmin):
 
     @admin.action(description=_("Award points to party members of the units present"))
     def award_attendance_points(self, request, queryset):
-        # The rule lives in volunteers (party-member points); it runs daily there too.
-        from volunteers.services import meeting_points_award
-
+        # The rule lives with the party-member points (volunteers); it runs daily there too.
         run_for_each(
             self,
             request,
             queryset,
-            lambda meeting, user: meeting_points_award(meeting=meeting),
+            lambda meeting, user: meeting_points_requested.send(JointMeeting, meeting=meeting),
             success_message=gettext("Points awarded for %(count)s meetings."),
         )
 

@@ -7,9 +7,11 @@ class PartyCommitteeConfig(AppConfig):
     verbose_name = _("Bee colony: joint party building")
 
     def ready(self):
-        from hive.access.roles import Role
+        from hive.access.roles import Role, grant_to_staff
         from hive.queue import schedules
         from hive.ui.portal import PortalLink, register
+
+        grant_to_staff("partycommittee.*")
 
         reps = frozenset({Role.UNIT_REP})
         register(

@@ -7,16 +7,22 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Honey and bee heart: volunteer service")
 
     def ready(self):
-        from hive.access.roles import STAFF_ROLES, Role
+        from hive.access.roles import STAFF_ROLES, Role, grant_to_staff
         from hive.ops.page_cache import refresh_on_change
         from hive.queue import schedules
         from hive.ui import portal
+        from partycommittee.signals import meeting_points_requested
         from volunteers import receivers, signals
         from volunteers.models import MicroWish
+
+        grant_to_staff("volunteers.*")
 
         # The public wish walls: a wish that is, or was when loaded, on a wall.
         refresh_on_change(MicroWish, shown=MicroWish.is_or_was_on_wall, uid="volunteers.wall")
 
+        meeting_points_requested.connect(
+            receivers.award_meeting_points, dispatch_uid="volunteers.award_meeting_points"
+        )
         signals.wish_confirmed.connect(
             receivers.award_points_for_confirmed_wish,
             dispatch_uid="volunteers.award_points_for_confirmed_wish",

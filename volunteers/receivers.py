@@ -3,7 +3,11 @@
 from django.utils.translation import gettext as _
 
 from volunteers.models import PointRule
-from volunteers.services.points import _in_site_language, points_award_for_event
+from volunteers.services.points import (
+    _in_site_language,
+    meeting_points_award,
+    points_award_for_event,
+)
 
 
 def award_points_for_confirmed_wish(sender, *, wish, actor=None, **kwargs):
@@ -20,3 +24,8 @@ def award_points_for_confirmed_wish(sender, *, wish, actor=None, **kwargs):
             lambda: _("Micro-wish fulfilled: %(title)s") % {"title": wish.title}
         ),
     )
+
+
+def award_meeting_points(sender, *, meeting, **kwargs):
+    """The joint meeting's "award points" admin action (partycommittee)."""
+    meeting_points_award(meeting=meeting)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from hive import periods
 from volunteers.models import (
     Activity,
     MicroWish,
@@ -14,7 +15,6 @@ from volunteers.models import (
     SignUp,
     StarRating,
 )
-from volunteers.models.points import period_label
 
 
 def wish_by_code(code: str) -> MicroWish | None:
@@ -106,7 +106,7 @@ def member_current_score(member: PartyMember, day=None) -> dict:
     return {
         "score": score,
         "stars": scheme.stars_for(score),
-        "period_label": period_label(scheme.period, start),
+        "period_label": periods.code(scheme.period, start),
         "period_start": start,
         "period_end": end,
         "scheme": scheme,

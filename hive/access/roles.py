@@ -36,12 +36,10 @@ ROLE_DESCRIPTIONS = {
 }
 
 # Admin permissions carried by staff roles, as fnmatch patterns over "app_label.codename".
-# Apps that add models are covered by their app pattern; narrow here, not in each admin.
-_DOMAIN_APPS = ["partycommittee.*", "grids.*", "disputes.*", "volunteers.*", "open311.*"]
+# Feature apps add theirs with grant_to_staff; narrow here, not in each admin.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.STREET_ADMIN: [
         "hive.*",
-        *_DOMAIN_APPS,
         "django_celery_beat.*",
         # Login lock-outs (django-axes): see them and lift them.
         "axes.view_accessattempt",
@@ -60,6 +58,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hive.delete_apitoken",
         # The consent records, and through them the subject-access page.
         "hive.view_consentrecord",
-        *_DOMAIN_APPS,
     ],
 }
+
+
+def grant_to_staff(pattern: str) -> None:
+    """Give street administrators and community staff the admin permissions `pattern`
+    matches (e.g. "grids.*"): from a feature app's AppConfig.ready()."""
+    for role in (Role.STREET_ADMIN, Role.COMMUNITY_STAFF):
+        if pattern not in ROLE_PERMISSIONS[role]:
+            ROLE_PERMISSIONS[role].append(pattern)

@@ -1,6 +1,6 @@
 """Django's error handlers (handler400, handler404), answering in the language of the
-area the request was for: the API's JSON ({"detail": …}), Open311's error format (a
-list of {code, description}, JSON or XML by the path's extension), else the page.
+area the request was for: the API's JSON ({"detail": …}), an area's own format (one an
+app registers with `register_area`, e.g. Open311's), else the page.
 
 A request Hive refuses before any view (hive.ops.middleware.MalformedInputMiddleware, or
 Django's own limits: too many fields, too large a body) reaches handler400; an unknown
@@ -15,17 +15,26 @@ from django.views import defaults
 from hive.ops.middleware import MalformedInput
 
 
-def _area_answer(request, status: int, description: str, field=None) -> HttpResponse | None:
-    """The API's and Open311's answer, or None for a page. A `field` at fault is named
-    as each names a field error: DRF's {field: [message]}, Open311's "field: message"."""
-    path = request.path_info
-    if path.startswith("/open311/"):
-        from open311.views import error_answer
+def _api_answer(path, status, description, field):
+    # A `field` at fault is named as DRF names a field error: {field: [message]}.
+    return JsonResponse({field: [description]} if field else {"detail": description}, status=status)
 
-        return error_answer(path, status, f"{field}: {description}" if field else description)
-    if path.startswith("/api/"):
-        data = {field: [description]} if field else {"detail": description}
-        return JsonResponse(data, status=status)
+
+_AREAS = {"/api/": _api_answer}
+
+
+def register_area(prefix: str, answer) -> None:
+    """Requests whose path starts with `prefix` get `answer(path, status, description,
+    field)` instead of the page (e.g. Open311's own error format, from its AppConfig)."""
+    _AREAS[prefix] = answer
+
+
+def _area_answer(request, status: int, description: str, field=None) -> HttpResponse | None:
+    """The answer of the area the path is in, or None for a page."""
+    path = request.path_info
+    for prefix, answer in _AREAS.items():
+        if path.startswith(prefix):
+            return answer(path, status, description, field)
     return None
 
 

@@ -2,6 +2,8 @@
 publish), the community's own sheets, and a progress-and-results page per round with a
 chart and an .xlsx export."""
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hive import periods
 from hive.admin import ScopedAdminMixin, run_for_each
 from hive.selectors import timeline_for
 from partycommittee.evaluations import selectors, services
@@ -27,7 +30,6 @@ from partycommittee.evaluations.models import (
     EvaluationSheet,
     PeriodKind,
     UnitResult,
-    period_bounds,
 )
 from partycommittee.evaluations.resources import results_dataset
 
@@ -101,7 +103,8 @@ class RoundAdminForm(forms.ModelForm):
         kind = data.get("period_kind") or self.instance.period_kind
         day = data.get("period_start")
         if community is not None and kind in PeriodKind.values and day:
-            start, end = period_bounds(kind, day)
+            start, after = periods.bounds(kind, day)
+            end = after - datetime.timedelta(days=1)  # the round's last day
             data["period_start"] = start
             self.instance.period_end = end
             policy = services.policy_for(community)

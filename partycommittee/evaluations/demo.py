@@ -9,6 +9,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from hive import periods
 from hive.access.roles import Role
 from hive.services import role_assign
 from partycommittee.evaluations import services
@@ -17,7 +18,6 @@ from partycommittee.evaluations.models import (
     EvaluationPolicy,
     EvaluationRound,
     EvaluationSheet,
-    period_bounds,
 )
 from partycommittee.models import ResidentUnit
 
@@ -85,11 +85,11 @@ def seed(context) -> None:
     rng = random.Random(2026)  # noqa: S311 (demo scores)
     now = timezone.now()
     today = timezone.localdate()
-    current_start, _end = period_bounds("quarter", today)
+    current_start, _end = periods.bounds("quarter", today)
     last_quarter_day = current_start - datetime.timedelta(days=1)
 
     if not EvaluationRound.objects.filter(
-        community=community, period_start=period_bounds("quarter", last_quarter_day)[0]
+        community=community, period_start=periods.bounds("quarter", last_quarter_day)[0]
     ).exists():
         past = services.round_create(
             community=community,

@@ -1,8 +1,6 @@
 """Models of the three-double evaluations, imported by partycommittee.models (app label
 "partycommittee")."""
 
-import datetime
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from hive import periods
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
@@ -25,20 +24,6 @@ class PeriodKind(models.TextChoices):
     QUARTER = "quarter", _("Quarter")
     HALF_YEAR = "half_year", _("Half-year")
     YEAR = "year", _("Year")
-
-
-_PERIOD_MONTHS = {PeriodKind.QUARTER: 3, PeriodKind.HALF_YEAR: 6, PeriodKind.YEAR: 12}
-
-
-def period_bounds(kind: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The first and last day of the period of `kind` that contains `day`."""
-    months = _PERIOD_MONTHS[kind]
-    first_month = (day.month - 1) // months * months + 1
-    start = datetime.date(day.year, first_month, 1)
-    end_month = first_month + months
-    end_year = day.year + (end_month - 1) // 12
-    end_month = (end_month - 1) % 12 + 1
-    return start, datetime.date(end_year, end_month, 1) - datetime.timedelta(days=1)
 
 
 class EvaluationWeights(models.Model):
@@ -249,17 +234,7 @@ class EvaluationRound(EvaluationWeights, TimeStampedModel):
 
     @property
     def period_label(self) -> str:
-        start = self.period_start
-        if self.period_kind == PeriodKind.QUARTER:
-            return _("%(year)s Q%(quarter)s") % {
-                "year": start.year,
-                "quarter": (start.month - 1) // 3 + 1,
-            }
-        if self.period_kind == PeriodKind.HALF_YEAR:
-            if start.month == 1:
-                return _("%(year)s first half") % {"year": start.year}
-            return _("%(year)s second half") % {"year": start.year}
-        return _("%(year)s") % {"year": start.year}
+        return periods.label(self.period_kind, self.period_start)
 
     def clean(self):
         from django.core.exceptions import ValidationError

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hive import periods
 from hive.access.authorization import NotAuthorized, administers, community_staff
 from hive.notifications import notify
 from hive.workflow import TransitionNotAllowed, transition
@@ -36,7 +37,6 @@ from partycommittee.evaluations.models import (
     PeriodKind,
     SubmissionStatus,
     UnitResult,
-    period_bounds,
 )
 from partycommittee.models import ResidentUnit
 
@@ -94,7 +94,8 @@ def round_create(
     period_kind = period_kind or policy.period_kind
     if period_kind not in PeriodKind.values:
         raise _refusal("period_kind", _("Unknown period."), "invalid")
-    start, end = period_bounds(period_kind, day)
+    start, after = periods.bounds(period_kind, day)
+    end = after - datetime.timedelta(days=1)  # the round's last day
     default_open, default_deadline = default_calendar(policy, start, end)
     evaluation_round = EvaluationRound(
         community=community,
@@ -127,7 +128,7 @@ def round_schedule(*, policy: EvaluationPolicy, day: datetime.date) -> Evaluatio
 
     Authorization: the caller's.
     """
-    start, _end = period_bounds(policy.period_kind, day)
+    start, _end = periods.bounds(policy.period_kind, day)
     if EvaluationRound.objects.filter(community=policy.community, period_start=start).exists():
         return None
     try:

@@ -48,9 +48,9 @@ EXPECTED_TOTALS = {
 }
 # Per year: r1 noise gathers c1–c5: received 5, agreements 3, failed 1 → 75 %, median 15.
 EXPECTED_YEAR = [
-    ("2026", "r1", "family", 2, 0, 1, 0.0, None),
-    ("2026", "r1", "noise", 5, 3, 1, 75.0, 15.0),
-    ("2026", "r2", "noise", 1, 1, 0, 100.0, None),
+    ("2026年", "r1", "family", 2, 0, 1, 0.0, None),
+    ("2026年", "r1", "noise", 5, 3, 1, 75.0, 15.0),
+    ("2026年", "r2", "noise", 1, 1, 0, 100.0, None),
 ]
 
 

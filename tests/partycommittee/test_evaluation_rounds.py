@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hive import periods
 from hive.models import Notification, TimelineEntry
 from partycommittee.evaluations import services
 from partycommittee.evaluations.models import (
@@ -16,7 +17,6 @@ from partycommittee.evaluations.models import (
     EvaluationPolicy,
     EvaluationRound,
     EvaluationSheet,
-    period_bounds,
 )
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +28,6 @@ def code(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return next(error.code for errors in exc.error_dict.values() for error in errors)
     return exc.code
-
-
-def test_period_bounds():
-    d = datetime.date
-    assert period_bounds("quarter", d(2026, 5, 17)) == (d(2026, 4, 1), d(2026, 6, 30))
-    assert period_bounds("quarter", d(2026, 12, 31)) == (d(2026, 10, 1), d(2026, 12, 31))
-    assert period_bounds("half_year", d(2026, 7, 1)) == (d(2026, 7, 1), d(2026, 12, 31))
-    assert period_bounds("year", d(2026, 2, 28)) == (d(2026, 1, 1), d(2026, 12, 31))
 
 
 def test_a_second_round_for_the_same_period_is_refused(board):
@@ -329,7 +321,7 @@ def test_rounds_are_scheduled_from_the_policy_and_opened_when_due(world):
     assert services.rounds_open_due(now=now) == 0
     current = EvaluationRound.objects.get(community=world.a)
     assert current.status == "open"
-    assert current.period_start == period_bounds("quarter", timezone.localdate(now))[0]
+    assert current.period_start == periods.bounds("quarter", timezone.localdate(now))[0]
     assert EvaluationSheet.objects.filter(round=current).count() == 3 + 3 + 6
     assert not EvaluationRound.objects.filter(community=world.b).exists()  # no policy there
 

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from hive import periods
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
@@ -126,34 +127,6 @@ class PeriodKind(models.TextChoices):
     YEAR = "year", _("Year")
 
 
-_PERIOD_MONTHS = {
-    PeriodKind.MONTH: 1,
-    PeriodKind.QUARTER: 3,
-    PeriodKind.HALF_YEAR: 6,
-    PeriodKind.YEAR: 12,
-}
-
-
-def period_bounds(kind: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """The period of `kind` containing `day`: (first day, first day of the next period)."""
-    months = _PERIOD_MONTHS[kind]
-    first_month = (day.month - 1) // months * months + 1
-    start = datetime.date(day.year, first_month, 1)
-    next_month = first_month + months
-    end = datetime.date(day.year + (next_month - 1) // 12, (next_month - 1) % 12 + 1, 1)
-    return start, end
-
-
-def period_label(kind: str, start: datetime.date) -> str:
-    if kind == PeriodKind.MONTH:
-        return f"{start:%Y-%m}"
-    if kind == PeriodKind.QUARTER:
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    if kind == PeriodKind.HALF_YEAR:
-        return f"{start.year}-H{(start.month - 1) // 6 + 1}"
-    return str(start.year)
-
-
 class PointsScheme(TimeStampedModel):
     """A community's points settings: the initial score, the rating period (which is
     also the period rule caps count over) and the star thresholds."""
@@ -227,7 +200,7 @@ class PointsScheme(TimeStampedModel):
         return 1
 
     def bounds(self, day: datetime.date) -> tuple[datetime.date, datetime.date]:
-        return period_bounds(self.period, day)
+        return periods.bounds(self.period, day)
 
 
 class PointRuleQuerySet(ScopedQuerySet):

@@ -18,12 +18,13 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from hive import periods
 from hive.access.authorization import require_administers
 from hive.dashboard import dashboard_invalidate
 from hive.models import User
 from hive.workflow import transition
 from volunteers.models import PartyMember, PointAward, PointEntry, PointRule, PointsScheme
-from volunteers.models.points import StarRating, period_label
+from volunteers.models.points import StarRating
 
 logger = logging.getLogger(__name__)
 
@@ -512,7 +513,7 @@ def ratings_compute(
         "now": ops.adapt_datetimefield_value(now),
         "start": ops.adapt_datefield_value(start),
         "end": ops.adapt_datefield_value(end),
-        "label": period_label(scheme.period, start),
+        "label": periods.code(scheme.period, start),
         "initial": scheme.initial_score,
         "star2": scheme.star2_from,
         "star3": scheme.star3_from,
