@@ -198,7 +198,6 @@ dashboard.register(
         charts=charts,
         models=("grids.Grid", "grids.Incident"),
         block=block,
-        block_template="grids/dashboard_block.html",
         order=20,
     )
 )

@@ -149,8 +149,8 @@ class Part:
     id given, with a fixed number of queries; the names are the app's own and must not
     clash with another part's. `models` are the labels of the models whose rows carry a
     `community_id` and whose writes change these figures (see `connect_invalidation`).
-    `block(page, community, figures)` adds entries to the community's block, which
-    `block_template` shows (blocks in the order of `order`)."""
+    `block(page, community, figures)` adds entries to the community's block, which the
+    app's template `<name>/dashboard_block.html` shows (blocks in the order of `order`)."""
 
     name: str
     figures: Callable[[list[int], Period, datetime.datetime], dict[int, dict]]
@@ -158,7 +158,6 @@ class Part:
     charts: Callable[[Page], list[Chart]] = lambda page: []
     models: tuple[str, ...] = ()
     block: Callable[[Page, Community, dict], dict] | None = None
-    block_template: str | None = None
     order: int = 0
 
 
@@ -392,7 +391,7 @@ def dashboard_page(*, user, period: Period, communities: list[Community], now=No
             }
             for community, f in columns
         ],
-        "block_templates": [part.block_template for part in with_block],
+        "block_templates": [f"{part.name}/dashboard_block.html" for part in with_block],
         "charts": {c.key: c.data for c in charts},
         "chart_titles": {c.key: c.title for c in charts},
     }

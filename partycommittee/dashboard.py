@@ -118,7 +118,6 @@ dashboard.register(
             "partycommittee.EvaluationRound",
         ),
         block=block,
-        block_template="partycommittee/dashboard_block.html",
         order=10,
     )
 )
