@@ -108,11 +108,6 @@ class ConfirmForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # BootstrapFormMixin styles radio buttons as text inputs; they are check inputs.
-        self.fields["rating"].widget.attrs["class"] = "form-check-input"
-
 
 class StaffConfirmForm(ConfirmForm):
     note = forms.CharField(
