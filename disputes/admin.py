@@ -29,7 +29,12 @@ from disputes.models import (
 )
 from disputes.selectors import PERIODS, case_statistics
 from hive.access.roles import Role
-from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each
+from hive.admin import (
+    PersonalDataAdminMixin,
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    run_for_each,
+)
 from hive.models import Community, RoleAssignment, User
 from hive.personal_data import mask_address, mask_name, mask_phone
 
@@ -200,19 +205,12 @@ class PartyInline(admin.TabularInline):
         )
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
-    can_delete = False
     show_change_link = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).managed_by(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SessionInline(_ReadOnlyInline):

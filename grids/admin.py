@@ -35,6 +35,7 @@ from hive.access.roles import Role
 from hive.admin import (
     KeepChosenValueMixin,
     PersonalDataAdminMixin,
+    ReadOnlyAdminMixin,
     ScopedAdminMixin,
     run_for_each,
 )
@@ -478,19 +479,8 @@ class GridTaskAdmin(ExportOnly, GridChildAdmin):
     readonly_fields = ["done_at", "done_note"]
 
 
-class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ChangeLogEntry)
-class ChangeLogEntryAdmin(ExportOnly, ReadOnlyAdmin):
+class ChangeLogEntryAdmin(ReadOnlyAdminMixin, ExportOnly, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["occurred_on", "kind", "household", "resident", "detail", "grid", "actor"]
     list_filter = ["kind", ("grid", GridListFilter)]
     list_select_related = ["household", "resident", "grid", "actor"]
@@ -498,7 +488,7 @@ class ChangeLogEntryAdmin(ExportOnly, ReadOnlyAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(ExportOnly, ReadOnlyAdmin):
+class VisitAdmin(ReadOnlyAdminMixin, ExportOnly, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["visited_at", "household", "resident", "visitor", "role", "grid"]
     list_filter = ["role", ("grid", GridListFilter)]
     list_select_related = ["household", "resident", "visitor", "grid"]

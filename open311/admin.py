@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hive.access.roles import Role
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each
 from hive.models import User
 from hive.personal_data import mask_phone
 from open311 import services
@@ -218,7 +218,7 @@ class ServiceAttributeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ServiceRequestAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """What came in through Open311; contacts shown masked."""
 
     list_display = ["incident", "service_code", "partner", "masked_phone", "created_at"]
@@ -247,12 +247,3 @@ class ServiceRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def masked_email(self, obj):
         name, _at, domain = obj.email.partition("@")
         return f"{name[:1]}***@{domain}" if domain else ""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

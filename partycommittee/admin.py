@@ -247,19 +247,15 @@ class ProjectAdmin(ExportAdmin):
         "cancel_projects",
     ]
 
-    @admin.action(description=_("Cancel (asks for the reason)"))
-    def cancel_projects(self, request, queryset):
-        return with_reason(
-            self,
-            request,
-            queryset,
-            action_name="cancel_projects",
-            title=_("Cancel projects"),
-            intro=_("These projects will be cancelled; the reason goes into their timeline."),
-            button=_("Cancel the projects"),
-            apply=lambda project, user, reason: services.project_transition(
-                project=project, to=Project.Status.CANCELLED, actor=user, note=reason
-            ),
+    @with_reason(
+        description=_("Cancel (asks for the reason)"),
+        title=_("Cancel projects"),
+        intro=_("These projects will be cancelled; the reason goes into their timeline."),
+        button=_("Cancel the projects"),
+    )
+    def cancel_projects(self, project, user, reason):
+        services.project_transition(
+            project=project, to=Project.Status.CANCELLED, actor=user, note=reason
         )
 
 

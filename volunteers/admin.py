@@ -13,7 +13,7 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import ScopedAdminMixin, run_for_each, with_reason
 from hive.personal_data import mask_address, mask_name, mask_phone, personal_data_reveal
 from hive.selectors import timeline_for
 from volunteers import services
@@ -226,28 +226,18 @@ class MicroWishAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             success_message=gettext("%(count)s wishes published."),
         )
 
-    @admin.action(description=_("Reject the selected wishes (asks for a reason)"))
-    def reject_selected(self, request, queryset):
-        form = RejectForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_for_each(
-                self,
-                request,
-                queryset,
-                lambda wish, user: services.wish_reject(wish=wish, actor=user, reason=reason),
-                success_message=gettext("%(count)s wishes rejected."),
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Reject micro-wishes"),
-            "opts": self.model._meta,
-            "wishes": queryset,
-            "form": form,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/volunteers/microwish/reject.html", context)
+    @with_reason(
+        description=_("Reject the selected wishes (asks for a reason)"),
+        title=_("Reject micro-wishes"),
+        success=_("%(count)s wishes rejected."),
+        intro=_(
+            "These wishes will be rejected; the resident reads the reason on the tracking page."
+        ),
+        button=_("Reject"),
+        label=_("Reason shown to the resident"),
+    )
+    def reject_selected(self, wish, user, reason):
+        services.wish_reject(wish=wish, actor=user, reason=reason)
 
     # --- one wish's follow-up page ----------------------------------------------------
 

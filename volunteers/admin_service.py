@@ -20,8 +20,8 @@ from import_export import fields, resources
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
-from hive.admin import ScopedAdminMixin, run_for_each
-from hive.ui.forms import BootstrapFormMixin
+from hive.admin import ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each, with_reason
+from hive.ui.forms import add_service_errors
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -118,44 +118,6 @@ class PartyMemberResource(resources.ModelResource):
 
 class _Export(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     export_formats = [XLSX]
-
-
-def _read_only(model_admin_class):
-    model_admin_class.has_add_permission = lambda self, request, obj=None: False
-    model_admin_class.has_change_permission = lambda self, request, obj=None: False
-    model_admin_class.has_delete_permission = lambda self, request, obj=None: False
-    return model_admin_class
-
-
-class ReasonForm(BootstrapFormMixin, forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-def _with_reason(model_admin, request, queryset, *, action_name, intro, run, success):
-    """An admin action that asks for a reason on an intermediate page, then runs."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        reason = form.cleaned_data["reason"]
-        run_for_each(
-            model_admin,
-            request,
-            queryset,
-            lambda obj, user: run(obj, user, reason),
-            success_message=success,
-        )
-        return None
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": intro,
-        "opts": model_admin.model._meta,
-        "objects": queryset,
-        "form": form,
-        "action_name": action_name,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/volunteers/reason_action.html", context)
 
 
 # --- Teams and activities ------------------------------------------------------------------
@@ -263,19 +225,14 @@ class ActivityAdmin(ScopedAdminMixin, admin.ModelAdmin):
             gettext("Record attendance"),
         )
 
-    @admin.action(description=_("Cancel the selected activities (asks for a reason)"))
-    def cancel_selected(self, request, queryset):
-        return _with_reason(
-            self,
-            request,
-            queryset,
-            action_name="cancel_selected",
-            intro=gettext("Cancel activities"),
-            run=lambda activity, user, reason: services.activity_cancel(
-                activity=activity, actor=user, note=reason
-            ),
-            success=gettext("%(count)s activities cancelled."),
-        )
+    @with_reason(
+        description=_("Cancel the selected activities (asks for a reason)"),
+        title=_("Cancel activities"),
+        success=_("%(count)s activities cancelled."),
+        max_length=300,
+    )
+    def cancel_selected(self, activity, user, reason):
+        services.activity_cancel(activity=activity, actor=user, note=reason)
 
     def get_urls(self):
         return [
@@ -305,8 +262,7 @@ class ActivityAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    add_service_errors(form, exc)
                 else:
                     self.message_user(request, " ".join(exc.messages), messages.ERROR)
             else:
@@ -386,9 +342,8 @@ class PointsSchemeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 # --- The ledger, manual awards, ratings -----------------------------------------------------
 
 
-@_read_only
 @admin.register(PointEntry)
-class PointEntryAdmin(_Export):
+class PointEntryAdmin(ReadOnlyAdminMixin, _Export):
     resource_classes = [PointLedgerResource]
     list_display = [
         "awarded_at",
@@ -419,19 +374,14 @@ class PointEntryAdmin(_Export):
             .select_related("member__user", "rule", "community", "approved_by")
         )
 
-    @admin.action(description=_("Reverse the selected entries (asks for a reason)"))
-    def reverse_selected(self, request, queryset):
-        return _with_reason(
-            self,
-            request,
-            queryset,
-            action_name="reverse_selected",
-            intro=gettext("Reverse ledger entries"),
-            run=lambda entry, user, reason: services.entry_reverse(
-                entry=entry, actor=user, reason=reason
-            ),
-            success=gettext("%(count)s entries reversed."),
-        )
+    @with_reason(
+        description=_("Reverse the selected entries (asks for a reason)"),
+        title=_("Reverse ledger entries"),
+        success=_("%(count)s entries reversed."),
+        max_length=300,
+    )
+    def reverse_selected(self, entry, user, reason):
+        services.entry_reverse(entry=entry, actor=user, reason=reason)
 
 
 class PointAwardForm(forms.ModelForm):
@@ -555,24 +505,18 @@ class PointAwardAdmin(ScopedAdminMixin, admin.ModelAdmin):
             success_message=gettext("%(count)s awards approved and entered in the ledger."),
         )
 
-    @admin.action(description=_("Reject the selected awards (asks for a reason)"))
-    def reject_selected(self, request, queryset):
-        return _with_reason(
-            self,
-            request,
-            queryset,
-            action_name="reject_selected",
-            intro=gettext("Reject manual awards"),
-            run=lambda award, user, reason: services.award_reject(
-                award=award, actor=user, note=reason
-            ),
-            success=gettext("%(count)s awards rejected."),
-        )
+    @with_reason(
+        description=_("Reject the selected awards (asks for a reason)"),
+        title=_("Reject manual awards"),
+        success=_("%(count)s awards rejected."),
+        max_length=300,
+    )
+    def reject_selected(self, award, user, reason):
+        services.award_reject(award=award, actor=user, note=reason)
 
 
-@_read_only
 @admin.register(StarRating)
-class StarRatingAdmin(_Export):
+class StarRatingAdmin(ReadOnlyAdminMixin, _Export):
     resource_classes = [StarListResource]
     list_display = ["period_label", "member", "score", "stars", "community", "updated_at"]
     list_filter = ["community", "period_label", "stars"]
