@@ -33,6 +33,7 @@ from hive.models import (
 )
 from hive.personal_data import mask_phone, personal_data_reveal
 from hive.services import api_tokens_revoke, second_factor_reset, user_sync_staff_flag
+from hive.ui.forms import add_service_errors
 
 
 def _is_street_level(user) -> bool:
@@ -128,6 +129,56 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ServiceRefused(Exception):
+    def __init__(self, error: ValidationError):
+        self.error = error
+
+
+class CreateThroughServiceMixin:
+    """The add form (and the change form, where `change_through_service` is given) saves
+    through the app's service, so its rules and side effects run. A refusal
+    (ValidationError) rolls the whole page back (the admin's view is one transaction) and
+    shows the form again with the service's messages on their fields."""
+
+    def create_through_service(self, request, obj, form):
+        """Create the row from `form.cleaned_data` (or the unsaved `obj`); return it."""
+        raise NotImplementedError
+
+    def change_through_service(self, request, obj, form):
+        super().save_model(request, obj, form, True)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                self.change_through_service(request, obj, form)
+            else:
+                obj.__dict__.update(self.create_through_service(request, obj, form).__dict__)
+        except ValidationError as error:
+            raise _ServiceRefused(error) from error
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _ServiceRefused as refused:
+            # Once more with the same data: the form now carries the refusal, so nothing
+            # is saved and the page shows it.
+            request._hive_service_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_hive_service_refusal", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                add_service_errors(self, refusal)
+
+        return RefusedForm
 
 
 class KeepChosenValueMixin:
