@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
@@ -30,6 +30,7 @@ from disputes.models import (
 from disputes.selectors import PERIODS, case_statistics
 from hive.access.roles import Role
 from hive.admin import (
+    CreateThroughServiceMixin,
     PersonalDataAdminMixin,
     ReadOnlyAdminMixin,
     ScopedAdminMixin,
@@ -37,6 +38,7 @@ from hive.admin import (
 )
 from hive.models import Community, RoleAssignment, User
 from hive.personal_data import mask_address, mask_name, mask_phone
+from hive.ui.resources import ScopedResource
 
 
 @admin.register(MediationRoom)
@@ -86,7 +88,7 @@ class MediatorAdmin(ScopedAdminMixin, admin.ModelAdmin):
 # --- The case ledger -----------------------------------------------------------------------
 
 
-class CaseLedgerResource(resources.ModelResource):
+class CaseLedgerResource(ScopedResource):
     """The mediation ledger (调解台账); parties' names and phones masked."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
@@ -306,7 +308,7 @@ class StatisticsForm(forms.Form):
 
 
 @admin.register(DisputeCase)
-class DisputeCaseAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class DisputeCaseAdmin(CreateThroughServiceMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     form = CaseAdminForm
     change_list_template = "admin/disputes/disputecase/change_list.html"
     resource_classes = [CaseLedgerResource]
@@ -423,13 +425,11 @@ class DisputeCaseAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
         return render_to_string("hive/_timeline.html", {"entries": timeline_for(case)})
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-        else:
-            # Numbering and the first timeline entry; the admin's view is one transaction,
-            # so a refusal later (the parties) gives the number back.
-            services.case_save_new(obj, actor=request.user)
+    def create_through_service(self, request, obj, form):
+        # Numbering and the first timeline entry; the admin's view is one transaction,
+        # so a refusal later (the parties) gives the number back.
+        services.case_save_new(obj, actor=request.user)
+        return obj
 
     # --- actions ----------------------------------------------------------------------
 

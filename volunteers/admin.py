@@ -9,20 +9,21 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
-from hive.admin import ScopedAdminMixin, run_for_each, with_reason
+from hive.admin import ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each, with_reason
 from hive.personal_data import mask_address, mask_name, mask_phone, personal_data_reveal
 from hive.selectors import timeline_for
+from hive.ui.resources import ScopedResource
 from volunteers import services
 from volunteers.forms import AssignForm, RejectForm, StaffConfirmForm
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.selectors import wish_funnel
 
 
-class WishLedgerResource(resources.ModelResource):
+class WishLedgerResource(ScopedResource):
     """The wish ledger (台账) as a spreadsheet; contact details masked."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
@@ -100,19 +101,14 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class WishPhotoInline(ScopedAdminMixin, admin.TabularInline):
+class WishPhotoInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline):
     model = WishPhoto
     extra = 0
     fields = ["image", "created_at"]
-    readonly_fields = ["image", "created_at"]
-    can_delete = False
 
     def get_queryset(self, request):
         # Photos follow their wish's scope (the wish page itself is already scoped).
         return admin.TabularInline.get_queryset(self, request)
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MicroWish)

@@ -12,16 +12,22 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
-from hive.admin import ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each, with_reason
+from hive.admin import (
+    CreateThroughServiceMixin,
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    run_for_each,
+    with_reason,
+)
 from hive.ui.forms import add_service_errors
+from hive.ui.resources import ScopedResource
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -39,7 +45,7 @@ from volunteers.models import (
 # --- Spreadsheets --------------------------------------------------------------------------
 
 
-class PointLedgerResource(resources.ModelResource):
+class PointLedgerResource(ScopedResource):
     """The points ledger (积分台账) as a spreadsheet."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
@@ -80,7 +86,7 @@ class PointLedgerResource(resources.ModelResource):
         return str(entry.approved_by) if entry.approved_by_id else ""
 
 
-class StarListResource(resources.ModelResource):
+class StarListResource(ScopedResource):
     """The star list (星级名单) of a period."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
@@ -99,7 +105,7 @@ class StarListResource(resources.ModelResource):
         return str(rating.member.user)
 
 
-class PartyMemberResource(resources.ModelResource):
+class PartyMemberResource(ScopedResource):
     community = fields.Field(attribute="community__name", column_name=_("community"))
     person = fields.Field(column_name=_("person"))
     branch = fields.Field(attribute="branch", column_name=_("party branch"))
@@ -147,15 +153,10 @@ class TeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return team.n_members
 
 
-class SignUpInline(ScopedAdminMixin, admin.TabularInline):
+class SignUpInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline):
     model = SignUp
     fields = ["user", "status", "created_at", "attended", "hours"]
-    readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class AttendanceForm(forms.Form):
@@ -401,7 +402,7 @@ class PointAwardForm(forms.ModelForm):
 
 
 @admin.register(PointAward)
-class PointAwardAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PointAwardAdmin(CreateThroughServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Propose with the add form; a second staff member approves or rejects."""
 
     form = PointAwardForm
@@ -444,56 +445,11 @@ class PointAwardAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            return
-        data = form.cleaned_data
-        try:
-            award = services.award_propose(
-                member=data["member"],
-                rule=data["rule"],
-                points=data.get("points"),
-                reason=data["reason"],
-                occurred_on=data["occurred_on"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            raise PermissionDenied(" ".join(exc.messages)) from exc
-        obj.pk = award.pk
-        obj.__dict__.update(award.__dict__)
+    def create_through_service(self, request, obj, form):
+        return services.award_propose(actor=request.user, **form.cleaned_data)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        admin_user = request.user
-
-        class ValidatingForm(form_class):
-            def clean(self):
-                cleaned = super().clean()
-                # The service's checks, run before save so errors land on the form.
-                if self.errors or obj is not None:
-                    return cleaned
-                rule, member = cleaned.get("rule"), cleaned.get("member")
-                points = cleaned.get("points") or (rule.points if rule else None)
-                if rule and member and rule.community_id != member.community_id:
-                    self.add_error("rule", gettext("The rule belongs to another community."))
-                if rule and points and (points > 0) != (rule.points > 0):
-                    self.add_error(
-                        "points",
-                        gettext("The points must have the rule's sign (negative for deductions)."),
-                    )
-                day = cleaned.get("occurred_on")
-                if day and day > timezone.localdate():
-                    self.add_error(
-                        "occurred_on", gettext("Give the day it happened (not in the future).")
-                    )
-                if member:
-                    try:
-                        services.require_staff(admin_user, member.community)
-                    except ValidationError as exc:
-                        self.add_error("member", exc)
-                return cleaned
-
-        return ValidatingForm
+    def change_through_service(self, request, obj, form):
+        pass  # every field is read-only once proposed
 
     @admin.action(description=_("Approve the selected awards (not your own)"))
     def approve_selected(self, request, queryset):
