@@ -156,6 +156,7 @@ class TeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class SignUpInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline):
     model = SignUp
     fields = ["user", "status", "created_at", "attended", "hours"]
+    readonly_fields = fields
     extra = 0
 
 

@@ -55,7 +55,7 @@ class WholeNumberWidget(widgets.IntegerWidget):
 class ScopedResource(resources.ModelResource):
     """A sheet of the rows `user` manages (managed_by): existing rows are looked up, and
     related rows named, only among them. A column without a header of its own is headed
-    by its model field's verbose name, translated."""
+    by its model field's verbose name, translated (`grid__code`: the grid's)."""
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
@@ -64,7 +64,7 @@ class ScopedResource(resources.ModelResource):
         for name, field in self.fields.items():
             if field.column_name == name:
                 with contextlib.suppress(FieldDoesNotExist, AttributeError):
-                    field.column_name = str(opts.get_field(name).verbose_name)
+                    field.column_name = str(opts.get_field(name.split("__")[0]).verbose_name)
             widget = field.widget
             if isinstance(widget, widgets.ForeignKeyWidget):
                 field.widget = ScopedForeignKeyWidget(
