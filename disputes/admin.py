@@ -38,7 +38,8 @@ from hive.admin import (
 )
 from hive.models import Community, RoleAssignment, User
 from hive.personal_data import mask_address, mask_name, mask_phone
-from hive.ui.resources import ScopedResource
+from hive.ui.forms import add_service_errors
+from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 
 
 @admin.register(MediationRoom)
@@ -280,8 +281,7 @@ class CaseAdminForm(forms.ModelForm):
                     registered_at=cleaned.get("registered_at") if registering else None,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field, errors)
+                add_service_errors(self, exc)
         if community and cleaned.get("mediators") is not None:
             try:
                 services.clean_mediators(cleaned["mediators"], community.pk)
@@ -308,7 +308,13 @@ class StatisticsForm(forms.Form):
 
 
 @admin.register(DisputeCase)
-class DisputeCaseAdmin(CreateThroughServiceMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class DisputeCaseAdmin(
+    CreateThroughServiceMixin,
+    ScopedImportExportMixin,
+    ScopedAdminMixin,
+    ExportMixin,
+    admin.ModelAdmin,
+):
     form = CaseAdminForm
     change_list_template = "admin/disputes/disputecase/change_list.html"
     resource_classes = [CaseLedgerResource]

@@ -43,7 +43,8 @@ from hive.admin import (
 )
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
-from hive.ui.resources import ScopedResource
+from hive.ui.forms import add_service_errors
+from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 
 # --- Spreadsheets ----------------------------------------------------------------------
 
@@ -157,15 +158,11 @@ class ResidentResource(GridsResource):
         return mask_id_number(resident.id_number)
 
 
-class SpreadsheetMixin:
-    """.xlsx only; import needs the add permission, export the view permission; the
-    resource is told who imports."""
+class SpreadsheetMixin(ScopedImportExportMixin):
+    """.xlsx only; import needs the add permission, export the view permission."""
 
     import_formats = [XLSX]
     export_formats = [XLSX]
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
 
     def has_import_permission(self, request):
         return self.has_add_permission(request)
@@ -175,8 +172,7 @@ class SpreadsheetMixin:
 
 
 class ExportOnly(SpreadsheetMixin, ExportMixin):
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return kwargs
+    pass
 
 
 # --- Filters ---------------------------------------------------------------------------
@@ -241,8 +237,7 @@ class GridAdminForm(forms.ModelForm):
                     deputies=list(cleaned.get("deputies") or []),
                 )
             except ValidationError as exc:
-                for field, errors in exc.error_dict.items():
-                    self.add_error(field, errors)
+                add_service_errors(self, exc)
         return cleaned
 
 
@@ -685,8 +680,7 @@ class SweepAdminForm(forms.ModelForm):
                     places=list(cleaned.get("places") or []),
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field, errors)
+                add_service_errors(self, exc)
         return cleaned
 
 

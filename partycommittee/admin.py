@@ -8,6 +8,7 @@ from import_export.admin import ExportMixin, ImportExportMixin
 
 from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each, with_reason
 from hive.personal_data import mask_phone
+from hive.ui.forms import add_service_errors
 from hive.ui.resources import ScopedImportExportMixin
 from partycommittee import services
 from partycommittee.models import (
@@ -203,8 +204,7 @@ class ProjectAdminForm(forms.ModelForm):
                     },
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field, errors)
+                add_service_errors(self, exc)
         return cleaned
 
 

@@ -16,7 +16,7 @@ from import_export.formats.base_formats import XLSX
 from hive.admin import ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each, with_reason
 from hive.personal_data import mask_address, mask_name, mask_phone, personal_data_reveal
 from hive.selectors import timeline_for
-from hive.ui.resources import ScopedResource
+from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 from volunteers import services
 from volunteers.forms import AssignForm, RejectForm, StaffConfirmForm
 from volunteers.models import MicroWish, WishPhoto
@@ -113,7 +113,7 @@ class WishPhotoInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline)
 
 
 @admin.register(MicroWish)
-class MicroWishAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class MicroWishAdmin(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     change_list_template = "admin/volunteers/microwish/change_list.html"
     resource_classes = [WishLedgerResource]
     export_formats = [XLSX]

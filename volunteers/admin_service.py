@@ -27,7 +27,7 @@ from hive.admin import (
     with_reason,
 )
 from hive.ui.forms import add_service_errors
-from hive.ui.resources import ScopedResource
+from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -122,7 +122,7 @@ class PartyMemberResource(ScopedResource):
         return str(member.user)
 
 
-class _Export(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class _Export(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     export_formats = [XLSX]
 
 

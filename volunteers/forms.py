@@ -135,8 +135,7 @@ class RejectForm(BootstrapFormMixin, forms.Form):
 
 
 class AssignForm(forms.Form):
-    """Used in the admin. Not BootstrapFormMixin: that mixin reads `self.errors` inside
-    __init__, which would validate `member` before its queryset is narrowed here."""
+    """Used in the admin: no Bootstrap classes."""
 
     member = forms.ModelChoiceField(
         label=_("Party member"), queryset=User.objects.none(), required=False

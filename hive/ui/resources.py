@@ -11,6 +11,7 @@ import contextlib
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
+from import_export.resources import modelresource_factory
 
 from hive.models import Community
 
@@ -106,10 +107,13 @@ class CommunityResource(ScopedResource):
 
 
 class ScopedImportExportMixin:
-    """Admin mixin: hands the request's user to the resource (see CommunityResource)."""
+    """Admin mixin: every sheet is a ScopedResource told the request's user; a model
+    without a resource of its own gets a plain one."""
 
-    def get_import_resource_kwargs(self, request, **kwargs):
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+    def get_resource_classes(self, request):
+        return self.resource_classes or [
+            modelresource_factory(self.model, resource_class=ScopedResource)
+        ]
 
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}

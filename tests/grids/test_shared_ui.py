@@ -127,3 +127,14 @@ def test_the_export_is_headed_in_chinese_and_imports_under_the_same_headers(gw, 
     assert not preview.context["result"].has_errors()
     assert _confirm(client, "household", preview).status_code == 302
     assert Household.objects.get(number="N900").grid == gw.a1
+
+
+def test_a_list_without_a_sheet_of_its_own_exports_its_rows_under_chinese_headers(gw, client):
+    client.force_login(gw.staff_a)
+    response = client.post(
+        reverse("admin:grids_grid_export"),
+        {"format": "0", "resource": "0", "gridresource_code": "on", "gridresource_name": "on"},
+    )
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert list(rows[0]) == ["编码", "名称"]
+    assert {row[0] for row in rows[1:]} == {"A1", "A2"}
