@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
@@ -29,9 +29,17 @@ from disputes.models import (
 )
 from disputes.selectors import PERIODS, case_statistics
 from hive.access.roles import Role
-from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each
+from hive.admin import (
+    CreateThroughServiceMixin,
+    PersonalDataAdminMixin,
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    run_for_each,
+)
 from hive.models import Community, RoleAssignment, User
 from hive.personal_data import mask_address, mask_name, mask_phone
+from hive.ui.forms import add_service_errors
+from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 
 
 @admin.register(MediationRoom)
@@ -80,7 +88,7 @@ class MediatorAdmin(ScopedAdminMixin, admin.ModelAdmin):
 # --- The case ledger -----------------------------------------------------------------------
 
 
-class CaseLedgerResource(resources.ModelResource):
+class CaseLedgerResource(ScopedResource):
     """The mediation ledger (调解台账); parties' names and phones masked."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
@@ -199,19 +207,12 @@ class PartyInline(admin.TabularInline):
         )
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
-    can_delete = False
     show_change_link = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).managed_by(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SessionInline(_ReadOnlyInline):
@@ -279,8 +280,7 @@ class CaseAdminForm(forms.ModelForm):
                     registered_at=cleaned.get("registered_at") if registering else None,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field, errors)
+                add_service_errors(self, exc)
         if community and cleaned.get("mediators") is not None:
             try:
                 services.clean_mediators(cleaned["mediators"], community.pk)
@@ -307,7 +307,13 @@ class StatisticsForm(forms.Form):
 
 
 @admin.register(DisputeCase)
-class DisputeCaseAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class DisputeCaseAdmin(
+    CreateThroughServiceMixin,
+    ScopedImportExportMixin,
+    ScopedAdminMixin,
+    ExportMixin,
+    admin.ModelAdmin,
+):
     form = CaseAdminForm
     change_list_template = "admin/disputes/disputecase/change_list.html"
     resource_classes = [CaseLedgerResource]
@@ -424,13 +430,11 @@ class DisputeCaseAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
 
         return render_to_string("hive/_timeline.html", {"entries": timeline_for(case)})
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-        else:
-            # Numbering and the first timeline entry; the admin's view is one transaction,
-            # so a refusal later (the parties) gives the number back.
-            services.case_save_new(obj, actor=request.user)
+    def create_through_service(self, request, obj, form):
+        # Numbering and the first timeline entry; the admin's view is one transaction,
+        # so a refusal later (the parties) gives the number back.
+        services.case_save_new(obj, actor=request.user)
+        return obj
 
     # --- actions ----------------------------------------------------------------------
 

@@ -1,22 +1,11 @@
 """Portal forms of the mediators. They check shapes; the services check the rules."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import Agreement, DisputeCase, FollowUp, MediationRoom, Mediator
 from hive.ui.forms import BootstrapFormMixin
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's refusal on the form: on the field it names when the form has
-    that field, otherwise above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class DateInput(forms.DateInput):
@@ -36,18 +25,7 @@ class DateTimeInput(forms.DateTimeInput):
 CheckboxMultiple = forms.CheckboxSelectMultiple
 
 
-class _CheckFixMixin:
-    """BootstrapFormMixin styles every widget as a text input; boxes and radios are check
-    inputs."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-                field.widget.attrs["class"] = "form-check-input"
-
-
-class SessionForm(_CheckFixMixin, BootstrapFormMixin, forms.Form):
+class SessionForm(BootstrapFormMixin, forms.Form):
     held_at = forms.DateTimeField(
         label=_("Held at"),
         widget=DateTimeInput(),
@@ -97,7 +75,7 @@ class AgreementForm(BootstrapFormMixin, forms.Form):
         self.fields["signed_on"].initial = timezone.localdate()
 
 
-class FollowUpForm(_CheckFixMixin, BootstrapFormMixin, forms.Form):
+class FollowUpForm(BootstrapFormMixin, forms.Form):
     visited_on = forms.DateField(label=_("Visited on"), widget=DateInput())
     honoured = forms.ChoiceField(
         label=_("Is the agreement being honoured?"),

@@ -18,12 +18,12 @@ from disputes.forms import (
     FollowUpScheduleForm,
     MoveForm,
     SessionForm,
-    apply_service_errors,
 )
 from disputes.models import Agreement, DisputeCase, FollowUp
 from disputes.selectors import followups_due, portal_cases
 from hive.personal_data import mask_address, mask_name, mask_phone, personal_data_reveal
 from hive.selectors import timeline_for
+from hive.ui.forms import add_service_errors
 
 Status = DisputeCase.Status
 
@@ -117,7 +117,7 @@ def _move(request, case, form) -> bool:
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "reason" in exc.error_dict:
             exc = ValidationError({"note": exc.error_dict["reason"]})
-        apply_service_errors(form, exc)
+        add_service_errors(form, exc)
         return False
     messages.success(
         request,
@@ -144,7 +144,7 @@ def portal_session_new(request, pk):
                 parties_present=data["parties_present"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The session was recorded."))
             return redirect("disputes:portal_case_detail", pk=case.pk)
@@ -170,7 +170,7 @@ def portal_agreement_new(request, pk):
                 judicial_confirmation=data["judicial_confirmation"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("The agreement was recorded; a follow-up visit is planned.")
@@ -234,7 +234,7 @@ def portal_followup_record(request, pk):
                 notes=data["notes"],
             )
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The follow-up visit was recorded."))
             return redirect("disputes:portal_case_detail", pk=case.pk)

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import XLSX
+from import_export.widgets import ForeignKeyWidget
 
 from grids import services
 from grids.models import (
@@ -32,51 +33,44 @@ from grids.models import (
 from grids.selectors import late_q, overdue_q
 from hive.access.roles import Role
 from hive.admin import (
+    CreateThroughServiceMixin,
     KeepChosenValueMixin,
     PersonalDataAdminMixin,
+    ReadOnlyAdminMixin,
     ScopedAdminMixin,
     run_for_each,
 )
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
-from hive.ui.resources import ScopedForeignKeyWidget
+from hive.ui.forms import add_service_errors
+from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 
 # --- Spreadsheets ----------------------------------------------------------------------
 
 
-class ScopedResource(resources.ModelResource):
-    """A resource that knows who imports (so lookups stay in their community)."""
-
-    def __init__(self, user=None, **kwargs):
-        super().__init__(**kwargs)
-        self.user = user
-
+class GridsResource(ScopedResource):
     def before_import_row(self, row, **kwargs):
         # Empty spreadsheet cells arrive as None; text columns store "" for "nothing".
         for key in list(row.keys()):
             if row[key] is None:
                 row[key] = ""
 
-    def _scoped(self, field_name, model, natural_key):
-        # Among the rows the user administers (managed_by): a portal role held in another
-        # community opens rows to read there, never to import into.
-        self.fields[field_name].widget = ScopedForeignKeyWidget(
-            model, field=natural_key, user=self.user
-        )
+
+def _related(model, natural_key):
+    # Looked up among the rows the user administers (ScopedResource).
+    return fields.Field(
+        attribute=model._meta.model_name, widget=ForeignKeyWidget(model, natural_key)
+    )
 
 
-class BuildingResource(ScopedResource):
-    grid = fields.Field(attribute="grid", column_name="grid")
+class BuildingResource(GridsResource):
+    grid = _related(Grid, "code")
 
     class Meta:
         model = Building
         fields = ["id", "grid", "name", "address", "floors"]
         import_id_fields = ["id"]
         clean_model_instances = True
-
-    def __init__(self, user=None, **kwargs):
-        super().__init__(user, **kwargs)
-        self._scoped("grid", Grid, "code")
 
     def before_save_instance(self, instance, row, **kwargs):
         instance.community_id = instance.grid.community_id
@@ -87,9 +81,9 @@ class BuildingResource(ScopedResource):
             instance.community_id = instance.grid.community_id
 
 
-class HouseholdResource(ScopedResource):
-    grid = fields.Field(attribute="grid", column_name="grid")
-    building = fields.Field(attribute="building", column_name="building")
+class HouseholdResource(GridsResource):
+    grid = _related(Grid, "code")
+    building = _related(Building, "name")
 
     class Meta:
         model = Household
@@ -108,11 +102,6 @@ class HouseholdResource(ScopedResource):
         import_id_fields = ["id"]
         clean_model_instances = True
 
-    def __init__(self, user=None, **kwargs):
-        super().__init__(user, **kwargs)
-        self._scoped("grid", Grid, "code")
-        self._scoped("building", Building, "name")
-
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         if instance.grid_id:
@@ -122,10 +111,10 @@ class HouseholdResource(ScopedResource):
         return mask_phone(household.phone)
 
 
-class ResidentResource(ScopedResource):
+class ResidentResource(GridsResource):
     """New residents imported are logged as move-ins, like those added by hand."""
 
-    household = fields.Field(attribute="household", column_name="household")
+    household = _related(Household, "number")
 
     class Meta:
         model = Resident
@@ -143,10 +132,6 @@ class ResidentResource(ScopedResource):
         ]
         import_id_fields = ["id"]
         clean_model_instances = True
-
-    def __init__(self, user=None, **kwargs):
-        super().__init__(user, **kwargs)
-        self._scoped("household", Household, "number")
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
@@ -172,15 +157,11 @@ class ResidentResource(ScopedResource):
         return mask_id_number(resident.id_number)
 
 
-class SpreadsheetMixin:
-    """.xlsx only; import needs the add permission, export the view permission; the
-    resource is told who imports."""
+class SpreadsheetMixin(ScopedImportExportMixin):
+    """.xlsx only; import needs the add permission, export the view permission."""
 
     import_formats = [XLSX]
     export_formats = [XLSX]
-
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
 
     def has_import_permission(self, request):
         return self.has_add_permission(request)
@@ -190,8 +171,7 @@ class SpreadsheetMixin:
 
 
 class ExportOnly(SpreadsheetMixin, ExportMixin):
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return kwargs
+    pass
 
 
 # --- Filters ---------------------------------------------------------------------------
@@ -245,8 +225,7 @@ class GridAdminForm(forms.ModelForm):
                     deputies=list(cleaned.get("deputies") or []),
                 )
             except ValidationError as exc:
-                for field, errors in exc.error_dict.items():
-                    self.add_error(field, errors)
+                add_service_errors(self, exc)
         return cleaned
 
 
@@ -259,13 +238,16 @@ def _grid_member_users(request):
 
 
 @admin.register(Grid)
-class GridAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
+class GridAdmin(CreateThroughServiceMixin, ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
     form = GridAdminForm
     list_display = ["code", "name", "community", "member"]
     list_filter = ["community"]
     search_fields = ["code", "name", "member__name"]
     list_select_related = ["community", "member"]
     filter_horizontal = ["deputies"]
+
+    def create_through_service(self, request, obj, form):
+        return services.grid_create(**form.cleaned_data)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "member":
@@ -313,12 +295,22 @@ class BuildingAdmin(SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(PersonalDataAdminMixin, SpreadsheetMixin, ImportExportMixin, GridChildAdmin):
+class HouseholdAdmin(
+    CreateThroughServiceMixin,
+    PersonalDataAdminMixin,
+    SpreadsheetMixin,
+    ImportExportMixin,
+    GridChildAdmin,
+):
     resource_classes = [HouseholdResource]
     list_display = ["number", "head_name", "grid", "building", "room", "masked_phone", "is_rental"]
     list_filter = ["is_rental"]
     search_fields = ["number", "head_name", "phone_mask"]
     list_select_related = ["grid", "building"]
+
+    def create_through_service(self, request, obj, form):
+        data = {name: value for name, value in form.cleaned_data.items() if name != "grid"}
+        return services.household_create(actor=request.user, grid=obj.grid, **data)
 
 
 class ResidentAdminForm(forms.ModelForm):
@@ -345,7 +337,12 @@ class ResidentAdminForm(forms.ModelForm):
 
 @admin.register(Resident)
 class ResidentAdmin(
-    PersonalDataAdminMixin, SpreadsheetMixin, ImportExportMixin, ScopedAdminMixin, admin.ModelAdmin
+    CreateThroughServiceMixin,
+    PersonalDataAdminMixin,
+    SpreadsheetMixin,
+    ImportExportMixin,
+    ScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     """Residents: masked in the list and on the change form, whose reveal is logged.
     Moving out and death are actions (they write the change log)."""
@@ -382,17 +379,15 @@ class ResidentAdmin(
         form._post_clean = _post_clean
         return form
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            editable = {name: form.cleaned_data[name] for name in services.RESIDENT_EDITABLE_FIELDS}
-            services.resident_update(actor=request.user, resident=obj, **editable)
-        else:
-            data = {name: form.cleaned_data[name] for name in services.RESIDENT_EDITABLE_FIELDS}
-            created = services.resident_add(
-                actor=request.user, household=form.cleaned_data["household"], **data
-            )
-            obj.pk = created.pk
-            obj.refresh_from_db()
+    def create_through_service(self, request, obj, form):
+        data = {name: form.cleaned_data[name] for name in services.RESIDENT_EDITABLE_FIELDS}
+        return services.resident_add(
+            actor=request.user, household=form.cleaned_data["household"], **data
+        )
+
+    def change_through_service(self, request, obj, form):
+        editable = {name: form.cleaned_data[name] for name in services.RESIDENT_EDITABLE_FIELDS}
+        services.resident_update(actor=request.user, resident=obj, **editable)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -451,19 +446,8 @@ class GridTaskAdmin(ExportOnly, GridChildAdmin):
     readonly_fields = ["done_at", "done_note"]
 
 
-class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ChangeLogEntry)
-class ChangeLogEntryAdmin(ExportOnly, ReadOnlyAdmin):
+class ChangeLogEntryAdmin(ReadOnlyAdminMixin, ExportOnly, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["occurred_on", "kind", "household", "resident", "detail", "grid", "actor"]
     list_filter = ["kind", ("grid", GridListFilter)]
     list_select_related = ["household", "resident", "grid", "actor"]
@@ -471,7 +455,7 @@ class ChangeLogEntryAdmin(ExportOnly, ReadOnlyAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(ExportOnly, ReadOnlyAdmin):
+class VisitAdmin(ReadOnlyAdminMixin, ExportOnly, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["visited_at", "household", "resident", "visitor", "role", "grid"]
     list_filter = ["role", ("grid", GridListFilter)]
     list_select_related = ["household", "resident", "visitor", "grid"]
@@ -490,15 +474,11 @@ class ReplyTemplateAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["community"]
 
 
-class IncidentPhotoInline(admin.TabularInline):
+class IncidentPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = IncidentPhoto
     extra = 0
     fields = ["preview", "uploaded_by", "created_at"]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("photo"))
     def preview(self, photo):
@@ -506,7 +486,7 @@ class IncidentPhotoInline(admin.TabularInline):
         return format_html('<a href="{}"><img src="{}" style="max-height:80px"></a>', url, url)
 
 
-class IncidentResource(resources.ModelResource):
+class IncidentResource(ScopedResource):
     class Meta:
         model = Incident
         fields = [
@@ -530,7 +510,7 @@ class IncidentResource(resources.ModelResource):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ExportOnly, GridChildAdmin):
+class IncidentAdmin(CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
     """Staff report on a resident's behalf here; the workflow steps are actions, and the
     portal page of each incident offers every step with its inputs."""
 
@@ -595,13 +575,12 @@ class IncidentAdmin(ExportOnly, GridChildAdmin):
     def overdue_badge(self, obj):
         return obj.is_overdue
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            return
+    def create_through_service(self, request, obj, form):
         data = {name: form.cleaned_data.get(name) for name in self.add_fields}
-        created = services.incident_report(reporter=request.user, **data)
-        obj.pk = created.pk
-        obj.refresh_from_db()
+        return services.incident_report(reporter=request.user, **data)
+
+    def change_through_service(self, request, obj, form):
+        pass  # the workflow changes incidents (the portal page, the actions)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -674,13 +653,12 @@ class SweepAdminForm(forms.ModelForm):
                     places=list(cleaned.get("places") or []),
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field, errors)
+                add_service_errors(self, exc)
         return cleaned
 
 
 @admin.register(Sweep)
-class SweepAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
+class SweepAdmin(CreateThroughServiceMixin, ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
     form = SweepAdminForm
     list_display = ["title", "scope", "scheduled_on", "grid", "status"]
     list_filter = ["scope", "status", "community"]
@@ -695,12 +673,9 @@ class SweepAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
             kwargs["queryset"] = KeyPlace.objects.visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+    def create_through_service(self, request, obj, form):
         data = form.cleaned_data
-        created = services.sweep_create(
+        return services.sweep_create(
             actor=request.user,
             community=data["community"],
             grid=data.get("grid"),
@@ -712,8 +687,6 @@ class SweepAdmin(ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
             inspectors=list(data["inspectors"]),
             places=list(data.get("places") or []) or None,
         )
-        obj.pk = created.pk
-        obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
         sweep = form.instance

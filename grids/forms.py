@@ -18,28 +18,17 @@ from grids.models import (
 )
 from grids.services import MAX_INCIDENT_PHOTOS
 from hive.models import User
+from hive.ui.forms import BootstrapFormMixin
 from hive.uploads import PhotosField
 from partycommittee.models import ResidentUnit
 
 
-class PortalFormMixin:
-    """Bootstrap classes as hive.ui.forms.BootstrapFormMixin gives them, applied after
-    `narrow()` limits the choices. (The core mixin reads `self.errors` inside __init__,
-    which validates the form before a subclass could narrow its querysets.)"""
+class PortalFormMixin(BootstrapFormMixin):
+    """Bootstrap classes (hive.ui.forms), and `narrow()` to limit the choices."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.narrow()
-        for name, field in self.fields.items():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple):
-                continue
-            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
-            if isinstance(widget, forms.Select):
-                css = "form-select"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
     def narrow(self) -> None:
         """Limit choices to what the user may pick; runs before any validation."""

@@ -44,6 +44,7 @@ from grids.models import (
 from grids.selectors import count_per_row, grids_of_member, grids_with_counts, incident_timeline
 from hive.access.authorization import administers
 from hive.personal_data import mask_id_number, mask_phone
+from hive.ui.forms import add_service_errors
 from hive.ui.paging import BEFORE, newest_first_page, parse_before
 from hive.uploads.media import file_response
 
@@ -58,15 +59,6 @@ def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _form_error(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _working_grids(user):
@@ -198,7 +190,7 @@ def resident_add(request, household_pk):
                 actor=request.user, household=household, born_here=born_here, tags=tags, **data
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The resident was added."))
             return redirect(household)
@@ -265,7 +257,7 @@ def visit_create(request, household_pk):
         try:
             services.visit_log(visitor=request.user, household=household, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The visit was logged."))
             return redirect(household)
@@ -296,7 +288,7 @@ def incident_create(request):
         try:
             incident = services.incident_report(reporter=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Report #%(id)s was sent.") % {"id": incident.pk})
             return redirect(incident)
@@ -410,7 +402,7 @@ def incident_action(request, pk, action):
             services.incident_perform(action=action, incident=incident, actor=request.user, **data)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                _form_error(form, exc)  # field errors stay on the form, others above it
+                add_service_errors(form, exc)  # field errors stay on the form, others above it
             else:
                 messages.error(request, "; ".join(exc.messages))
                 return redirect(incident)
@@ -518,7 +510,7 @@ def sweep_detail(request, pk):
                 photos=data["photos"],
             )
         except ValidationError as exc:
-            _form_error(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The check was recorded."))
             return redirect(sweep)

@@ -1,3 +1,5 @@
+import functools
+
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
@@ -33,6 +35,7 @@ from hive.models import (
 from hive.personal_data import personal_data_reveal
 from hive.personal_data.registry import declaration_of
 from hive.services import api_tokens_revoke, second_factor_reset, user_sync_staff_flag
+from hive.ui.forms import add_service_errors
 
 
 def _is_street_level(user) -> bool:
@@ -60,37 +63,124 @@ def run_for_each(modeladmin, request, queryset, action, *, success_message):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-def with_reason(modeladmin, request, queryset, *, action_name, title, intro, button, apply):
-    """An admin action that first asks why (cancel, reject …), then runs
-    `apply(obj, user, reason)` for each selected row through run_for_each."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        reason = form.cleaned_data["reason"]
-        run_for_each(
-            modeladmin,
-            request,
-            queryset,
-            lambda obj, user: apply(obj, user, reason),
-            success_message=_("%(count)s done."),
+    def __init__(self, *args, label, max_length, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"] = forms.CharField(
+            label=label, max_length=max_length, widget=forms.Textarea(attrs={"rows": 3})
         )
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "button": button,
-        "opts": modeladmin.model._meta,
-        "objects": queryset,
-        "form": form,
-        "action_name": action_name,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/hive/reason_action.html", context)
+
+
+def with_reason(
+    *,
+    description,
+    title,
+    success=None,
+    intro="",
+    button=None,
+    label=None,
+    max_length=500,
+    permissions=None,
+):
+    """Make `apply(modeladmin, obj, user, reason)` an admin action that first asks why
+    (cancel, reject …) on an intermediate page, then runs for each selected row through
+    run_for_each."""
+
+    def decorate(apply):
+        @admin.action(description=description, permissions=permissions)
+        @functools.wraps(apply)
+        def action(modeladmin, request, queryset):
+            data = request.POST if "apply" in request.POST else None
+            form = ReasonForm(data, label=label or _("Reason"), max_length=max_length)
+            if form.is_valid():
+                reason = form.cleaned_data["reason"]
+                run_for_each(
+                    modeladmin,
+                    request,
+                    queryset,
+                    lambda obj, user: apply(modeladmin, obj, user, reason),
+                    success_message=success or _("%(count)s done."),
+                )
+                return None
+            context = {
+                **modeladmin.admin_site.each_context(request),
+                "title": title,
+                "intro": intro,
+                "button": button or _("Confirm"),
+                "opts": modeladmin.model._meta,
+                "objects": queryset,
+                "form": form,
+                "action_name": apply.__name__,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/hive/reason_action.html", context)
+
+        return action
+
+    return decorate
+
+
+class ReadOnlyAdminMixin:
+    """A record the services write: staff view it, nobody adds, edits or deletes it by
+    hand. For a ModelAdmin or an inline."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _ServiceRefused(Exception):
+    def __init__(self, error: ValidationError):
+        self.error = error
+
+
+class CreateThroughServiceMixin:
+    """The add form (and the change form, where `change_through_service` is given) saves
+    through the app's service, so its rules and side effects run. A refusal
+    (ValidationError) rolls the whole page back (the admin's view is one transaction) and
+    shows the form again with the service's messages on their fields."""
+
+    def create_through_service(self, request, obj, form):
+        """Create the row from `form.cleaned_data` (or the unsaved `obj`); return it."""
+        raise NotImplementedError
+
+    def change_through_service(self, request, obj, form):
+        super().save_model(request, obj, form, True)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                self.change_through_service(request, obj, form)
+            else:
+                obj.__dict__.update(self.create_through_service(request, obj, form).__dict__)
+        except ValidationError as error:
+            raise _ServiceRefused(error) from error
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _ServiceRefused as refused:
+            # Once more with the same data: the form now carries the refusal, so nothing
+            # is saved and the page shows it.
+            request._hive_service_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_hive_service_refusal", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def _post_clean(self):
+                super()._post_clean()
+                add_service_errors(self, refusal)
+
+        return RefusedForm
 
 
 class KeepChosenValueMixin:
@@ -494,7 +584,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class TimelineEntryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """The timeline is a record: readable, never edited or deleted by hand."""
 
     list_display = ["created_at", "content_type", "object_id", "from_state", "to_state", "actor"]
@@ -502,18 +592,9 @@ class TimelineEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["content_type", "actor"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Staff read who saw which personal data; nobody edits the log."""
 
     list_display = ["created_at", "viewer", "object_repr", "fields", "purpose", "community"]
@@ -521,15 +602,6 @@ class PersonalDataAccessAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["object_repr", "viewer__username", "viewer__name"]
     list_select_related = ["viewer", "community"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SubjectAccessForm(forms.Form):
@@ -562,7 +634,7 @@ def _change_url(obj) -> str:
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Consents are a record; the subject-access page (export, correct, delete everything
     held on one person) hangs here, since consents are part of what it shows."""
 
@@ -570,15 +642,6 @@ class ConsentRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["notice", "notice_version", "channel", "community"]
     date_hierarchy = "accepted_at"
     change_list_template = "admin/hive/consentrecord/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         from django.urls import path
@@ -640,24 +703,15 @@ class ConsentRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(admin.ModelAdmin):
+class RetentionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What each run of the retention task erased: counts per rule, never whose."""
 
     list_display = ["started_at", "finished_at", "total", "counts"]
     date_hierarchy = "started_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Tasks the broker refused while Redis was down, and whether the flush task has sent
     them since. Read-only: the flush task is the one writer. Street level only: the
     arguments name rows of every community."""
@@ -671,15 +725,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _is_street_level(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.unregister(AccessAttempt)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hive.access.roles import Role
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import CreateThroughServiceMixin, ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each
 from hive.models import User
 from hive.personal_data import mask_phone
 from open311 import services
@@ -35,7 +35,7 @@ class PartnerKeyForm(forms.ModelForm):
 
 
 @admin.register(PartnerKey)
-class PartnerKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PartnerKeyAdmin(CreateThroughServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = PartnerKeyForm
     list_display = ["name", "prefix", "community", "reporter", "last_used_at", "revoked_at"]
     list_filter = ["community", ("revoked_at", admin.EmptyFieldListFilter)]
@@ -77,10 +77,7 @@ class PartnerKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # Requests keep pointing at their key: revoke instead.
         return False
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+    def create_through_service(self, request, obj, form):
         key, raw_key = services.partner_key_issue(
             actor=request.user,
             community=form.cleaned_data["community"],
@@ -88,10 +85,9 @@ class PartnerKeyAdmin(ScopedAdminMixin, admin.ModelAdmin):
             reporter=form.cleaned_data["reporter"],
             default_grid=form.cleaned_data.get("default_grid"),
         )
-        obj.pk, obj.prefix, obj.key_hash = key.pk, key.prefix, key.key_hash
-        obj._state.adding = False
         # Shown once by response_add; never stored anywhere (not even in a message).
         request._open311_raw_key = raw_key
+        return key
 
     def response_add(self, request, obj, post_url_continue=None):
         context = {
@@ -218,7 +214,7 @@ class ServiceAttributeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ServiceRequestAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """What came in through Open311; contacts shown masked."""
 
     list_display = ["incident", "service_code", "partner", "masked_phone", "created_at"]
@@ -247,12 +243,3 @@ class ServiceRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def masked_email(self, obj):
         name, _at, domain = obj.email.partition("@")
         return f"{name[:1]}***@{domain}" if domain else ""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 
 from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each, with_reason
+from hive.ui.forms import add_service_errors
 from hive.ui.resources import ScopedImportExportMixin
 from partycommittee import services
 from partycommittee.models import (
@@ -200,8 +201,7 @@ class ProjectAdminForm(forms.ModelForm):
                     },
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field, errors)
+                add_service_errors(self, exc)
         return cleaned
 
 
@@ -244,19 +244,15 @@ class ProjectAdmin(ExportAdmin):
         "cancel_projects",
     ]
 
-    @admin.action(description=_("Cancel (asks for the reason)"))
-    def cancel_projects(self, request, queryset):
-        return with_reason(
-            self,
-            request,
-            queryset,
-            action_name="cancel_projects",
-            title=_("Cancel projects"),
-            intro=_("These projects will be cancelled; the reason goes into their timeline."),
-            button=_("Cancel the projects"),
-            apply=lambda project, user, reason: services.project_transition(
-                project=project, to=Project.Status.CANCELLED, actor=user, note=reason
-            ),
+    @with_reason(
+        description=_("Cancel (asks for the reason)"),
+        title=_("Cancel projects"),
+        intro=_("These projects will be cancelled; the reason goes into their timeline."),
+        button=_("Cancel the projects"),
+    )
+    def cancel_projects(self, project, user, reason):
+        services.project_transition(
+            project=project, to=Project.Status.CANCELLED, actor=user, note=reason
         )
 
 

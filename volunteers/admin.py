@@ -9,20 +9,21 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each, with_reason
 from hive.personal_data import mask_address, mask_name, mask_phone, personal_data_reveal
 from hive.selectors import timeline_for
+from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 from volunteers import services
 from volunteers.forms import AssignForm, RejectForm, StaffConfirmForm
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.selectors import wish_funnel
 
 
-class WishLedgerResource(resources.ModelResource):
+class WishLedgerResource(ScopedResource):
     """The wish ledger (台账) as a spreadsheet; contact details masked."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
@@ -100,23 +101,19 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class WishPhotoInline(ScopedAdminMixin, admin.TabularInline):
+class WishPhotoInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline):
     model = WishPhoto
     extra = 0
     fields = ["image", "created_at"]
-    readonly_fields = ["image", "created_at"]
-    can_delete = False
+    readonly_fields = fields
 
     def get_queryset(self, request):
         # Photos follow their wish's scope (the wish page itself is already scoped).
         return admin.TabularInline.get_queryset(self, request)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MicroWish)
-class MicroWishAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class MicroWishAdmin(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     change_list_template = "admin/volunteers/microwish/change_list.html"
     resource_classes = [WishLedgerResource]
     export_formats = [XLSX]
@@ -226,28 +223,18 @@ class MicroWishAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             success_message=gettext("%(count)s wishes published."),
         )
 
-    @admin.action(description=_("Reject the selected wishes (asks for a reason)"))
-    def reject_selected(self, request, queryset):
-        form = RejectForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            run_for_each(
-                self,
-                request,
-                queryset,
-                lambda wish, user: services.wish_reject(wish=wish, actor=user, reason=reason),
-                success_message=gettext("%(count)s wishes rejected."),
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Reject micro-wishes"),
-            "opts": self.model._meta,
-            "wishes": queryset,
-            "form": form,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/volunteers/microwish/reject.html", context)
+    @with_reason(
+        description=_("Reject the selected wishes (asks for a reason)"),
+        title=_("Reject micro-wishes"),
+        success=_("%(count)s wishes rejected."),
+        intro=_(
+            "These wishes will be rejected; the resident reads the reason on the tracking page."
+        ),
+        button=_("Reject"),
+        label=_("Reason shown to the resident"),
+    )
+    def reject_selected(self, wish, user, reason):
+        services.wish_reject(wish=wish, actor=user, reason=reason)
 
     # --- one wish's follow-up page ----------------------------------------------------
 

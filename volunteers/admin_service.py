@@ -12,17 +12,22 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import XLSX
 
-from hive.access.authorization import administers
-from hive.admin import ScopedAdminMixin, run_for_each
-from hive.ui.forms import BootstrapFormMixin
+from hive.admin import (
+    CreateThroughServiceMixin,
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+    run_for_each,
+    with_reason,
+)
+from hive.ui.forms import add_service_errors
+from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 from volunteers import services
 from volunteers.models import (
     Activity,
@@ -40,7 +45,7 @@ from volunteers.models import (
 # --- Spreadsheets --------------------------------------------------------------------------
 
 
-class PointLedgerResource(resources.ModelResource):
+class PointLedgerResource(ScopedResource):
     """The points ledger (积分台账) as a spreadsheet."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
@@ -81,7 +86,7 @@ class PointLedgerResource(resources.ModelResource):
         return str(entry.approved_by) if entry.approved_by_id else ""
 
 
-class StarListResource(resources.ModelResource):
+class StarListResource(ScopedResource):
     """The star list (星级名单) of a period."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
@@ -100,7 +105,7 @@ class StarListResource(resources.ModelResource):
         return str(rating.member.user)
 
 
-class PartyMemberResource(resources.ModelResource):
+class PartyMemberResource(ScopedResource):
     community = fields.Field(attribute="community__name", column_name=_("community"))
     person = fields.Field(column_name=_("person"))
     branch = fields.Field(attribute="branch", column_name=_("party branch"))
@@ -117,46 +122,8 @@ class PartyMemberResource(resources.ModelResource):
         return str(member.user)
 
 
-class _Export(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class _Export(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     export_formats = [XLSX]
-
-
-def _read_only(model_admin_class):
-    model_admin_class.has_add_permission = lambda self, request, obj=None: False
-    model_admin_class.has_change_permission = lambda self, request, obj=None: False
-    model_admin_class.has_delete_permission = lambda self, request, obj=None: False
-    return model_admin_class
-
-
-class ReasonForm(BootstrapFormMixin, forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-def _with_reason(model_admin, request, queryset, *, action_name, intro, run, success):
-    """An admin action that asks for a reason on an intermediate page, then runs."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        reason = form.cleaned_data["reason"]
-        run_for_each(
-            model_admin,
-            request,
-            queryset,
-            lambda obj, user: run(obj, user, reason),
-            success_message=success,
-        )
-        return None
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": intro,
-        "opts": model_admin.model._meta,
-        "objects": queryset,
-        "form": form,
-        "action_name": action_name,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/volunteers/reason_action.html", context)
 
 
 # --- Teams and activities ------------------------------------------------------------------
@@ -186,15 +153,11 @@ class TeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return team.n_members
 
 
-class SignUpInline(ScopedAdminMixin, admin.TabularInline):
+class SignUpInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline):
     model = SignUp
     fields = ["user", "status", "created_at", "attended", "hours"]
     readonly_fields = fields
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class AttendanceForm(forms.Form):
@@ -264,19 +227,14 @@ class ActivityAdmin(ScopedAdminMixin, admin.ModelAdmin):
             gettext("Record attendance"),
         )
 
-    @admin.action(description=_("Cancel the selected activities (asks for a reason)"))
-    def cancel_selected(self, request, queryset):
-        return _with_reason(
-            self,
-            request,
-            queryset,
-            action_name="cancel_selected",
-            intro=gettext("Cancel activities"),
-            run=lambda activity, user, reason: services.activity_cancel(
-                activity=activity, actor=user, note=reason
-            ),
-            success=gettext("%(count)s activities cancelled."),
-        )
+    @with_reason(
+        description=_("Cancel the selected activities (asks for a reason)"),
+        title=_("Cancel activities"),
+        success=_("%(count)s activities cancelled."),
+        max_length=300,
+    )
+    def cancel_selected(self, activity, user, reason):
+        services.activity_cancel(activity=activity, actor=user, note=reason)
 
     def get_urls(self):
         return [
@@ -306,8 +264,7 @@ class ActivityAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    add_service_errors(form, exc)
                 else:
                     self.message_user(request, " ".join(exc.messages), messages.ERROR)
             else:
@@ -387,9 +344,8 @@ class PointsSchemeAdmin(ScopedAdminMixin, admin.ModelAdmin):
 # --- The ledger, manual awards, ratings -----------------------------------------------------
 
 
-@_read_only
 @admin.register(PointEntry)
-class PointEntryAdmin(_Export):
+class PointEntryAdmin(ReadOnlyAdminMixin, _Export):
     resource_classes = [PointLedgerResource]
     list_display = [
         "awarded_at",
@@ -420,19 +376,14 @@ class PointEntryAdmin(_Export):
             .select_related("member__user", "rule", "community", "approved_by")
         )
 
-    @admin.action(description=_("Reverse the selected entries (asks for a reason)"))
-    def reverse_selected(self, request, queryset):
-        return _with_reason(
-            self,
-            request,
-            queryset,
-            action_name="reverse_selected",
-            intro=gettext("Reverse ledger entries"),
-            run=lambda entry, user, reason: services.entry_reverse(
-                entry=entry, actor=user, reason=reason
-            ),
-            success=gettext("%(count)s entries reversed."),
-        )
+    @with_reason(
+        description=_("Reverse the selected entries (asks for a reason)"),
+        title=_("Reverse ledger entries"),
+        success=_("%(count)s entries reversed."),
+        max_length=300,
+    )
+    def reverse_selected(self, entry, user, reason):
+        services.entry_reverse(entry=entry, actor=user, reason=reason)
 
 
 class PointAwardForm(forms.ModelForm):
@@ -452,7 +403,7 @@ class PointAwardForm(forms.ModelForm):
 
 
 @admin.register(PointAward)
-class PointAwardAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class PointAwardAdmin(CreateThroughServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Propose with the add form; a second staff member approves or rejects."""
 
     form = PointAwardForm
@@ -495,55 +446,11 @@ class PointAwardAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            return
-        data = form.cleaned_data
-        try:
-            award = services.award_propose(
-                member=data["member"],
-                rule=data["rule"],
-                points=data.get("points"),
-                reason=data["reason"],
-                occurred_on=data["occurred_on"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            raise PermissionDenied(" ".join(exc.messages)) from exc
-        obj.pk = award.pk
-        obj.__dict__.update(award.__dict__)
+    def create_through_service(self, request, obj, form):
+        return services.award_propose(actor=request.user, **form.cleaned_data)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        admin_user = request.user
-
-        class ValidatingForm(form_class):
-            def clean(self):
-                cleaned = super().clean()
-                # The service's checks, run before save so errors land on the form.
-                if self.errors or obj is not None:
-                    return cleaned
-                rule, member = cleaned.get("rule"), cleaned.get("member")
-                points = cleaned.get("points") or (rule.points if rule else None)
-                if rule and member and rule.community_id != member.community_id:
-                    self.add_error("rule", gettext("The rule belongs to another community."))
-                if rule and points and (points > 0) != (rule.points > 0):
-                    self.add_error(
-                        "points",
-                        gettext("The points must have the rule's sign (negative for deductions)."),
-                    )
-                day = cleaned.get("occurred_on")
-                if day and day > timezone.localdate():
-                    self.add_error(
-                        "occurred_on", gettext("Give the day it happened (not in the future).")
-                    )
-                if member and not administers(admin_user, member.community):
-                    self.add_error(
-                        "member", gettext("Only the staff of this community can do this.")
-                    )
-                return cleaned
-
-        return ValidatingForm
+    def change_through_service(self, request, obj, form):
+        pass  # every field is read-only once proposed
 
     @admin.action(description=_("Approve the selected awards (not your own)"))
     def approve_selected(self, request, queryset):
@@ -555,24 +462,18 @@ class PointAwardAdmin(ScopedAdminMixin, admin.ModelAdmin):
             success_message=gettext("%(count)s awards approved and entered in the ledger."),
         )
 
-    @admin.action(description=_("Reject the selected awards (asks for a reason)"))
-    def reject_selected(self, request, queryset):
-        return _with_reason(
-            self,
-            request,
-            queryset,
-            action_name="reject_selected",
-            intro=gettext("Reject manual awards"),
-            run=lambda award, user, reason: services.award_reject(
-                award=award, actor=user, note=reason
-            ),
-            success=gettext("%(count)s awards rejected."),
-        )
+    @with_reason(
+        description=_("Reject the selected awards (asks for a reason)"),
+        title=_("Reject manual awards"),
+        success=_("%(count)s awards rejected."),
+        max_length=300,
+    )
+    def reject_selected(self, award, user, reason):
+        services.award_reject(award=award, actor=user, note=reason)
 
 
-@_read_only
 @admin.register(StarRating)
-class StarRatingAdmin(_Export):
+class StarRatingAdmin(ReadOnlyAdminMixin, _Export):
     resource_classes = [StarListResource]
     list_display = ["period_label", "member", "score", "stars", "community", "updated_at"]
     list_filter = ["community", "period_label", "stars"]

@@ -108,11 +108,6 @@ class ConfirmForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # BootstrapFormMixin styles radio buttons as text inputs; they are check inputs.
-        self.fields["rating"].widget.attrs["class"] = "form-check-input"
-
 
 class StaffConfirmForm(ConfirmForm):
     note = forms.CharField(
@@ -140,8 +135,7 @@ class RejectForm(BootstrapFormMixin, forms.Form):
 
 
 class AssignForm(forms.Form):
-    """Used in the admin. Not BootstrapFormMixin: that mixin reads `self.errors` inside
-    __init__, which would validate `member` before its queryset is narrowed here."""
+    """Used in the admin: no Bootstrap classes."""
 
     member = forms.ModelChoiceField(
         label=_("Party member"), queryset=User.objects.none(), required=False

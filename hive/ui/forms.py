@@ -1,19 +1,25 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hive.personal_data import contains_personal_number
 
+CHECK_WIDGETS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
+
 
 class BootstrapFormMixin:
-    """Give every widget the vendored Bootstrap classes, and mark invalid fields."""
+    """Give every widget the vendored Bootstrap classes (boxes and radios are check
+    inputs, selects form-select, the rest form-control), and mark invalid fields."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else "form-control"
-            if isinstance(widget, forms.Select):
+            css = "form-control"
+            if isinstance(widget, CHECK_WIDGETS):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
                 css = "form-select"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
@@ -25,6 +31,16 @@ class BootstrapFormMixin:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on `form`: each message on the field it names when the
+    form has that field, the others (and a plain list) above the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class PublicTextField(forms.CharField):

@@ -1,12 +1,17 @@
 """Spreadsheet import/export shared by every app (django-import-export).
 
-Rows carry their community by code; a user who works in a single community may leave
-the column empty. A code outside the importing user's scope is a row error, and the
-admin imports all rows or none.
+Headers are the fields' verbose names in the user's language, the same on the sheet an
+export gives and the sheet an import reads. Rows carry their community by code; a user
+who works in a single community may leave the column empty. A code outside the importing
+user's scope is a row error, and the admin imports all rows or none.
 """
 
+import contextlib
+
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
+from import_export.resources import modelresource_factory
 
 from hive.models import Community
 
@@ -48,20 +53,38 @@ class WholeNumberWidget(widgets.IntegerWidget):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
 
 
-class CommunityResource(resources.ModelResource):
+class ScopedResource(resources.ModelResource):
+    """A sheet of the rows `user` manages (managed_by): existing rows are looked up, and
+    related rows named, only among them. A column without a header of its own is headed
+    by its model field's verbose name, translated (`grid__code`: the grid's)."""
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+        opts = self._meta.model._meta
+        for name, field in self.fields.items():
+            if field.column_name == name:
+                with contextlib.suppress(FieldDoesNotExist, AttributeError):
+                    field.column_name = str(opts.get_field(name.split("__")[0]).verbose_name)
+            widget = field.widget
+            if isinstance(widget, widgets.ForeignKeyWidget):
+                field.widget = ScopedForeignKeyWidget(
+                    widget.model, field=widget.field, user=user, key_is_id=widget.key_is_id
+                )
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.user is not None and hasattr(queryset, "managed_by"):
+            queryset = queryset.managed_by(self.user)
+        return queryset
+
+
+class CommunityResource(ScopedResource):
     community = fields.Field(
         attribute="community",
         column_name=_("community code"),
         widget=widgets.ForeignKeyWidget(Community, field="code"),
     )
-
-    def __init__(self, user=None, **kwargs):
-        super().__init__(**kwargs)
-        self.user = user
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, widgets.ForeignKeyWidget):
-                field.widget = ScopedForeignKeyWidget(widget.model, field=widget.field, user=user)
 
     def get_instance(self, instance_loader, row):
         # A bad value in an identifying column (an unknown community) is reported by that
@@ -84,10 +107,13 @@ class CommunityResource(resources.ModelResource):
 
 
 class ScopedImportExportMixin:
-    """Admin mixin: hands the request's user to the resource (see CommunityResource)."""
+    """Admin mixin: every sheet is a ScopedResource told the request's user; a model
+    without a resource of its own gets a plain one."""
 
-    def get_import_resource_kwargs(self, request, **kwargs):
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+    def get_resource_classes(self, request):
+        return self.resource_classes or [
+            modelresource_factory(self.model, resource_class=ScopedResource)
+        ]
 
-    def get_export_resource_kwargs(self, request, **kwargs):
-        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hive import periods
-from hive.admin import ScopedAdminMixin, run_for_each
+from hive.admin import ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each
 from hive.selectors import timeline_for
 from partycommittee.evaluations import selectors, services
 from partycommittee.evaluations.models import (
@@ -483,7 +483,7 @@ class DutyReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(UnitResult)
-class UnitResultAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class UnitResultAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "unit",
         "round",
@@ -500,12 +500,3 @@ class UnitResultAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hive.ui.forms import BootstrapFormMixin
@@ -16,20 +15,7 @@ def _score_field(label):
     )
 
 
-class ServiceErrorsMixin:
-    """Put a service's ValidationError on the matching fields (the rest on top)."""
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                field = name if name in self.fields else None
-                for error in errors:
-                    self.add_error(field, error)
-        else:
-            self.add_error(None, exc)
-
-
-class SheetForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
+class SheetForm(BootstrapFormMixin, forms.Form):
     communication = _score_field(_("two-way communication"))
     service = _score_field(_("two-way service"))
     overall = _score_field(_("overall assessment"))
@@ -41,7 +27,7 @@ class SheetForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
     )
 
 
-class DutyReportForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
+class DutyReportForm(BootstrapFormMixin, forms.Form):
     text = forms.CharField(
         label=_("duty report"),
         required=False,

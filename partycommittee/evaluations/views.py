@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from hive.ui.forms import add_service_errors
 from partycommittee.evaluations import selectors, services
 from partycommittee.evaluations.forms import DutyReportForm, SheetForm
 from partycommittee.evaluations.models import (
@@ -94,7 +95,7 @@ def sheet_edit(request, pk):
         try:
             services.sheet_save(sheet=sheet, actor=request.user, submit=submit, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -126,7 +127,7 @@ def report_edit(request, pk):
                 report=report, actor=request.user, text=form.cleaned_data["text"], submit=submit
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

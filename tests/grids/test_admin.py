@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grids import services
+from grids.admin import HouseholdResource, ResidentResource
 from grids.models import ChangeLogEntry, Grid, Household, Incident, Resident
 from hive.models import PersonalDataAccess
 from tests.grids.factories import HouseholdFactory, ResidentFactory, id_number
@@ -33,6 +34,12 @@ def _xlsx(rows):
     )
 
 
+def _header(resource, *names):
+    """The sheet's headers: the fields' verbose names, in Chinese."""
+    fields = resource().fields
+    return [fields[name].column_name for name in names]
+
+
 def _import(client, model, rows):
     url = reverse(f"admin:grids_{model}_import")
     response = client.post(url, {"import_file": _xlsx(rows), "format": "0", "resource": "0"})
@@ -48,18 +55,12 @@ def _confirm(client, model, response):
 
 def test_household_and_resident_import_with_row_errors_then_success(gw, client):
     client.force_login(gw.staff_a)
-    header = [
-        "id",
-        "grid",
-        "building",
-        "number",
-        "room",
-        "address",
-        "head_name",
-        "phone",
-        "is_rental",
-        "notes",
-    ]
+    header = _header(
+        HouseholdResource,
+        *["id", "grid", "building", "number", "room", "address", "head_name", "phone"],
+        *["is_rental", "notes"],
+    )
+    assert header[:4] == ["ID", "网格", "楼栋", "户号"]
     bad = _import(
         client,
         "household",
@@ -81,18 +82,11 @@ def test_household_and_resident_import_with_row_errors_then_success(gw, client):
     household = Household.objects.get(number="N001")
     assert (household.grid, household.community) == (gw.a1, gw.a)
 
-    rheader = [
-        "id",
-        "household",
-        "name",
-        "gender",
-        "birth_date",
-        "id_number",
-        "phone",
-        "relation",
-        "moved_in_on",
-        "status",
-    ]
+    rheader = _header(
+        ResidentResource,
+        *["id", "household", "name", "gender", "birth_date", "id_number", "phone"],
+        *["relation", "moved_in_on", "status"],
+    )
     bad = _import(
         client,
         "resident",
@@ -434,7 +428,10 @@ def test_import_cannot_reach_a_community_where_the_user_only_holds_a_portal_role
     gw.b1.deputies.add(gw.staff_a)
     assert Household.objects.visible_to(gw.staff_a).filter(pk=gw.household_b1.pk).exists()
     client.force_login(gw.staff_a)
-    header = ["id", "grid", "building", "number", "room", "address", "head_name", "phone"]
+    header = _header(
+        HouseholdResource,
+        *["id", "grid", "building", "number", "room", "address", "head_name", "phone"],
+    )
     response = _import(
         client, "household", [header, ["", "B1", "", "NB01", "1", "", "外社区", "13700001111"]]
     )
@@ -445,7 +442,10 @@ def test_import_cannot_reach_a_community_where_the_user_only_holds_a_portal_role
     response = _import(
         client,
         "resident",
-        [["id", "household", "name", "gender"], ["", gw.household_b1.number, "外人", "male"]],
+        [
+            _header(ResidentResource, "id", "household", "name", "gender"),
+            ["", gw.household_b1.number, "外人", "male"],
+        ],
     )
     result = response.context["result"]
     assert result.has_errors() or result.has_validation_errors()
