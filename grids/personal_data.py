@@ -62,7 +62,10 @@ def revealable_fields(user, obj) -> list[str]:
 
 
 def reveal(*, viewer, obj, fields: list[str], purpose: str = "") -> dict[str, str]:
-    """Full values of `fields`, logged; NotAuthorized for a field the role does not need."""
+    """Full values of `fields`, logged; NotAuthorized for a field the role does not need.
+
+    Authorization: checked here (revealable_fields).
+    """
     allowed = revealable_fields(viewer, obj)
     refused = [name for name in fields if name not in allowed]
     if refused or not fields:
