@@ -56,7 +56,7 @@ class _MedianDays(Aggregate):
     output_field = FloatField()
     allow_distinct = False
 
-    def __init__(self, **extra):
+    def __init__(self, **extra) -> None:
         days = Func(
             F("closed_at"),
             F("registered_at"),

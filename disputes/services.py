@@ -385,7 +385,7 @@ def case_assign_mediators(
 # --- Workflow ----------------------------------------------------------------------------
 
 
-def _move(case, *, to, actor, note="", fields=()):
+def _move(case, *, to, actor, note: str="", fields=()):
     transition(case, to=to, actor=actor, note=note, update_fields=list(fields))
     _touch(case)
     return case

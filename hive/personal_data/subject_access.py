@@ -11,15 +11,19 @@ Consent records and the audit trail keep no plain personal data and are not chan
 """
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hive.personal_data import ERASED, personal_data_reveal
+
+if TYPE_CHECKING:
+    from hive.models import User
 
 
 @dataclass(frozen=True)
@@ -107,30 +111,32 @@ def _condition(source: SubjectSource, *, id_number: str, phone: str) -> Q | None
     return condition or None
 
 
-def subject_find(*, user, id_number: str = "", phone: str = "") -> dict[str, list]:
+def subject_find(*, user: "User", id_number: str = "", phone: str = "") -> dict[str, list[Model]]:
     """Every record in the user's communities that names this ID number or phone,
     by model label. Needs at least one of the two."""
     id_number, phone = (id_number or "").strip().upper(), (phone or "").strip()
     if not id_number and not phone:
         raise ValidationError(_("Give an ID number or a mobile number."), code="required")
-    found = {}
+    found: dict[str, list[Model]] = {}
     for source in SOURCES:
         condition = _condition(source, id_number=id_number, phone=phone)
         if condition is None:
             continue
         model = apps.get_model(source.model)
-        rows = list(model.objects.managed_by(user).filter(condition).order_by("pk"))
+        # Every source's model has a ScopedQuerySet manager (managed_by).
+        manager: Any = model.objects
+        rows = list(manager.managed_by(user).filter(condition).order_by("pk"))
         if rows:
             found[source.model] = rows
     return found
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @transaction.atomic
-def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
+def subject_export(*, viewer: "User", id_number: str = "", phone: str = "") -> dict[str, Any]:
     """Everything held on one person, for a subject access request; each record shown
     is logged as a personal-data access."""
     from auditlog.models import LogEntry
@@ -141,7 +147,7 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
 
     found = subject_find(user=viewer, id_number=id_number, phone=phone)
     sources = {source.model: source for source in SOURCES}
-    records = {}
+    records: dict[str, list[dict[str, Any]]] = {}
     records_checked = False
     for label, rows in found.items():
         source = sources[label]
@@ -149,7 +155,7 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
         history = LogEntry.objects.filter(
             content_type=content_type, object_id__in=[row.pk for row in rows]
         ).order_by("timestamp", "id")
-        by_object = {}
+        by_object: dict[str, list[dict[str, Any]]] = {}
         for entry in history:
             by_object.setdefault(entry.object_id, []).append(
                 {
@@ -200,7 +206,7 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
 
 
 @transaction.atomic
-def subject_erase(*, actor, id_number: str = "", phone: str = "") -> int:
+def subject_erase(*, actor: "User", id_number: str = "", phone: str = "") -> int:
     """Anonymise every record of one person in the actor's communities; return how many.
     Saved one by one, so the audit trail records each change with the actor."""
     from auditlog.context import set_actor

@@ -1,14 +1,22 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from hive.personal_data import contains_personal_number
 
+if TYPE_CHECKING:
+    # What the mixin is mixed into (a form), for the type checker only.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
 
-class BootstrapFormMixin:
+
+class BootstrapFormMixin(_FormBase):
     """Give every widget the vendored Bootstrap classes, and mark invalid fields."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
