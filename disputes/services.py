@@ -2,14 +2,16 @@
 tasks call these and nothing else."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +36,11 @@ from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
 from hive.workflow import transition
 
+if TYPE_CHECKING:
+    from grids.models import Incident
+
+_T = TypeVar("_T")
+
 Status = DisputeCase.Status
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 
@@ -50,15 +57,15 @@ def stale_after() -> timedelta:
 # --- Who may act -------------------------------------------------------------------------
 
 
-def is_case_staff(user, community_id: int) -> bool:
+def is_case_staff(user: User, community_id: int) -> bool:
     return administers(user, community_id)
 
 
-def is_assigned_mediator(user, case: DisputeCase) -> bool:
+def is_assigned_mediator(user: User, case: DisputeCase) -> bool:
     return case.mediators.filter(user_id=user.pk, is_active=True).exists()
 
 
-def _require_actor(actor, case: DisputeCase) -> None:
+def _require_actor(actor: User, case: DisputeCase) -> None:
     """Staff of the case's community, or a mediator assigned to the case."""
     if actor is not None and (
         is_case_staff(actor, case.community_id) or is_assigned_mediator(actor, case)
@@ -70,14 +77,15 @@ def _require_actor(actor, case: DisputeCase) -> None:
     )
 
 
-def _require_staff(actor, community_id: int) -> None:
+def _require_staff(actor: User, community_id: int) -> None:
     if actor is not None and is_case_staff(actor, community_id):
         return
     raise ValidationError(_("Only the staff of this community can do this."), code="not_staff")
 
 
 def _lock(case: DisputeCase) -> DisputeCase:
-    return DisputeCase.objects.select_for_update().get(pk=case.pk)
+    locked: DisputeCase = DisputeCase.objects.select_for_update().get(pk=case.pk)
+    return locked
 
 
 def _touch(case: DisputeCase, now: datetime | None = None) -> None:
@@ -106,7 +114,7 @@ def _notify_mediators(case: DisputeCase, *, title: str, key: str, body: str = ""
 # --- Registration ------------------------------------------------------------------------
 
 
-def clean_parties(parties: Sequence[dict]) -> list[CaseParty]:
+def clean_parties(parties: Sequence[dict[str, Any]]) -> list[CaseParty]:
     """At least one applicant and one respondent, each with a name; phones well formed."""
     rows, problems = [], []
     for index, data in enumerate(parties or [], start=1):
@@ -135,7 +143,7 @@ def clean_parties(parties: Sequence[dict]) -> list[CaseParty]:
     return rows
 
 
-def _clean_amount(amount) -> Decimal | None:
+def _clean_amount(amount: object) -> Decimal | None:
     if amount in (None, ""):
         return None
     try:
@@ -170,10 +178,12 @@ def clean_mediators(mediators: Iterable[Mediator], community_id: int) -> list[Me
     return mediators
 
 
-def clean_registration(*, community: Community, room: MediationRoom | None, registered_at=None):
+def clean_registration(
+    *, community: Community, room: MediationRoom | None, registered_at: datetime | None = None
+) -> None:
     """A case is registered in a mediation room of its community that is still in use, at
     a time not in the future. `case_register` and the admin's add form both ask here."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if room is None or room.community_id != community.pk:
         errors["room"] = [_("Choose a mediation room of this community.")]
     elif not room.is_active:
@@ -234,14 +244,14 @@ def case_register(
     kind: str,
     title: str,
     facts: str,
-    parties: Sequence[dict],
+    parties: Sequence[dict[str, Any]],
     actor: User | None,
     source: str = DisputeCase.Source.WALK_IN,
-    amount_in_dispute=None,
+    amount_in_dispute: object = None,
     governance_methods: Iterable[str] = (),
     mediators: Iterable[Mediator] = (),
     registered_at: datetime | None = None,
-    source_record=None,
+    source_record: Model | None = None,
 ) -> DisputeCase:
     """Register a dispute: checks everything first, so a refusal stores nothing.
 
@@ -253,9 +263,9 @@ def case_register(
         is_mediator = community.pk in scope.community_ids_for(Role.MEDIATOR)
         if not is_mediator:
             _require_staff(actor, community.pk)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
 
-    def check(callable_, *args):
+    def check(callable_: Callable[..., _T], *args: Any) -> _T | None:
         try:
             return callable_(*args)
         except ValidationError as exc:
@@ -323,10 +333,10 @@ def case_register(
 
 def case_register_from_incident(
     *,
-    incident,
+    incident: "Incident",
     room: MediationRoom,
     kind: str,
-    parties: Sequence[dict],
+    parties: Sequence[dict[str, Any]],
     actor: User | None,
     title: str | None = None,
     facts: str | None = None,
@@ -385,7 +395,9 @@ def case_assign_mediators(
 # --- Workflow ----------------------------------------------------------------------------
 
 
-def _move(case, *, to, actor, note: str="", fields=()):
+def _move(
+    case: DisputeCase, *, to: str, actor: User, note: str = "", fields: Iterable[str] = ()
+) -> DisputeCase:
     transition(case, to=to, actor=actor, note=note, update_fields=list(fields))
     _touch(case)
     return case
@@ -493,7 +505,7 @@ def session_record(
     """Record a sitting. The first one on an accepted case starts the mediation."""
     _require_actor(actor, case)
     case = _lock(case)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if case.status not in DisputeCase.SESSION_STATES:
         errors["status"] = [_("Sessions are recorded while a case is accepted or being mediated.")]
     notes = (notes or "").strip()
@@ -542,7 +554,7 @@ def agreement_record(
     scheduled `HIVE_DISPUTE_FOLLOWUP_DAYS` after signing."""
     _require_actor(actor, case)
     case = _lock(case)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if case.status != Status.MEDIATING:
         errors["status"] = [
             _("An agreement can only be recorded while the case is being mediated.")
@@ -625,7 +637,7 @@ def followup_record(
     case = _lock(case)
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     agreement = _agreement_of(case)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if followup.visited_on is not None:
         errors["visited_on"] = [_("This visit is already recorded.")]
     if case.status not in (Status.AGREEMENT_REACHED, Status.FOLLOWED_UP) or agreement is None:
@@ -659,13 +671,14 @@ def followup_record(
 # --- Periodic work -------------------------------------------------------------------------
 
 
-def _staff_of(community_id: int):
-    return User.objects.filter(
+def _staff_of(community_id: int) -> QuerySet[User]:
+    staff: QuerySet[User] = User.objects.filter(
         is_active=True,
         pk__in=RoleAssignment.objects.filter(
             role=Role.COMMUNITY_STAFF, community_id=community_id
         ).values("user_id"),
     )
+    return staff
 
 
 def followups_remind_due(*, today: date | None = None) -> int:
@@ -736,10 +749,12 @@ def cases_flag_stale(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def consultation_save(*, consultation: Consultation, actions: Sequence[dict] | None = None):
+def consultation_save(
+    *, consultation: Consultation, actions: Sequence[dict[str, Any]] | None = None
+) -> Consultation:
     """Store a three-party consultation and (when given) replace its follow-up actions.
     Actions cannot fall due or be done before the meeting."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     for field in ("property_company", "related_case"):
         value = getattr(consultation, field)
         if value is not None and value.community_id != consultation.community_id:
