@@ -1,7 +1,9 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +14,7 @@ from hive.uploads import DocumentField
 from hive.workflow import Workflow
 
 
-def units_represented_by(user):
+def units_represented_by(user: Any) -> QuerySet[Any, dict[str, Any]]:
     """Ids of the resident units `user` represents, as a subquery."""
     return ResidentUnit.representatives.through.objects.filter(user_id=user.pk).values(
         "residentunit_id"

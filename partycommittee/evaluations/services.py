@@ -9,9 +9,9 @@ completes.
 """
 
 import datetime
-from typing import Any
 import random
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError

@@ -3,11 +3,15 @@ Celery tasks call these and nothing else."""
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +24,9 @@ from hive.personal_data.consent import WISH_NOTICE, consent_record
 from hive.workflow import transition
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.signals import wish_confirmed
+
+if TYPE_CHECKING:
+    from partycommittee.models import ResidentUnit
 
 
 def duplicate_window_seconds() -> int:
@@ -41,7 +48,9 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def wish_fingerprint(*, community_id: int, phone: str, category: str, title: str, description):
+def wish_fingerprint(
+    *, community_id: int, phone: str, category: str, title: str, description: str
+) -> str:
     """The same person asking the same thing in the same community: one wish."""
     parts = [str(community_id), phone, category, _normalise(title), _normalise(description)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -130,7 +139,8 @@ def wish_submit(
 
 
 def _lock(wish: MicroWish) -> MicroWish:
-    return MicroWish.objects.select_for_update().get(pk=wish.pk)
+    locked: MicroWish = MicroWish.objects.select_for_update().get(pk=wish.pk)
+    return locked
 
 
 def _is_party_member(user: User, community_id: int) -> bool:
@@ -193,7 +203,15 @@ def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
     return wish
 
 
-def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: str, unit=None):
+def _give_to(
+    wish: MicroWish,
+    *,
+    member: User,
+    actor: User,
+    assigned_by: User | None,
+    note: str,
+    unit: "ResidentUnit | None" = None,
+) -> MicroWish:
     if unit is None and not _is_party_member(member, wish.community_id):
         raise ValidationError(
             {"member": _("Only a party member of this wish's community can take it on.")}
@@ -242,14 +260,17 @@ def wish_assign(*, wish: MicroWish, member: User, actor: User, note: str = "") -
         title=_("A wish was assigned to you: %(title)s") % {"title": wish.title},
         body=note,
         url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
-        key=f"wish-assigned-{wish.pk}-{wish.claimed_at.timestamp():.0f}",
+        # _give_to has just set claimed_at.
+        key=f"wish-assigned-{wish.pk}-{cast(datetime, wish.claimed_at).timestamp():.0f}",
         community=wish.community,
     )
     return wish
 
 
 @transaction.atomic
-def wish_assign_unit(*, wish: MicroWish, unit, actor: User, note: str = "") -> MicroWish:
+def wish_assign_unit(
+    *, wish: MicroWish, unit: "ResidentUnit", actor: User, note: str = ""
+) -> MicroWish:
     """组织派单 to a resident unit: the unit takes the wish on, carried by its (first
     active) representative, who records the fulfilment; every representative is told."""
     _require_staff(actor, wish)
@@ -269,14 +290,17 @@ def wish_assign_unit(*, wish: MicroWish, unit, actor: User, note: str = "") -> M
         title=_("A wish was assigned to your unit: %(title)s") % {"title": wish.title},
         body=note,
         url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
-        key=f"wish-assigned-{wish.pk}-{wish.claimed_at.timestamp():.0f}",
+        # _give_to has just set claimed_at.
+        key=f"wish-assigned-{wish.pk}-{cast(datetime, wish.claimed_at).timestamp():.0f}",
         community=wish.community,
     )
     return wish
 
 
 @transaction.atomic
-def wish_fulfil(*, wish: MicroWish, member: User, note: str, photos=()) -> MicroWish:
+def wish_fulfil(
+    *, wish: MicroWish, member: User, note: str, photos: Iterable["File[bytes]"] = ()
+) -> MicroWish:
     """The claimer says the wish came true, with a note and optional photos (already
     cleaned by hive.uploads)."""
     note = (note or "").strip()
@@ -298,14 +322,14 @@ def wish_fulfil(*, wish: MicroWish, member: User, note: str, photos=()) -> Micro
     return wish
 
 
-def _valid_rating(rating) -> int:
+def _valid_rating(rating: Any) -> int:  # whatever the form or the API sent
     try:
-        rating = int(rating)
+        value = int(rating)
     except (TypeError, ValueError):
-        rating = 0
-    if not 1 <= rating <= 5:
+        value = 0
+    if not 1 <= value <= 5:
         raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
-    return rating
+    return value
 
 
 @transaction.atomic
@@ -342,13 +366,14 @@ def wish_confirm(
     return wish
 
 
-def _staff_of(community_id: int):
-    return User.objects.filter(
+def _staff_of(community_id: int) -> QuerySet[User]:
+    staff: QuerySet[User] = User.objects.filter(
         is_active=True,
         pk__in=RoleAssignment.objects.filter(
             role=Role.COMMUNITY_STAFF, community_id=community_id
         ).values("user_id"),
     )
+    return staff
 
 
 def wishes_erase_personal_data(*, now: datetime | None = None) -> int:
