@@ -299,7 +299,7 @@ class Resident(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.LIVING
     )
-    tags = models.ManyToManyField(
+    tags: "models.ManyToManyField[KeyPersonTag, ResidentTag]" = models.ManyToManyField(
         KeyPersonTag,
         blank=True,
         related_name="residents",

@@ -24,7 +24,7 @@ def _area_answer(request, status: int, description: str, field=None) -> HttpResp
 
         return error_answer(path, status, f"{field}: {description}" if field else description)
     if path.startswith("/api/"):
-        data = {field: [description]} if field else {"detail": description}
+        data: dict[str, object] = {field: [description]} if field else {"detail": description}
         return JsonResponse(data, status=status)
     return None
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from hive.personal_data import contains_personal_number
 
 if TYPE_CHECKING:
+    from hive.models import Community
+
     # What the mixin is mixed into (a form), for the type checker only.
     _FormBase = forms.BaseForm
 else:
@@ -78,7 +80,7 @@ class DashboardFilterForm(forms.Form):
     """The dashboard's filters: the period, and (for a street) one community or all."""
 
     period = forms.ChoiceField(label=_("Period"), required=False)
-    community = forms.ModelChoiceField(
+    community: "forms.ModelChoiceField[Community]" = forms.ModelChoiceField(
         label=_("Community"), queryset=None, required=False, empty_label=_("All communities")
     )
 

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +18,14 @@ def _score_field(label):
     )
 
 
-class ServiceErrorsMixin:
+if TYPE_CHECKING:
+    # What the mixin is mixed into (a form), for the type checker only.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class ServiceErrorsMixin(_FormBase):
     """Put a service's ValidationError on the matching fields (the rest on top)."""
 
     def add_service_errors(self, exc: ValidationError) -> None:

@@ -27,7 +27,11 @@ class PeriodKind(models.TextChoices):
     YEAR = "year", _("Year")
 
 
-_PERIOD_MONTHS = {PeriodKind.QUARTER: 3, PeriodKind.HALF_YEAR: 6, PeriodKind.YEAR: 12}
+_PERIOD_MONTHS: dict[str, int] = {
+    PeriodKind.QUARTER: 3,
+    PeriodKind.HALF_YEAR: 6,
+    PeriodKind.YEAR: 12,
+}
 
 
 def period_bounds(kind: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:

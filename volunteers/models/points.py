@@ -127,7 +127,7 @@ class PeriodKind(models.TextChoices):
     YEAR = "year", _("Year")
 
 
-_PERIOD_MONTHS = {
+_PERIOD_MONTHS: dict[str, int] = {
     PeriodKind.MONTH: 1,
     PeriodKind.QUARTER: 3,
     PeriodKind.HALF_YEAR: 6,
