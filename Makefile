@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv lint format messages compilemessages worker beat clean
+.PHONY: run test venv lint typecheck format messages compilemessages worker beat clean
 
 # The venv is rebuilt when a requirements file changes (the stamp is older).
 $(BIN)/python:
@@ -38,6 +38,11 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## mypy with django-stubs and the DRF stubs (pyproject.toml [tool.mypy]): a lenient
+## baseline for the project, strict on the core mechanisms and every services/selectors.
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -55,4 +60,4 @@ beat: $(VENV)/.runtime
 	$(BIN)/celery -A config beat --loglevel=info
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

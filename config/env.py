@@ -48,7 +48,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_config(url: str) -> dict:
+def database_config(url: str) -> dj_database_url.DBConfig:
     """Turn DATABASE_URL into Django's DATABASES["default"], or say clearly why not."""
     if not url.strip():
         raise ImproperlyConfigured("DATABASE_URL is set but empty.")

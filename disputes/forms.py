@@ -47,15 +47,16 @@ class SessionForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, case: DisputeCase, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = MediationRoom.objects.filter(
+        # The stubs type form.fields as plain Fields; these are choice fields.
+        self.fields["room"].queryset = MediationRoom.objects.filter(  # type: ignore[attr-defined]
             community_id=case.community_id, is_active=True
         )
         self.fields["room"].initial = case.room_id
-        self.fields["mediators_present"].queryset = Mediator.objects.filter(
+        self.fields["mediators_present"].queryset = Mediator.objects.filter(  # type: ignore[attr-defined]
             community_id=case.community_id, is_active=True
         ).select_related("user")
         self.fields["mediators_present"].initial = list(case.mediators.values_list("pk", flat=True))
-        self.fields["parties_present"].queryset = case.parties.all()
+        self.fields["parties_present"].queryset = case.parties.all()  # type: ignore[attr-defined]
         self.fields["held_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
@@ -124,6 +125,7 @@ class MoveForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, case: DisputeCase, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = DisputeCase.workflow.targets(case.status)
-        self.fields["to"].choices = [(v, label) for v, label in PORTAL_MOVES if v in allowed]
-        if not any(v == DisputeCase.Status.REFERRED for v, _label in self.fields["to"].choices):
+        # The stubs type form.fields as plain Fields; these are choice fields.
+        self.fields["to"].choices = [(v, label) for v, label in PORTAL_MOVES if v in allowed]  # type: ignore[attr-defined]
+        if not any(v == DisputeCase.Status.REFERRED for v, _label in self.fields["to"].choices):  # type: ignore[attr-defined]
             del self.fields["referred_to"]

@@ -7,6 +7,8 @@ three-party consultations (三方协商).
 Every write with a rule in it goes through `disputes.services`.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -52,7 +54,7 @@ class MediationRoom(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    partners = models.ManyToManyField(
+    partners: "models.ManyToManyField[PartnerInstitution, Any]" = models.ManyToManyField(
         "PartnerInstitution",
         blank=True,
         related_name="rooms",

@@ -1,7 +1,9 @@
 """Reused reads of the disputes app: the mediator's lists and the statistics."""
 
 import statistics
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
@@ -12,24 +14,28 @@ from django.utils.translation import gettext_lazy as _
 from disputes.models import DisputeCase, FollowUp
 from hive import periods
 
+if TYPE_CHECKING:
+    from hive.access.scoping import AnyUser
+
 # --- The mediator's lists ---------------------------------------------------------------
 
 
-def portal_cases(user) -> QuerySet[DisputeCase]:
+def portal_cases(user: "AnyUser") -> QuerySet[DisputeCase]:
     """The cases a portal user may open (a mediator: the ones assigned to them)."""
     return DisputeCase.objects.visible_to(user).select_related("community", "room")
 
 
-def followups_due(user, *, within_days: int = 7) -> QuerySet[FollowUp]:
+def followups_due(user: "AnyUser", *, within_days: int = 7) -> QuerySet[FollowUp]:
     """Unrecorded follow-up visits of the user's cases due within `within_days` (or
     overdue), soonest first."""
     horizon = timezone.localdate() + timedelta(days=within_days)
-    return (
+    due: QuerySet[FollowUp] = (
         FollowUp.objects.due(horizon)
         .filter(case__in=DisputeCase.objects.visible_to(user).values("pk"))
         .select_related("case", "case__community", "case__agreement")
         .order_by("due_on", "id")
     )
+    return due
 
 
 # --- Statistics -------------------------------------------------------------------------
@@ -49,7 +55,7 @@ class _MedianDays(Aggregate):
     output_field = FloatField()
     allow_distinct = False
 
-    def __init__(self, **extra):
+    def __init__(self, **extra: Any) -> None:
         days = Func(
             F("closed_at"),
             F("registered_at"),
@@ -68,11 +74,11 @@ def _success_rate(agreements: int, failed: int) -> float | None:
     return round(100.0 * agreements / concluded, 1) if concluded else None
 
 
-def _median(values) -> float | None:
+def _median(values: Iterable[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def _case_counts() -> dict:
+def _case_counts() -> dict[str, Any]:
     return {
         "received": Count("id"),
         "agreements": Count("id", filter=Q(agreement__isnull=False)),
@@ -81,7 +87,7 @@ def _case_counts() -> dict:
     }
 
 
-def case_totals_by_community(cases: QuerySet[DisputeCase]) -> dict[int, dict]:
+def case_totals_by_community(cases: QuerySet[DisputeCase]) -> dict[int, dict[str, Any]]:
     """Per community, in one query: received, resolved by agreement, failed and the
     success rate, counted as `case_statistics` counts them (the dashboard's figures)."""
     rows = cases.order_by().values("community_id").annotate(**_case_counts())
@@ -97,7 +103,7 @@ def case_totals_by_community(cases: QuerySet[DisputeCase]) -> dict[int, dict]:
     }
 
 
-def case_statistics(cases: QuerySet[DisputeCase], *, period: str = "month") -> dict:
+def case_statistics(cases: QuerySet[DisputeCase], *, period: str = "month") -> dict[str, Any]:
     """Per room, type and registration period: cases received, resolved by agreement,
     failed, success rate and median days from registration to closing; and the totals.
 
@@ -123,11 +129,14 @@ def case_statistics(cases: QuerySet[DisputeCase], *, period: str = "month") -> d
     grouped = list(base.values(*keys).annotate(**counts).order_by("period", "room_id", "kind"))
     totals = cases.order_by().aggregate(**counts)
     if not in_database:
-        durations: dict[tuple, list[float]] = {}
+        durations: dict[tuple[Any, ...], list[float]] = {}
         all_durations = []
         for room_id, kind, value, registered_at, closed_at in base.filter(CLOSED).values_list(
             "room_id", "kind", "period", "registered_at", "closed_at"
         ):
+            # CLOSED rows have closed_at; the check is for the type checker.
+            if closed_at is None:
+                continue
             days = (closed_at - registered_at).total_seconds() / 86400
             durations.setdefault((room_id, kind, value), []).append(days)
             all_durations.append(days)

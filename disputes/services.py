@@ -2,14 +2,16 @@
 tasks call these and nothing else."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +42,11 @@ from hive.models import Community, TimelineEntry, User
 from hive.notifications import notify
 from hive.workflow import transition
 
+if TYPE_CHECKING:
+    from grids.models import Incident
+
+_T = TypeVar("_T")
+
 Status = DisputeCase.Status
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 
@@ -56,11 +63,11 @@ def stale_after() -> timedelta:
 # --- Who may act -------------------------------------------------------------------------
 
 
-def is_assigned_mediator(user, case: DisputeCase) -> bool:
+def is_assigned_mediator(user: User, case: DisputeCase) -> bool:
     return case.mediators.filter(user_id=user.pk, is_active=True).exists()
 
 
-def _require_actor(actor, case: DisputeCase) -> None:
+def _require_actor(actor: User, case: DisputeCase) -> None:
     """Staff of the case's community, or a mediator assigned to the case."""
     if actor is None or not (
         administers(actor, case.community_id) or is_assigned_mediator(actor, case)
@@ -71,7 +78,8 @@ def _require_actor(actor, case: DisputeCase) -> None:
 
 
 def _lock(case: DisputeCase) -> DisputeCase:
-    return DisputeCase.objects.select_for_update().get(pk=case.pk)
+    locked: DisputeCase = DisputeCase.objects.select_for_update().get(pk=case.pk)
+    return locked
 
 
 def _touch(case: DisputeCase, now: datetime | None = None) -> None:
@@ -100,7 +108,7 @@ def _notify_mediators(case: DisputeCase, *, title: str, key: str, body: str = ""
 # --- Registration ------------------------------------------------------------------------
 
 
-def clean_parties(parties: Sequence[dict]) -> list[CaseParty]:
+def clean_parties(parties: Sequence[dict[str, Any]]) -> list[CaseParty]:
     """At least one applicant and one respondent, each with a name; phones well formed."""
     rows, problems = [], []
     for index, data in enumerate(parties or [], start=1):
@@ -129,7 +137,7 @@ def clean_parties(parties: Sequence[dict]) -> list[CaseParty]:
     return rows
 
 
-def _clean_amount(amount) -> Decimal | None:
+def _clean_amount(amount: object) -> Decimal | None:
     if amount in (None, ""):
         return None
     try:
@@ -164,10 +172,12 @@ def clean_mediators(mediators: Iterable[Mediator], community_id: int) -> list[Me
     return mediators
 
 
-def clean_registration(*, community: Community, room: MediationRoom | None, registered_at=None):
+def clean_registration(
+    *, community: Community, room: MediationRoom | None, registered_at: datetime | None = None
+) -> None:
     """A case is registered in a mediation room of its community that is still in use, at
     a time not in the future. `case_register` and the admin's add form both ask here."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if room is None or room.community_id != community.pk:
         errors["room"] = [_("Choose a mediation room of this community.")]
     elif not room.is_active:
@@ -231,14 +241,14 @@ def case_register(
     kind: str,
     title: str,
     facts: str,
-    parties: Sequence[dict],
+    parties: Sequence[dict[str, Any]],
     actor: User | None,
     source: str = DisputeCase.Source.WALK_IN,
-    amount_in_dispute=None,
+    amount_in_dispute: object = None,
     governance_methods: Iterable[str] = (),
     mediators: Iterable[Mediator] = (),
     registered_at: datetime | None = None,
-    source_record=None,
+    source_record: Model | None = None,
 ) -> DisputeCase:
     """Register a dispute: checks everything first, so a refusal stores nothing.
 
@@ -249,9 +259,9 @@ def case_register(
     """
     if actor is not None and not holds_role(actor, Role.MEDIATOR, community):
         require_administers(actor, community.pk)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
 
-    def check(callable_, *args):
+    def check(callable_: Callable[..., _T], *args: Any) -> _T | None:
         try:
             return callable_(*args)
         except ValidationError as exc:
@@ -319,10 +329,10 @@ def case_register(
 
 def case_register_from_incident(
     *,
-    incident,
+    incident: "Incident",
     room: MediationRoom,
     kind: str,
-    parties: Sequence[dict],
+    parties: Sequence[dict[str, Any]],
     actor: User | None,
     title: str | None = None,
     facts: str | None = None,
@@ -386,7 +396,9 @@ def case_assign_mediators(
 # --- Workflow ----------------------------------------------------------------------------
 
 
-def _move(case, *, to, actor, note="", fields=()):
+def _move(
+    case: DisputeCase, *, to: str, actor: User, note: str = "", fields: Iterable[str] = ()
+) -> DisputeCase:
     transition(case, to=to, actor=actor, note=note, update_fields=list(fields))
     _touch(case)
     return case
@@ -505,7 +517,7 @@ def session_record(
     """
     _require_actor(actor, case)
     case = _lock(case)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if case.status not in DisputeCase.SESSION_STATES:
         errors["status"] = [_("Sessions are recorded while a case is accepted or being mediated.")]
     notes = (notes or "").strip()
@@ -557,7 +569,7 @@ def agreement_record(
     """
     _require_actor(actor, case)
     case = _lock(case)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if case.status != Status.MEDIATING:
         errors["status"] = [
             _("An agreement can only be recorded while the case is being mediated.")
@@ -649,7 +661,7 @@ def followup_record(
     case = _lock(case)
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     agreement = _agreement_of(case)
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if followup.visited_on is not None:
         errors["visited_on"] = [_("This visit is already recorded.")]
     if case.status not in (Status.AGREEMENT_REACHED, Status.FOLLOWED_UP) or agreement is None:
@@ -756,13 +768,15 @@ def cases_flag_stale(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def consultation_save(*, consultation: Consultation, actions: Sequence[dict] | None = None):
+def consultation_save(
+    *, consultation: Consultation, actions: Sequence[dict[str, Any]] | None = None
+) -> Consultation:
     """Store a three-party consultation and (when given) replace its follow-up actions.
     Actions cannot fall due or be done before the meeting.
 
     Authorization: the caller's.
     """
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     for field in ("property_company", "related_case"):
         value = getattr(consultation, field)
         if value is not None and value.community_id != consultation.community_id:

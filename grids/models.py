@@ -1,6 +1,7 @@
 """Grid governance (蜂格): grids, the four clears, visits, six-small incidents, sweeps."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -94,7 +95,7 @@ class Grid(TimeStampedModel):
     def __str__(self):
         return f"{self.code} {self.name}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("grids:grid_detail", args=[self.pk])
 
 
@@ -184,14 +185,14 @@ class Household(TimeStampedModel):
     def __str__(self):
         return f"{self.number} {self.head_name}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_mask = mask_phone(self.phone)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "phone" in update_fields:
             kwargs["update_fields"] = {*update_fields, "phone_mask"}
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("grids:household_detail", args=[self.pk])
 
     def clean(self):
@@ -298,7 +299,7 @@ class Resident(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.LIVING
     )
-    tags = models.ManyToManyField(
+    tags: "models.ManyToManyField[KeyPersonTag, ResidentTag]" = models.ManyToManyField(
         KeyPersonTag,
         blank=True,
         related_name="residents",
@@ -327,7 +328,7 @@ class Resident(TimeStampedModel):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.id_number = (self.id_number or "").strip().upper()
         self.phone_mask = mask_phone(self.phone)
         update_fields = kwargs.get("update_fields")
@@ -839,7 +840,7 @@ class Incident(TimeStampedModel):
     def __str__(self):
         return f"#{self.pk} {self.get_category_display()} · {self.location}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("grids:incident_detail", args=[self.pk])
 
     @property
@@ -1015,7 +1016,7 @@ class Sweep(TimeStampedModel):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("grids:sweep_detail", args=[self.pk])
 
     @property

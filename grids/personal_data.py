@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy
 
 from hive.access.authorization import NotAuthorized, administers
 from hive.personal_data import ERASED, mask_id_number, mask_phone, personal_data_reveal
-from hive.personal_data.registry import PersonalData, PersonalField, declaration_of, declare
+from hive.personal_data.registry import (
+    PersonalData,
+    PersonalField,
+    declare,
+    declared,
+)
 from hive.personal_data.retention import ANONYMISE, RetentionRule
 
 GONE = ("moved_out", "deceased")
@@ -52,7 +57,7 @@ def revealable_fields(user, obj) -> list[str]:
     own grid's people (to call them), never the ID numbers."""
     from grids.services import works_in_grid
 
-    fields = [name for name in declaration_of(obj).masks if getattr(obj, name)]
+    fields = [name for name in declared(obj).masks if getattr(obj, name)]
     if administers(user, obj.community_id):
         return fields
     grid = _grid_of(obj)

@@ -1,6 +1,8 @@
 """Reused reads of the grids app."""
 
+import datetime
 import re
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -8,27 +10,27 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from grids.models import Grid, Household, Incident, Resident
-from hive.models import TimelineEntry
+from hive.models import TimelineEntry, User
 
 _MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 
 
-def overdue_q(now=None) -> Q:
+def overdue_q(now: datetime.datetime | None = None) -> Q:
     """Open incidents whose deadline has passed: the admin's "overdue" filter and the
     dashboard count the same rows."""
     return Q(status__in=Incident.OPEN_STATES, deadline__lt=now or timezone.now())
 
 
-def late_q(now=None) -> Q:
+def late_q(now: datetime.datetime | None = None) -> Q:
     """Incidents that ran past their deadline: still open after it, or closed after it.
     Rejected, duplicate and escalated reports left the community's hands and never count."""
     finished = [Incident.Status.CLOSED, Incident.Status.CLOSED_NOT_FIXED]
     return overdue_q(now) | Q(status__in=finished, closed_at__gt=F("deadline"))
 
 
-def grids_of_member(user) -> QuerySet[Grid]:
+def grids_of_member(user: User) -> QuerySet[Grid]:
     """The grids a user works in as exclusive member or deputy."""
-    return (
+    grids: QuerySet[Grid] = (
         Grid.objects.visible_to(user)
         .filter(
             Q(member_id=user.pk)
@@ -36,9 +38,10 @@ def grids_of_member(user) -> QuerySet[Grid]:
         )
         .select_related("community", "member")
     )
+    return grids
 
 
-def count_per_row(queryset, field: str) -> Coalesce:
+def count_per_row(queryset: QuerySet[Any], field: str) -> Coalesce:
     """A correlated COUNT of `queryset` rows whose `field` points at the outer row. Unlike
     Count() through a join with GROUP BY, PostgreSQL evaluates it only for the rows a page
     shows, after ORDER BY and LIMIT."""
@@ -48,7 +51,7 @@ def count_per_row(queryset, field: str) -> Coalesce:
     return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
 
 
-def _count_per_grid(queryset) -> Coalesce:
+def _count_per_grid(queryset: QuerySet[Any]) -> Coalesce:
     return count_per_row(queryset, "grid_id")
 
 

@@ -2,13 +2,16 @@
 tasks, six-small incidents and their workflow, sweeps, the overdue check."""
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,17 +49,20 @@ from hive.notifications import notify
 from hive.workflow import TransitionNotAllowed, transition
 from partycommittee.models import ResidentUnit, units_represented_by
 
+if TYPE_CHECKING:
+    from disputes.models import DisputeCase, MediationRoom
+
 # --- Who may act -----------------------------------------------------------------------
 
 
-def works_in_grid(user, grid: Grid) -> bool:
+def works_in_grid(user: User | None, grid: Grid) -> bool:
     """The grid's exclusive member or one of its deputies, holding the grid-member role."""
-    if not holds_role(user, Role.GRID_MEMBER, grid.community_id):
+    if user is None or not holds_role(user, Role.GRID_MEMBER, grid.community_id):
         return False
     return grid.member_id == user.pk or grid.deputies.filter(pk=user.pk).exists()
 
 
-def _require_grid_access(user, grid: Grid) -> None:
+def _require_grid_access(user: User | None, grid: Grid) -> None:
     if not (administers(user, grid.community_id) or works_in_grid(user, grid)):
         raise NotAuthorized(_("You do not work in this grid."))
 
@@ -64,7 +70,9 @@ def _require_grid_access(user, grid: Grid) -> None:
 # --- Grids -----------------------------------------------------------------------------
 
 
-def grid_validate_people(*, community_id: int, member: User | None, deputies: Iterable[User]):
+def grid_validate_people(
+    *, community_id: int, member: User | None, deputies: Iterable[User]
+) -> None:
     """The member and deputies must hold the grid-member role in the grid's community."""
     people = [("member", member)] + [("deputies", deputy) for deputy in deputies]
     candidates = {person.pk for _field, person in people if person is not None}
@@ -93,7 +101,7 @@ def grid_create(
     community: Community,
     code: str,
     name: str,
-    boundary: dict | None = None,
+    boundary: dict[str, Any] | None = None,
     member: User | None = None,
     deputies: Sequence[User] = (),
 ) -> Grid:
@@ -132,7 +140,7 @@ def change_log_record(
 
 
 @transaction.atomic
-def household_create(*, actor: User | None, grid: Grid, **fields) -> Household:
+def household_create(*, actor: User | None, grid: Grid, **fields: Any) -> Household:
     """Authorization: checked here (_require_grid_access)."""
     if actor is not None:
         _require_grid_access(actor, grid)
@@ -149,7 +157,7 @@ def resident_add(
     household: Household,
     born_here: bool = False,
     tags: Iterable[KeyPersonTag] = (),
-    **fields,
+    **fields: Any,
 ) -> Resident:
     """A new resident of a household: logged as a birth or as a move-in.
 
@@ -196,7 +204,7 @@ RESIDENT_EDITABLE_FIELDS = (
 
 
 @transaction.atomic
-def resident_update(*, actor: User | None, resident: Resident, **fields) -> Resident:
+def resident_update(*, actor: User | None, resident: Resident, **fields: Any) -> Resident:
     """Authorization: checked here (_require_grid_access)."""
     if actor is not None:
         _require_grid_access(actor, resident.household.grid)
@@ -213,7 +221,15 @@ def resident_update(*, actor: User | None, resident: Resident, **fields) -> Resi
     return resident
 
 
-def _resident_leave(*, actor, resident, status, kind, on, note) -> Resident:
+def _resident_leave(
+    *,
+    actor: User | None,
+    resident: Resident,
+    status: str,
+    kind: str,
+    on: datetime.date | None,
+    note: str,
+) -> Resident:
     if actor is not None:
         _require_grid_access(actor, resident.household.grid)
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
@@ -405,7 +421,7 @@ def incident_deadline_for(
 MAX_INCIDENT_PHOTOS = 6
 
 
-def _attach_photos(incident: Incident, photos, actor) -> None:
+def _attach_photos(incident: Incident, photos: Iterable["File[bytes]"], actor: User | None) -> None:
     photos = list(photos or [])
     if incident.photos.count() + len(photos) > MAX_INCIDENT_PHOTOS:
         raise ValidationError(
@@ -428,10 +444,10 @@ def incident_report(
     location: str,
     description: str,
     priority: str = Incident.Priority.NORMAL,
-    latitude=None,
-    longitude=None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
     on_behalf_of: str = "",
-    photos: Sequence = (),
+    photos: Sequence["File[bytes]"] = (),
 ) -> Incident:
     """A grid member reports a six-small incident in their grid, or staff report one
     (also on a resident's behalf). The deadline follows the category's time limit.
@@ -515,7 +531,7 @@ def _locked(incident: Incident, action: str) -> Incident:
     return incident
 
 
-def incident_perform(*, action: str, incident: Incident, actor: User, **data) -> Incident:
+def incident_perform(*, action: str, incident: Incident, actor: User, **data: Any) -> Incident:
     """Run one workflow action by name (the portal's and the API's buttons).
 
     Authorization: checked here (by the action it runs).
@@ -525,7 +541,7 @@ def incident_perform(*, action: str, incident: Incident, actor: User, **data) ->
     if action == "resolve":
         return incident_resolve(incident=incident, actor=actor, **data)
     if action in ("send_back", "close_not_fixed", "reject", "reopen"):
-        service = globals()[f"incident_{action}"]
+        service: Callable[..., Incident] = globals()[f"incident_{action}"]
         return service(incident=incident, actor=actor, reason=data["reason"])
     if action == "mark_duplicate":
         return incident_mark_duplicate(incident=incident, actor=actor, original=data["original"])
@@ -533,11 +549,11 @@ def incident_perform(*, action: str, incident: Incident, actor: User, **data) ->
         return incident_escalate(incident=incident, actor=actor, **data)
     if action not in INCIDENT_ACTIONS:
         raise ValidationError(_("Unknown action."))
-    service = globals()[f"incident_{action}"]
-    return service(incident=incident, actor=actor, note=data.get("note", ""))
+    action_service: Callable[..., Incident] = globals()[f"incident_{action}"]
+    return action_service(incident=incident, actor=actor, note=data.get("note", ""))
 
 
-def incident_actions_for(user, incident: Incident) -> list[str]:
+def incident_actions_for(user: User, incident: Incident) -> list[str]:
     """The actions `user` may take on `incident` now (for buttons; services re-check)."""
     staff = administers(user, incident.community_id)
     actions = []
@@ -605,10 +621,12 @@ def incident_assign(
         raise ValidationError(
             {"assignee": _("Choose either a person or a resident unit to assign to.")}
         )
+    recipients: list[User]
+    name: User | ResidentUnit
     if assignee is not None:
         _check_assignee(incident, assignee)
         recipients, name = [assignee], assignee
-    else:
+    elif unit is not None:  # always, by the check above
         _check_unit(incident, unit)
         recipients, name = list(unit.representatives.filter(is_active=True)), unit
     incident = _locked(incident, "assign")
@@ -632,7 +650,7 @@ def incident_assign(
     return incident
 
 
-def works_on_incident(user, incident: Incident) -> bool:
+def works_on_incident(user: User, incident: Incident) -> bool:
     """The assigned person, or a representative of the assigned resident unit."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -659,7 +677,7 @@ def incident_start(*, incident: Incident, actor: User, note: str = "") -> Incide
 
 @transaction.atomic
 def incident_resolve(
-    *, incident: Incident, actor: User, resolution: str, photos: Sequence = ()
+    *, incident: Incident, actor: User, resolution: str, photos: Sequence["File[bytes]"] = ()
 ) -> Incident:
     """Authorization: checked here (require_administers)."""
     incident = _locked(incident, "resolve")
@@ -800,7 +818,7 @@ def incident_mark_duplicate(
     Authorization: checked here (require_administers).
     """
     require_administers(actor, incident.community_id)
-    while original.duplicate_of_id:
+    while original.duplicate_of is not None:
         original = original.duplicate_of
     if original.pk == incident.pk:
         raise ValidationError({"original": _("A report cannot duplicate itself.")})
@@ -834,7 +852,13 @@ def escalation_offered(incident: Incident) -> bool:
 
 @transaction.atomic
 def incident_escalate(
-    *, incident: Incident, actor: User, room, kind: str, parties: Sequence[dict], note: str = ""
+    *,
+    incident: Incident,
+    actor: User,
+    room: "MediationRoom",
+    kind: str,
+    parties: Sequence[dict[str, Any]],
+    note: str = "",
 ) -> Incident:
     """Send a small dispute to the mediation room: the disputes app registers a case
     linked to the incident. A refused case (no applicant, a room of another community…)
@@ -862,7 +886,7 @@ def incident_escalate(
 
 @transaction.atomic
 def incident_return_from_mediation(
-    *, incident: Incident, case, actor: User | None, withdrawn: bool
+    *, incident: Incident, case: "DisputeCase", actor: User | None, withdrawn: bool
 ) -> Incident:
     """The mediation room's outcome: a closed case resolves the incident (staff verify and
     close it as usual); a withdrawn case closes it, not fixed, with the applicant's reason.
@@ -974,7 +998,9 @@ def incident_flag_overdue(*, now: datetime.datetime | None = None) -> int:
 # --- Sweeps ----------------------------------------------------------------------------
 
 
-def sweep_check(*, community: Community, grid: Grid | None = None, places=()) -> None:
+def sweep_check(
+    *, community: Community, grid: Grid | None = None, places: Iterable[KeyPlace] = ()
+) -> None:
     """A sweep's grid and places belong to its community (`sweep_create` and the admin's
     sweep form ask here)."""
     errors = {}
@@ -986,7 +1012,9 @@ def sweep_check(*, community: Community, grid: Grid | None = None, places=()) ->
         raise ValidationError(errors)
 
 
-def sweep_default_places(*, community: Community, grid: Grid | None = None, place_kind: str = ""):
+def sweep_default_places(
+    *, community: Community, grid: Grid | None = None, place_kind: str = ""
+) -> QuerySet[KeyPlace]:
     """The places of a sweep for which none were picked: the key places of the grid (or
     the community) of the chosen kind."""
     places = KeyPlace.objects.filter(community=community)
@@ -1009,7 +1037,7 @@ def sweep_create(
     inspectors: Sequence[User],
     grid: Grid | None = None,
     place_kind: str = "",
-    places: Sequence[KeyPlace] | None = None,
+    places: Iterable[KeyPlace] | None = None,
 ) -> Sweep:
     """Schedule a sweep. Without an explicit list, the places are the key places of the
     grid (or community) of the chosen kind.
@@ -1050,7 +1078,7 @@ def sweep_record_check(
     notes: str = "",
     category: str = "hidden_danger",
     priority: str = Incident.Priority.NORMAL,
-    photos: Sequence = (),
+    photos: Sequence["File[bytes]"] = (),
 ) -> SweepCheck:
     """Record one place's checklist result. A finding (any failed item) becomes a
     six-small incident in the place's grid, linked to the check.

@@ -33,7 +33,7 @@ from hive.models import (
     User,
 )
 from hive.personal_data import personal_data_reveal
-from hive.personal_data.registry import declaration_of
+from hive.personal_data.registry import declared
 from hive.services import api_tokens_revoke, second_factor_reset, user_sync_staff_flag
 from hive.ui.forms import add_service_errors
 
@@ -320,10 +320,10 @@ class PersonalDataAdminMixin:
 
     @property
     def personal_fields(self) -> dict:
-        return declaration_of(self.model).masks
+        return declared(self.model).masks
 
     def reveal_personal_data(self, request, obj, fields: list[str]) -> None:
-        reveal = declaration_of(self.model).reveal or personal_data_reveal
+        reveal = declared(self.model).reveal or personal_data_reveal
         reveal(viewer=request.user, obj=obj, fields=fields, purpose="admin")
 
     def __getattr__(self, name):

@@ -379,7 +379,8 @@ def dashboard_page(*, user, period: Period, communities: list[Community], now=No
     )
     page.rows = {s.key: _rows(s.metrics, columns, page.with_total) for s in sections}
     charts = sorted((c for part in parts() for c in part.charts(page)), key=lambda c: c.order)
-    with_block = [part for part in parts() if part.block]
+    with_block = [part for part in parts() if part.block is not None]
+    blocks = [part.block for part in with_block if part.block is not None]
     return {
         "columns": [community for community, _f in columns],
         "with_total": page.with_total,
@@ -387,7 +388,7 @@ def dashboard_page(*, user, period: Period, communities: list[Community], now=No
         "blocks": [
             {
                 "community": community,
-                **{k: v for part in with_block for k, v in part.block(page, community, f).items()},
+                **{k: v for block in blocks for k, v in block(page, community, f).items()},
             }
             for community, f in columns
         ],

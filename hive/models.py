@@ -1,3 +1,5 @@
+from typing import Any, ClassVar, Self
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -48,7 +50,7 @@ class TimeStampedModel(models.Model):
 
 
 class StreetQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: Any) -> Self:
         scope = access_scope(user)
         if scope.is_superuser:
             return self.all()
@@ -57,7 +59,7 @@ class StreetQuerySet(models.QuerySet):
             | Q(id__in=Community.objects.filter(id__in=scope.member_community_ids).values("street"))
         )
 
-    def managed_by(self, user):
+    def managed_by(self, user: Any) -> Self:
         scope = access_scope(user)
         return self.all() if scope.is_superuser else self.filter(id__in=scope.street_ids)
 
@@ -111,7 +113,7 @@ class Community(TimeStampedModel):
         return self.name
 
 
-class UserQuerySet(models.QuerySet):
+class UserQuerySet(models.QuerySet["User"]):
     @staticmethod
     def _managed_assignments(scope) -> Q:
         condition = NOTHING
@@ -121,7 +123,7 @@ class UserQuerySet(models.QuerySet):
             condition |= Q(community_id__in=scope.staff_community_ids)
         return condition
 
-    def visible_to(self, user):
+    def visible_to(self, user: Any) -> Self:
         """Whom the user may see listed: themselves, and the people of the communities
         their staff roles cover."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -132,7 +134,7 @@ class UserQuerySet(models.QuerySet):
         members = RoleAssignment.objects.filter(self._managed_assignments(scope))
         return self.filter(Q(pk=user.pk) | Q(pk__in=members.values("user_id")))
 
-    def managed_by(self, user):
+    def managed_by(self, user: Any) -> Self:
         """Whom the user may edit (password, roles, active flag): people every one of whose
         role assignments lies in communities the user administers. Anyone who also acts
         elsewhere, any street administrator and any superuser is out of reach."""
@@ -147,7 +149,9 @@ class UserQuerySet(models.QuerySet):
         return self.filter(pk__in=members, is_superuser=False).exclude(pk__in=elsewhere)
 
 
-class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+# django-stubs' plugin does not resolve from_queryset() on contrib.auth's UserManager (a
+# dynamic base to mypy); the manager's own methods are still checked.
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -165,7 +169,7 @@ class User(AbstractUser):
         help_text=_("Also send my notifications to my email address."),
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ["username"]
@@ -180,7 +184,7 @@ class User(AbstractUser):
     def __str__(self):
         return self.name or self.username
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.phone and User.objects.filter(phone=self.phone).exclude(pk=self.pk).exists():
             raise ValidationError({"phone": _("Another user already has this mobile number.")})
@@ -261,7 +265,7 @@ class RoleAssignment(TimeStampedModel):
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.community or self.street}"
 
-    def clean(self):
+    def clean(self) -> None:
         if self.role == Role.STREET_ADMIN:
             if not self.street_id:
                 raise ValidationError({"street": _("A street administrator needs a street.")})
@@ -281,7 +285,7 @@ class RoleAssignment(TimeStampedModel):
 
 
 class TimelineEntryQuerySet(ScopedQuerySet):
-    def for_object(self, obj):
+    def for_object(self, obj: models.Model) -> Self:
         return self.filter(
             content_type=ContentType.objects.get_for_model(obj),
             object_id=obj.pk,
@@ -397,12 +401,12 @@ class PersonalDataAccess(models.Model):
 
 
 class NotificationQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: Any) -> Self:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(recipient=user)
 
-    def unread(self):
+    def unread(self) -> Self:
         return self.filter(read_at__isnull=True)
 
 
@@ -454,7 +458,7 @@ class Notification(models.Model):
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def managed_by(self, user):
+    def managed_by(self, user: Any) -> Self:
         """The tokens the admin shows `user`: their own, and those of the people they may
         edit (User.objects.managed_by), so revoking follows the same scope as editing."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -606,7 +610,7 @@ class RetentionRun(models.Model):
 
 
 class OutboxMessageQuerySet(models.QuerySet):
-    def unsent(self):
+    def unsent(self) -> Self:
         return self.filter(sent_at__isnull=True)
 
 

@@ -1,10 +1,12 @@
 """Writes with rules in them for the core: roles and the staff flag, API tokens."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,7 +58,7 @@ def role_revoke(*, assignment: RoleAssignment) -> None:
     user_sync_staff_flag(user=user)
 
 
-def second_factor_reset(*, users) -> int:
+def second_factor_reset(*, users: QuerySet[User] | Iterable[User]) -> int:
     """Remove the users' TOTP devices (a lost or replaced phone) and end their sessions,
     so a session verified with the old device cannot go on; returns how many people had
     a device. They set up a new one at their next admin login.
@@ -81,7 +83,7 @@ def second_factor_reset(*, users) -> int:
 # --- API tokens ------------------------------------------------------------------------
 
 
-def _token_create(*, user, name: str, second_factor: bool) -> tuple[ApiToken, str]:
+def _token_create(*, user: User, name: str, second_factor: bool) -> tuple[ApiToken, str]:
     from hive.access.authentication import new_token_key, token_digest
 
     key = new_token_key()
@@ -133,7 +135,7 @@ def api_token_rotate(*, token: ApiToken, second_factor: bool) -> tuple[ApiToken,
     return _token_create(user=current.user, name=current.name, second_factor=second_factor)
 
 
-def api_tokens_revoke(*, tokens) -> int:
+def api_tokens_revoke(*, tokens: QuerySet[ApiToken]) -> int:
     """End these tokens (a queryset the caller has scoped); returns how many.
 
     Authorization: the caller's.
@@ -142,7 +144,7 @@ def api_tokens_revoke(*, tokens) -> int:
     return deleted
 
 
-def api_tokens_end_for(*, user) -> int:
+def api_tokens_end_for(*, user: User) -> int:
     """End every token of the user: a changed password, deactivation, a lost role.
 
     Authorization: the caller's.

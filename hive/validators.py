@@ -23,8 +23,8 @@ MAX_UTC_OFFSET = datetime.timedelta(hours=15, minutes=59)
 def validate_date_bounds(value: datetime.date | datetime.datetime) -> None:
     """Refuse a date or datetime outside the years 1900 to 2999, or an aware datetime
     whose offset lies beyond ±15:59 (a ValidationError, a field error in a form)."""
-    if isinstance(value, datetime.datetime) and value.utcoffset() is not None:
-        if abs(value.utcoffset()) > MAX_UTC_OFFSET:
+    if isinstance(value, datetime.datetime) and (offset := value.utcoffset()) is not None:
+        if abs(offset) > MAX_UTC_OFFSET:
             raise ValidationError(
                 _("The time zone offset must lie between -15:59 and +15:59."), code="offset"
             )

@@ -10,10 +10,15 @@ community scoping of the timeline) would be glue around it anyway.
 """
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from hive.models import TimelineEntry
 
 
 class TransitionNotAllowed(ValidationError):
@@ -23,7 +28,7 @@ class TransitionNotAllowed(ValidationError):
 class Workflow:
     """Declared states and allowed moves of one model's status field."""
 
-    def __init__(self, *, transitions: dict[str, Iterable[str]], field: str = "status"):
+    def __init__(self, *, transitions: dict[str, Iterable[str]], field: str = "status") -> None:
         self.field = field
         self.transitions = {source: frozenset(targets) for source, targets in transitions.items()}
 
@@ -39,12 +44,13 @@ class Workflow:
             states |= targets
         return states
 
-    def label(self, model, value: str) -> str:
-        choices = dict(model._meta.get_field(self.field).flatchoices)
+    def label(self, model: type[Model], value: str) -> str:
+        # A status field is a concrete Field, never a relation (which has no flatchoices).
+        choices = dict(model._meta.get_field(self.field).flatchoices)  # type: ignore[union-attr]
         return str(choices.get(value, value))
 
 
-def available_transitions(obj) -> list[tuple[str, str]]:
+def available_transitions(obj: Any) -> list[tuple[str, str]]:
     """The (value, label) pairs the object may move to from its current state."""
     workflow = type(obj).workflow
     source = getattr(obj, workflow.field)
@@ -53,7 +59,7 @@ def available_transitions(obj) -> list[tuple[str, str]]:
     ]
 
 
-def _community_id(obj):
+def _community_id(obj: Any) -> Any:
     """The community the object belongs to, through its queryset's `community_path`, so
     timeline entries are scoped like the object itself."""
     path = getattr(type(obj)._default_manager._queryset_class, "community_path", "community")
@@ -68,7 +74,9 @@ def _community_id(obj):
 
 
 @transaction.atomic
-def transition(obj, *, to: str, actor=None, note: str = "", update_fields: Iterable[str] = ()):
+def transition(
+    obj: Any, *, to: str, actor: Any = None, note: str = "", update_fields: Iterable[str] = ()
+) -> "TimelineEntry":
     """Move `obj` to state `to`, save it with `update_fields`, and record the move.
 
     Other changes the caller made on `obj` (an assignee, a reason) are saved with the

@@ -3,6 +3,8 @@
 
 import datetime
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -37,7 +39,7 @@ def _request_id(value: str) -> int | None:
     return int(value)
 
 
-def requests_query(*, community: Community, params) -> list[ServiceRequest]:
+def requests_query(*, community: Community, params: Mapping[str, str]) -> list[ServiceRequest]:
     """GET requests: service_request_id (comma-separated; overrides everything else),
     service_code, start_date / end_date (ISO 8601 with a time zone; at most 90 days,
     the last 90 days by default), status (open, closed). Newest first, at most 1000."""
@@ -53,7 +55,8 @@ def requests_query(*, community: Community, params) -> list[ServiceRequest]:
     codes = _split(params.get("service_code", ""))
     if codes:
         rows = rows.filter(service_code__in=codes)
-    start = end = None
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
     for name in ("start_date", "end_date"):
         raw = params.get(name, "")
         if raw:
@@ -62,11 +65,10 @@ def requests_query(*, community: Community, params) -> list[ServiceRequest]:
                 start = value
             else:
                 end = value
-    if start is None and end is None:
-        end = timezone.now()
     if start is None:
+        end = end or timezone.now()
         start = end - MAX_SPAN
-    if end is None:
+    elif end is None:
         end = start + MAX_SPAN
     if end < start:
         raise ValidationError({"end_date": _("end_date is before start_date.")})
@@ -102,7 +104,7 @@ def service_name(row: ServiceRequest) -> str:
     return row.service_code
 
 
-def request_public(row: ServiceRequest, *, community: Community) -> dict:
+def request_public(row: ServiceRequest, *, community: Community) -> dict[str, Any]:
     """One request in GeoReport v2 terms. Hive's statuses map onto open/closed (open =
     Incident.OPEN_STATES) with the Hive status label in status_notes; expected_datetime
     is the deadline; agency_responsible is the resident unit the work is assigned to, else
@@ -117,7 +119,7 @@ def request_public(row: ServiceRequest, *, community: Community) -> dict:
         "service_code": row.service_code,
         "description": mask_personal_text(row.description),
         "agency_responsible": incident.assigned_unit.name
-        if incident.assigned_unit_id
+        if incident.assigned_unit is not None
         else f"{community.name} · {incident.grid.name}",
         "service_notice": None,
         "requested_datetime": _iso(incident.created_at),

@@ -6,9 +6,12 @@ import datetime
 import decimal
 import itertools
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -24,6 +27,9 @@ from hive.personal_data import mobile_number
 from hive.uploads import clean_image_upload
 from hive.validators import validate_date_bounds
 from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # --- Partner keys ----------------------------------------------------------------------
 
@@ -104,7 +110,7 @@ def partner_key_check(*, raw_key: str, community: Community) -> PartnerKey:
 
 # --- The catalogue ---------------------------------------------------------------------
 
-CATEGORY_DESCRIPTIONS = {
+CATEGORY_DESCRIPTIONS: "dict[str, StrPromise]" = {
     Category.DISPUTE: gettext_lazy("A quarrel between neighbours or in a family, still small."),
     Category.HIDDEN_DANGER: gettext_lazy(
         "A safety hazard: loose wiring, blocked fire exits, a cracked wall."
@@ -230,7 +236,7 @@ def service_attributes(
 # --- Filing a report -------------------------------------------------------------------
 
 
-def _point_in_ring(ring, x: float, y: float) -> bool:
+def _point_in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
     """Ray casting: a point is inside when a ray to the right crosses the ring an odd
     number of times."""
     inside = False
@@ -240,7 +246,9 @@ def _point_in_ring(ring, x: float, y: float) -> bool:
     return inside
 
 
-def boundary_contains(boundary, *, longitude: float, latitude: float) -> bool:
+def boundary_contains(
+    boundary: dict[str, Any] | None, *, longitude: float, latitude: float
+) -> bool:
     """Whether a GeoJSON Polygon/MultiPolygon (as grids.validators accepts) holds the point."""
     if not boundary:
         return False
@@ -256,17 +264,23 @@ def boundary_contains(boundary, *, longitude: float, latitude: float) -> bool:
     return False
 
 
-def request_grid(*, partner: PartnerKey, grid_code: str, latitude, longitude) -> Grid:
+def request_grid(
+    *,
+    partner: PartnerKey,
+    grid_code: str,
+    latitude: decimal.Decimal | None,
+    longitude: decimal.Decimal | None,
+) -> Grid:
     """Which grid a report goes to: the grid named in attribute[grid]; else the grid whose
     boundary holds lat/long; else the key's default grid; else the community's only grid."""
     community_id = partner.community_id
-    grids = list(Grid.objects.filter(community_id=community_id))
+    grids: list[Grid] = list(Grid.objects.filter(community_id=community_id))
     if grid_code:
         for grid in grids:
             if grid.code == grid_code:
                 return grid
         raise ValidationError({"attribute[grid]": _("No grid of this community has this code.")})
-    if latitude is not None:
+    if latitude is not None and longitude is not None:
         for grid in grids:
             if boundary_contains(
                 grid.boundary, longitude=float(longitude), latitude=float(latitude)
@@ -285,7 +299,7 @@ def request_grid(*, partner: PartnerKey, grid_code: str, latitude, longitude) ->
     )
 
 
-def _coordinate(name: str, raw: str, limit: int):
+def _coordinate(name: str, raw: str, limit: int) -> decimal.Decimal:
     try:
         value = decimal.Decimal(raw.strip())
     except (decimal.InvalidOperation, AttributeError):
@@ -393,7 +407,7 @@ class RequestInput:
     device_id: str = ""
     account_id: str = ""
     media_url: str = ""
-    media: object = None
+    media: "File[bytes] | None" = None
 
 
 @transaction.atomic

@@ -1,7 +1,9 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +14,7 @@ from hive.uploads import DocumentField
 from hive.workflow import Workflow
 
 
-def units_represented_by(user):
+def units_represented_by(user: Any) -> QuerySet[Any, Any]:
     """Ids of the resident units `user` represents, as a subquery."""
     return ResidentUnit.representatives.through.objects.filter(user_id=user.pk).values(
         "residentunit_id"
@@ -214,7 +216,7 @@ class JointMeeting(TimeStampedModel):
     place = models.CharField(_("place"), max_length=200, blank=True)
     agenda = models.TextField(_("agenda"), blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
-    units = models.ManyToManyField(
+    units: "models.ManyToManyField[ResidentUnit, MeetingAttendance]" = models.ManyToManyField(
         ResidentUnit,
         through="MeetingAttendance",
         related_name="meetings",

@@ -1,13 +1,18 @@
 """Writes with rules in them for the bee colony: projects, responsibilities, meetings,
 committee seats and the advanced-selection votes."""
 
+from collections.abc import Iterable
+from datetime import date
+
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hive.access.authorization import NotAuthorized
+from hive.models import Community, User
 from hive.workflow import transition
 from partycommittee.models import (
     Agreement,
@@ -17,13 +22,15 @@ from partycommittee.models import (
     JointMeeting,
     Nomination,
     Project,
+    ResidentUnit,
+    ResourceItem,
     Responsibility,
     Vote,
 )
 
 
 @transaction.atomic
-def project_transition(*, project: Project, to: str, actor, note: str = "") -> Project:
+def project_transition(*, project: Project, to: str, actor: User, note: str = "") -> Project:
     """Move a project one step. Signing needs the agreement record first.
 
     Authorization: the caller's.
@@ -45,11 +52,18 @@ def project_transition(*, project: Project, to: str, actor, note: str = "") -> P
     return project
 
 
-def project_links_check(*, community, demands=(), resources=(), units=(), meeting=None) -> None:
+def project_links_check(
+    *,
+    community: Community,
+    demands: Iterable[DemandItem] = (),
+    resources: Iterable[ResourceItem] = (),
+    units: Iterable[ResidentUnit] = (),
+    meeting: JointMeeting | None = None,
+) -> None:
     """A project answers demands, uses resources, involves units and is decided at a
     meeting of its own community only. The API, the admin and the services that open
     projects all ask here."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if meeting is not None and meeting.community_id != community.pk:
         errors["meeting"] = [_("Everything linked must belong to the project's community.")]
     for name, rows in (("demands", demands), ("resources", resources), ("units", units)):
@@ -70,7 +84,9 @@ def agreement_check(*, project: Project) -> None:
 
 
 @transaction.atomic
-def agreement_record(*, project: Project, parties: str, signed_on, file=None) -> Agreement:
+def agreement_record(
+    *, project: Project, parties: str, signed_on: date, file: "File[bytes] | None" = None
+) -> Agreement:
     """Authorization: the caller's."""
     agreement_check(project=project)
     if not parties.strip():
@@ -126,7 +142,7 @@ def meeting_decision_to_demand(
 
 @transaction.atomic
 def meeting_decision_to_project(
-    *, meeting: JointMeeting, title: str, description: str = "", demands=()
+    *, meeting: JointMeeting, title: str, description: str = "", demands: Iterable[DemandItem] = ()
 ) -> Project:
     """A joint meeting's decision opens a project at its first step.
 
@@ -153,9 +169,9 @@ def nomination_create(
     *,
     campaign: Campaign,
     nominee_kind: str,
-    nominated_by,
+    nominated_by: User,
     nominee_name: str = "",
-    unit=None,
+    unit: ResidentUnit | None = None,
     reason: str = "",
 ) -> Nomination:
     """Authorization: the caller's."""
@@ -174,7 +190,7 @@ def nomination_create(
 
 
 @transaction.atomic
-def vote_cast(*, nomination: Nomination, voter) -> Vote:
+def vote_cast(*, nomination: Nomination, voter: User) -> Vote:
     """A committee member backs a nominee: once per nominee, at most one vote per seat.
 
     Authorization: checked here (members of the big party committee).

@@ -105,7 +105,7 @@ class WishPhotoInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline)
     model = WishPhoto
     extra = 0
     fields = ["image", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["image", "created_at"]
 
     def get_queryset(self, request):
         # Photos follow their wish's scope (the wish page itself is already scoped).

@@ -149,12 +149,13 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, community_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = User.objects.filter(
+        # The stubs type form.fields as plain Fields; these are choice fields.
+        self.fields["member"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             is_active=True,
             role_assignments__role=Role.PARTY_MEMBER,
             role_assignments__community_id=community_id,
         ).order_by("name", "username")
-        self.fields["unit"].queryset = ResidentUnit.objects.filter(
+        self.fields["unit"].queryset = ResidentUnit.objects.filter(  # type: ignore[attr-defined]
             community_id=community_id, is_active=True
         )
 

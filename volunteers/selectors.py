@@ -1,11 +1,15 @@
 """Reused reads of the volunteers app."""
 
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from hive import periods
+from hive.models import Community, User
 from volunteers.models import (
     Activity,
     MicroWish,
@@ -26,17 +30,18 @@ def wish_by_code(code: str) -> MicroWish | None:
     return MicroWish.objects.select_related("community").filter(tracking_code=code).first()
 
 
-def wall_wishes(community) -> QuerySet[MicroWish]:
+def wall_wishes(community: Community | int) -> QuerySet[MicroWish]:
     """The public wall of one community: published and claimed wishes, newest first."""
-    return (
+    wishes: QuerySet[MicroWish] = (
         MicroWish.objects.on_wall()
         .in_community(community)
         .only("id", "title", "description", "category", "status", "published_at", "created_at")
         .order_by("-published_at", "-id")
     )
+    return wishes
 
 
-def wish_funnel(queryset) -> list[dict]:
+def wish_funnel(queryset: QuerySet[MicroWish]) -> list[dict[str, Any]]:
     """Counts per status, in workflow order, for the wishes in `queryset`."""
     counts = dict(
         queryset.order_by().values("status").annotate(n=Count("id")).values_list("status", "n")
@@ -50,15 +55,16 @@ def wish_funnel(queryset) -> list[dict]:
 # --- Activities, points, ratings ---------------------------------------------------------
 
 
-def service_hours(user, community=None) -> Decimal:
+def service_hours(user: User, community: Community | None = None) -> Decimal:
     """Service hours the user earned at activities (in one community, or all)."""
     signups = SignUp.objects.filter(user=user, attended=True)
     if community is not None:
         signups = signups.filter(activity__community=community)
-    return signups.aggregate(total=Sum("hours"))["total"] or Decimal("0")
+    total: Decimal | None = signups.aggregate(total=Sum("hours"))["total"]
+    return total or Decimal("0")
 
 
-def unit_activity_record(unit_ids) -> dict[int, dict]:
+def unit_activity_record(unit_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Per resident unit: the completed activities it co-organised, their attendees and
     service hours (the joint activities that count toward the unit's record)."""
     activities = (
@@ -90,7 +96,7 @@ def unit_activity_record(unit_ids) -> dict[int, dict]:
     return record
 
 
-def member_current_score(member: PartyMember, day=None) -> dict:
+def member_current_score(member: PartyMember, day: date | None = None) -> dict[str, Any]:
     """The member's live score in the current period: initial + the period's entries."""
     from volunteers.services.points import period_range
 

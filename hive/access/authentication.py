@@ -13,11 +13,13 @@ TOKEN_CACHE_SECONDS.) When the cache (Redis) is down, every cache call answers a
 
 import hashlib
 import secrets
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +27,11 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from hive.access.scoping import access_scope
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from hive.models import ApiToken, RoleAssignment, User
 
 TOKEN_CACHE_SECONDS = 300
 
@@ -47,13 +54,13 @@ class CachedTokenAuthentication(TokenAuthentication):
     """DRF's "Authorization: Token <key>" header, checked against hive.models.ApiToken
     (hashed keys, a lifetime, the second factor) and remembered for a few minutes."""
 
-    def authenticate_credentials(self, key):
+    def authenticate_credentials(self, key: str) -> "tuple[User, ApiToken]":
         from hive.access.two_factor import lacks_second_factor
         from hive.models import ApiToken
 
         digest = token_digest(key)
         cache_key = _cache_key(digest)
-        cached = cache.get(cache_key)
+        cached: tuple[User, ApiToken] | None = cache.get(cache_key)
         if cached is None:
             token = ApiToken.objects.select_related("user").filter(digest=digest).first()
             if token is None:
@@ -80,15 +87,15 @@ class CachedTokenAuthentication(TokenAuthentication):
         return user, token
 
 
-def _user_key(user_id) -> str:
+def _user_key(user_id: object) -> str:
     return f"hive:user:{user_id}"
 
 
-def cached_user(user_id):
+def cached_user(user_id: object) -> "User | None":
     """The user with this id and their access scope, from the cache or the database
     (None when there is no such user)."""
     key = _user_key(user_id)
-    user = cache.get(key)
+    user: User | None = cache.get(key)
     if user is not None:
         return user
     user = get_user_model()._default_manager.filter(pk=user_id).first()
@@ -99,7 +106,9 @@ def cached_user(user_id):
     return user
 
 
-def _remember_logged_in_user(sender, request, user, **kwargs):
+def _remember_logged_in_user(
+    sender: type[Model], request: "HttpRequest", user: "User", **kwargs: Any
+) -> None:
     """Cache what every page reads about the person as they log in (the user freshly
     read, after the login's own save of last_login, and the bell's unread count), so that
     their first page and every later one read the same way."""
@@ -114,7 +123,7 @@ def _remember_logged_in_user(sender, request, user, **kwargs):
 class CachedModelBackend(ModelBackend):
     """Django's ModelBackend; the logged-in user of each request comes from cached_user."""
 
-    def get_user(self, user_id):
+    def get_user(self, user_id: Any) -> "User | None":
         user = cached_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
@@ -127,7 +136,7 @@ def _forget(keys: list[str]) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def forget_tokens_of(user_id) -> None:
+def forget_tokens_of(user_id: int) -> None:
     """Drop the cached entries of this user and of their tokens."""
     from hive.models import ApiToken
 
@@ -135,15 +144,15 @@ def forget_tokens_of(user_id) -> None:
     _forget([_user_key(user_id), *(_cache_key(digest) for digest in digests)])
 
 
-def _on_user_change(sender, instance, **kwargs):
+def _on_user_change(sender: type[Model], instance: "User", **kwargs: Any) -> None:
     forget_tokens_of(instance.pk)
 
 
-def _on_token_change(sender, instance, **kwargs):
+def _on_token_change(sender: type[Model], instance: "ApiToken", **kwargs: Any) -> None:
     _forget([_cache_key(instance.digest)])
 
 
-def _on_role_change(sender, instance, **kwargs):
+def _on_role_change(sender: type[Model], instance: "RoleAssignment", **kwargs: Any) -> None:
     forget_tokens_of(instance.user_id)
 
 

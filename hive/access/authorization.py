@@ -12,22 +12,30 @@ Every public service function says in its docstring's last line who checks:
 "Authorization: checked here (require_administers)." or "Authorization: the caller's."
 """
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from hive.access.roles import Role
 from hive.access.scoping import access_scope
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from hive.access.scoping import AnyUser
+    from hive.models import Community, User
+
 
 class NotAuthorized(PermissionDenied):
     """This user may not do this here: a 403 at every door."""
 
 
-def administers(user, community) -> bool:
+def administers(user: "AnyUser", community: "Community | int") -> bool:
     """Whether `user` runs `community` (a Community or its id) as staff: a superuser, its
     community staff, or an administrator of its street."""
     scope = access_scope(user)
-    community_id = getattr(community, "pk", community)
+    community_id: object = getattr(community, "pk", community)
     if scope.is_superuser or community_id in scope.staff_community_ids:
         return True
     if not scope.street_ids:
@@ -42,32 +50,33 @@ def administers(user, community) -> bool:
     return street_id in scope.street_ids
 
 
-def require_administers(user, community) -> None:
+def require_administers(user: "AnyUser", community: "Community | int") -> None:
     """NotAuthorized unless `user` administers `community` (a Community or its id)."""
     if not administers(user, community):
         raise NotAuthorized(_("Only the staff of this community can do this."))
 
 
-def holds_role(user, role: str, community) -> bool:
+def holds_role(user: "AnyUser", role: str, community: "Community | int") -> bool:
     """Whether `user` holds the portal `role` in `community` (a Community or its id)."""
     return getattr(community, "pk", community) in access_scope(user).community_ids_for(role)
 
 
-def administers_any(user) -> bool:
+def administers_any(user: "AnyUser") -> bool:
     """Whether `user` is staff anywhere (a superuser, community staff, a street
     administrator): who may use the admin and see the dashboard."""
     scope = access_scope(user)
     return scope.is_superuser or scope.is_staff_role
 
 
-def community_staff(community):
+def community_staff(community: "Community | int") -> "QuerySet[User]":
     """The active users holding the community-staff role in `community` (a Community or
     its id): whom the community office's notifications go to."""
     from hive.models import RoleAssignment, User
 
-    return User.objects.filter(
+    staff: QuerySet[User] = User.objects.filter(
         is_active=True,
         pk__in=RoleAssignment.objects.filter(
             role=Role.COMMUNITY_STAFF, community_id=getattr(community, "pk", community)
         ).values("user_id"),
     )
+    return staff

@@ -1,20 +1,28 @@
 """Admin permissions that follow from a user's staff roles (see hive.access.roles)."""
 
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.contrib.auth.backends import BaseBackend
+from django.db.models import Model
 
 from hive.access.roles import ROLE_PERMISSIONS
 from hive.access.scoping import access_scope
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from hive.models import User
 
 _CACHE_ATTR = "_hive_role_perm_cache"
 
 
 @lru_cache(maxsize=1)
 def _all_model_permissions() -> tuple[str, ...]:
-    names = []
+    names: list[str] = []
     for model in apps.get_models():
         opts = model._meta
         for action in opts.default_permissions:
@@ -24,7 +32,7 @@ def _all_model_permissions() -> tuple[str, ...]:
     return tuple(names)
 
 
-def permissions_for_roles(roles) -> frozenset[str]:
+def permissions_for_roles(roles: Iterable[str]) -> frozenset[str]:
     return _permissions_for(frozenset(roles))
 
 
@@ -43,18 +51,22 @@ def _permissions_for(roles: frozenset[str]) -> frozenset[str]:
 class RolePermissionBackend(BaseBackend):
     """Grants model permissions by role; never authenticates anyone by itself."""
 
-    def get_all_permissions(self, user_obj, obj=None):
+    def get_all_permissions(
+        self, user_obj: "User | AnonymousUser", obj: Model | None = None
+    ) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous:
             return set()
-        cached = getattr(user_obj, _CACHE_ATTR, None)
+        cached: frozenset[str] | None = getattr(user_obj, _CACHE_ATTR, None)
         if cached is None:
             cached = permissions_for_roles(access_scope(user_obj).roles)
             setattr(user_obj, _CACHE_ATTR, cached)
         return set(cached)
 
-    def has_perm(self, user_obj, perm, obj=None):
+    def has_perm(
+        self, user_obj: "User | AnonymousUser", perm: str, obj: Model | None = None
+    ) -> bool:
         return perm in self.get_all_permissions(user_obj, obj)
 
-    def has_module_perms(self, user_obj, app_label):
+    def has_module_perms(self, user_obj: "User | AnonymousUser", app_label: str) -> bool:
         prefix = f"{app_label}."
         return any(perm.startswith(prefix) for perm in self.get_all_permissions(user_obj))

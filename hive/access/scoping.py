@@ -5,11 +5,22 @@ and the API viewsets all start from it, so the rule is written once.
 """
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
 
 from django.db import models
 from django.db.models import Q
 
 from hive.access.roles import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from hive.models import User
+
+    # Whoever a request carries: a signed-in user, the anonymous one, or none at all.
+    AnyUser: TypeAlias = User | AnonymousUser | None
+
+_M = TypeVar("_M", bound=models.Model)
 
 _SCOPE_CACHE_ATTR = "_hive_access_scope"
 
@@ -45,11 +56,11 @@ class AccessScope:
 EMPTY_SCOPE = AccessScope()
 
 
-def access_scope(user) -> AccessScope:
+def access_scope(user: "AnyUser") -> AccessScope:
     """The user's scope, cached on the user object (one query per request at most)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return EMPTY_SCOPE
-    cached = getattr(user, _SCOPE_CACHE_ATTR, None)
+    cached: AccessScope | None = getattr(user, _SCOPE_CACHE_ATTR, None)
     if cached is not None:
         return cached
     from hive.models import RoleAssignment
@@ -75,7 +86,7 @@ def access_scope(user) -> AccessScope:
     return scope
 
 
-def forget_access_scope(user) -> None:
+def forget_access_scope(user: "AnyUser") -> None:
     """Drop the cached scope after the user's roles change."""
     if hasattr(user, _SCOPE_CACHE_ATTR):
         delattr(user, _SCOPE_CACHE_ATTR)
@@ -84,7 +95,7 @@ def forget_access_scope(user) -> None:
 NOTHING = Q(pk__in=[])
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[_M]):
     """Rows that belong to one community, filtered by what a user may see.
 
     `community_path` is the lookup from this model to its Community ("" on Community
@@ -105,7 +116,7 @@ class ScopedQuerySet(models.QuerySet):
             condition |= Q(**{self._lookup("id__in"): scope.staff_community_ids})
         return condition
 
-    def visible_to(self, user):
+    def visible_to(self, user: "AnyUser") -> Self:
         """What the user may read: the portal, the API."""
         scope = access_scope(user)
         if scope is EMPTY_SCOPE:
@@ -114,7 +125,7 @@ class ScopedQuerySet(models.QuerySet):
             return self.all()
         return self.filter(self._staff_condition(scope) | self.role_condition(user, scope))
 
-    def managed_by(self, user):
+    def managed_by(self, user: "AnyUser") -> Self:
         """What the user may administer: only what a staff role covers. The admin uses
         this, so a portal role held in another community opens nothing there."""
         scope = access_scope(user)
@@ -124,24 +135,27 @@ class ScopedQuerySet(models.QuerySet):
             return self.all()
         return self.filter(self._staff_condition(scope))
 
-    def role_condition(self, user, scope: AccessScope) -> Q:
+    def role_condition(self, user: "AnyUser", scope: AccessScope) -> Q:
         """Extra rows the portal roles may see; each model family says which."""
         return NOTHING
 
-    def in_community(self, community):
+    def in_community(self, community: Any) -> Self:
         return self.filter(**{self._lookup("id"): getattr(community, "pk", community)})
 
 
-def scoped_through(parent: str, parent_community_path: str = "community"):
+def scoped_through(
+    parent: str, parent_community_path: str = "community"
+) -> type[ScopedQuerySet[Any]]:
     """A queryset class for rows that belong to a parent row (a meeting's attendance, a
     wish's photos): staff and street admins by the parent's community, portal roles see
     the rows of the parents they may see."""
 
-    class ThroughParentQuerySet(ScopedQuerySet):
+    class ThroughParentQuerySet(ScopedQuerySet[Any]):
         community_path = f"{parent}__{parent_community_path}"
 
-        def role_condition(self, user, scope):
-            parents = self.model._meta.get_field(parent).related_model._default_manager
+        def role_condition(self, user: "AnyUser", scope: AccessScope) -> Q:
+            related: Any = self.model._meta.get_field(parent).related_model
+            parents = related._default_manager
             return Q(**{f"{parent}__in": parents.visible_to(user).values("pk")})
 
     ThroughParentQuerySet.__name__ = ThroughParentQuerySet.__qualname__ = (

@@ -6,20 +6,26 @@ because a stolen or forgotten session is the other way into an account.
 """
 
 import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+if TYPE_CHECKING:
+    from hive.models import RoleAssignment, User
 
 LOGIN_AT_KEY = "hive_login_at"
 SEEN_AT_KEY = "hive_seen_at"
@@ -28,7 +34,7 @@ SEEN_AT_KEY = "hive_seen_at"
 SEEN_RESOLUTION_SECONDS = 60
 
 
-def client_ip(request) -> str | None:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's address: CLIENT_IP_META_KEY when a proxy sets it, else REMOTE_ADDR.
 
     The same rule as the wish form's rate limit (RATELIMIT_IP_META_KEY); never a header a
@@ -43,7 +49,9 @@ def client_ip(request) -> str | None:
     return address.strip() if address else None
 
 
-def login_username(request, credentials=None) -> str | None:
+def login_username(
+    request: HttpRequest, credentials: Mapping[str, Any] | None = None
+) -> str | None:
     """The account name django-axes counts failed logins against (AXES_USERNAME_CALLABLE):
     axes' own choice (the credentials, else the posted form), cut to the length of the
     column it is stored in. A longer name is no account's (usernames are at most 150
@@ -52,10 +60,11 @@ def login_username(request, credentials=None) -> str | None:
     from axes.models import AccessAttempt
 
     if credentials:
-        username = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+        # AXES_* defaults are set by axes' AppConf at startup; the stubs see only config.settings.
+        username = credentials.get(settings.AXES_USERNAME_FORM_FIELD)  # type: ignore[misc]
     else:
         data = getattr(request, "data", None) or getattr(request, "POST", {})
-        username = data.get(settings.AXES_USERNAME_FORM_FIELD)
+        username = data.get(settings.AXES_USERNAME_FORM_FIELD)  # type: ignore[misc]
     if not isinstance(username, str):
         return username
     return username[: AccessAttempt._meta.get_field("username").max_length]
@@ -78,7 +87,11 @@ def lockout_message() -> str:
     )
 
 
-def lockout_response(request, original_response=None, credentials=None):
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: Mapping[str, Any] | None = None,
+) -> HttpResponse:
     """What axes answers while a lock holds: the login page again, with the reason.
 
     A bare 403 would leave a resident or staff member guessing; the API gets JSON.
@@ -116,16 +129,16 @@ class SessionTimeoutMiddleware:
     using the session gets the usual 403. 0 turns either limit off.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             self._check(request)
         return self.get_response(request)
 
-    def _check(self, request):
+    def _check(self, request: HttpRequest) -> None:
         session = request.session
         now = time.time()
         login_at = session.get(LOGIN_AT_KEY)
@@ -146,14 +159,16 @@ class SessionTimeoutMiddleware:
 
 
 @receiver(user_logged_in, dispatch_uid="hive.security.stamp_login")
-def _stamp_login(sender, request, user, **kwargs):
+def _stamp_login(
+    sender: type[Model], request: HttpRequest | None, user: "User", **kwargs: Any
+) -> None:
     if request is not None and hasattr(request, "session"):
         now = time.time()
         request.session[LOGIN_AT_KEY] = now
         request.session[SEEN_AT_KEY] = now
 
 
-def sessions_end_for(*, user) -> int:
+def sessions_end_for(*, user: "User") -> int:
     """Delete every login session of the user; returns how many there were."""
     from hive.models import LoginSession
 
@@ -162,7 +177,9 @@ def sessions_end_for(*, user) -> int:
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="hive.security.disabled")
-def _end_sessions_of_disabled_user(sender, instance, created, **kwargs):
+def _end_sessions_of_disabled_user(
+    sender: type[Model], instance: "User", created: bool, **kwargs: Any
+) -> None:
     """Disabling a user (is_active off, in the admin or a service) logs them out now,
     not when their session would have expired."""
     if not created and not instance.is_active:
@@ -170,7 +187,9 @@ def _end_sessions_of_disabled_user(sender, instance, created, **kwargs):
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="hive.security.tokens")
-def _end_tokens_on_password_or_deactivation(sender, instance, created, **kwargs):
+def _end_tokens_on_password_or_deactivation(
+    sender: type[Model], instance: "User", created: bool, **kwargs: Any
+) -> None:
     """A new password or a disabled account ends every API token at once: a token must
     not outlive the password that got it. (AbstractBaseUser keeps the new raw password
     in `_password` from set_password() until its save() is done: the portal's and the
@@ -183,7 +202,9 @@ def _end_tokens_on_password_or_deactivation(sender, instance, created, **kwargs)
         api_tokens_end_for(user=instance)
 
 
-def _end_tokens_on_role_loss(sender, instance, created=False, **kwargs):
+def _end_tokens_on_role_loss(
+    sender: type[Model], instance: "RoleAssignment", created: bool = False, **kwargs: Any
+) -> None:
     """A role taken away (or changed into another) ends the person's API tokens: what
     they were issued for is no longer what the person is."""
     if created:

@@ -14,14 +14,17 @@ admin's (its look, admin:otp_*) and the portal's (portal:second_factor*).
 """
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin import AdminSite
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db import transaction
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve, reverse
@@ -32,6 +35,11 @@ from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from hive.models import User
+
 SETUP_DEVICE_NAME = "authenticator"
 
 
@@ -39,7 +47,7 @@ def otp_required() -> bool:
     return settings.HIVE_ADMIN_OTP_REQUIRED
 
 
-def lacks_second_factor(user, *, verified: bool) -> bool:
+def lacks_second_factor(user: "User | AnonymousUser", *, verified: bool) -> bool:
     """The rule: an active staff member whose session or token was not confirmed with a
     code has no staff power while the second factor is required."""
     return (
@@ -51,15 +59,16 @@ def lacks_second_factor(user, *, verified: bool) -> bool:
     )
 
 
-def needs_second_factor(request) -> bool:
+def needs_second_factor(request: HttpRequest) -> bool:
     """A logged-in staff member who has not confirmed a code in this session."""
-    user = request.user
+    # django_otp's middleware gives the request's user is_verified(); the stubs do not know.
+    user: Any = request.user
     if not (otp_required() and user.is_authenticated and user.is_staff):
         return False  # is_verified() reads the device: only ask when it matters
     return lacks_second_factor(user, verified=user.is_verified())
 
 
-def has_confirmed_device(user) -> bool:
+def has_confirmed_device(user: "User | AnonymousUser") -> bool:
     return any(devices_for_user(user, confirmed=True))
 
 
@@ -85,7 +94,7 @@ class TokenForm(forms.Form):
         ),
     )
 
-    def clean_token(self):
+    def clean_token(self) -> str:
         token = normalise_code(self.cleaned_data["token"])
         if not (len(token) == 6 and token.isascii() and token.isdigit()):
             raise forms.ValidationError(_("The code is six digits."))
@@ -106,7 +115,7 @@ def setup_message() -> str:
     ) % {"url": reverse("portal:second_factor_setup")}
 
 
-def code_check(user, code) -> None:
+def code_check(user: "User", code: object) -> None:
     """Accept `code` as the current one of the user's confirmed device, or raise CodeError.
 
     django-otp counts the failures on the device and makes it wait (1 s, doubling) after
@@ -116,7 +125,8 @@ def code_check(user, code) -> None:
         raise CodeError(setup_message())
     form = TokenForm({"token": "" if code is None else str(code)})
     if not form.is_valid():
-        raise CodeError(" ".join(form.errors["token"]))
+        # Iterating an ErrorList yields its messages as str; the stubs say ValidationError too.
+        raise CodeError(" ".join(form.errors["token"]))  # type: ignore[arg-type]
     if match_token(user, form.cleaned_data["token"]) is None:
         raise CodeError(str(WRONG_CODE))
 
@@ -134,26 +144,26 @@ class Door:
     home: str
     verify_template: str
     setup_template: str
-    site: object = None  # the admin site, for its page context
+    site: AdminSite | None = None  # the admin site, for its page context
 
-    def context(self, request, **extra) -> dict:
+    def context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
         base = self.site.each_context(request) if self.site is not None else {}
         next_url = self.next_url(request)
         return {**base, "next": next_url, REDIRECT_FIELD_NAME: next_url, **extra}
 
-    def next_url(self, request) -> str:
+    def next_url(self, request: HttpRequest) -> str:
         candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
         if candidate and url_has_allowed_host_and_scheme(
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            return candidate
+            return str(candidate)
         return reverse(self.home)
 
-    def go(self, url_name: str, request):
+    def go(self, url_name: str, request: HttpRequest) -> HttpResponseRedirect:
         return redirect(f"{reverse(url_name)}?next={quote(self.next_url(request))}")
 
 
-def admin_door(site) -> Door:
+def admin_door(site: AdminSite) -> Door:
     return Door(
         verify="admin:otp_verify",
         setup="admin:otp_setup",
@@ -175,7 +185,7 @@ PORTAL_DOOR = Door(
 )
 
 
-def otp_verify_view(request, door: Door):
+def otp_verify_view(request: HttpRequest, door: Door) -> HttpResponse:
     """Ask for the current code of a confirmed device; none yet: go to set one up."""
     if not needs_second_factor(request):
         if request.user.is_authenticated:
@@ -195,7 +205,7 @@ def otp_verify_view(request, door: Door):
     return TemplateResponse(request, door.verify_template, context)
 
 
-def otp_setup_view(request, door: Door):
+def otp_setup_view(request: HttpRequest, door: Door) -> HttpResponse:
     """First time: show a new secret (QR and text); the device counts once a code from
     the app matches, so a mistyped scan never locks anyone out."""
     if not needs_second_factor(request):
@@ -247,7 +257,7 @@ def _qr_svg(uri: str) -> str:
     return image.to_string(encoding="unicode")
 
 
-def _b32_secret(device) -> str:
+def _b32_secret(device: TOTPDevice) -> str:
     from base64 import b32encode
 
     secret = b32encode(device.bin_key).decode("ascii").rstrip("=")
@@ -284,16 +294,16 @@ class SecondFactorMiddleware:
     else goes to the portal's. A new view cannot forget the rule: it is here, not in
     each view."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if needs_second_factor(request) and not self._is_open(request):
             return self._refuse(request)
         return self.get_response(request)
 
     @staticmethod
-    def _is_open(request) -> bool:
+    def _is_open(request: HttpRequest) -> bool:
         static_url = settings.STATIC_URL or "/static/"
         if request.path_info.startswith(static_url):
             return True
@@ -304,7 +314,7 @@ class SecondFactorMiddleware:
         return match.view_name in OPEN_URL_NAMES
 
     @staticmethod
-    def _refuse(request):
+    def _refuse(request: HttpRequest) -> HttpResponse:
         path = request.get_full_path()
         if request.path_info.startswith("/api/"):
             message = gettext(

@@ -8,11 +8,18 @@ which fields, when) in the same transaction as the read.
 import datetime
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    from hive.models import User
 
 # What an erased or anonymised name or address reads (stored, so in the deployment's
 # language, not translated per viewer).
@@ -208,19 +215,19 @@ class RevealLimitReached(PermissionDenied):
     500; the API makes it a 429 (hive.api.exception_handler) and the HTML pages a
     message (RevealLimitMiddleware)."""
 
-    def __init__(self, message: str, *, retry_after: int):
+    def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
 
 
-def _reveal_window():
+def _reveal_window() -> datetime.timedelta:
     from django.conf import settings
 
     return datetime.timedelta(minutes=max(settings.HIVE_REVEAL_WINDOW_MINUTES, 1))
 
 
-def _reveal_limit_check(*, viewer, obj) -> None:
+def _reveal_limit_check(*, viewer: "User", obj: Model) -> None:
     """Refuse the reveal when the viewer reached the limit; tell the street's
     administrators when they reach the alert level (or the limit, if lower).
 
@@ -261,7 +268,7 @@ def _reveal_limit_check(*, viewer, obj) -> None:
         _reveal_volume_alert(viewer=viewer, obj=obj, count=count + 1, now=now)
 
 
-def _reveal_volume_alert(*, viewer, obj, count: int, now) -> None:
+def _reveal_volume_alert(*, viewer: "User", obj: Model, count: int, now: datetime.datetime) -> None:
     """Notify the administrators of the viewer's street(s) (the record's street for
     someone who works in none), once per window."""
     from django.conf import settings
@@ -319,7 +326,7 @@ def _reveal_volume_alert(*, viewer, obj, count: int, now) -> None:
 
 @transaction.atomic
 def personal_data_reveal(
-    *, viewer, obj, fields: list[str], purpose: str = "", counted: bool = True
+    *, viewer: "User", obj: Model, fields: list[str], purpose: str = "", counted: bool = True
 ) -> dict[str, str]:
     """Return the full values of `fields` on `obj` and log that `viewer` saw them.
 
@@ -363,13 +370,13 @@ class RevealLimitMiddleware:
     reason as a message, back on the page the person came from. (The API turns it into a
     429 itself: DRF handles a view's exceptions before they reach a middleware.)"""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, RevealLimitReached):
             return None
         from django.contrib import messages

@@ -12,10 +12,16 @@ hive/0006_audit_trail_append_only, the same triggers as the points ledger), so t
 application's database role cannot rewrite history.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Model
 from django.db.models.signals import pre_save
 
 from hive.personal_data import mask_id_number, mask_name, mask_phone
 from hive.personal_data.registry import DECLARATIONS, declaration_of
+
+if TYPE_CHECKING:
+    from hive.personal_data.retention import RetentionRule
 
 
 def mask_for_audit(value: str) -> str:
@@ -32,7 +38,7 @@ def mask_for_audit(value: str) -> str:
     return mask_name(value)
 
 
-def _neutral_repr(sender, instance, **kwargs):
+def _neutral_repr(sender: type[Model], instance: Any, **kwargs: Any) -> None:
     """Name the record by type and number: its str() is often the person's name."""
     if instance.pk is None and instance.content_type_id:
         model = instance.content_type.model_class()
@@ -40,7 +46,7 @@ def _neutral_repr(sender, instance, **kwargs):
             instance.object_repr = f"{model._meta.label} #{instance.object_pk}"
 
 
-def _audited(model) -> bool:
+def _audited(model: type[Model]) -> bool:
     declaration = declaration_of(model)
     return bool(declaration and declaration.personal)
 
@@ -64,7 +70,7 @@ def register_personal_data_models() -> None:
     pre_save.connect(_neutral_repr, sender=LogEntry, dispatch_uid="hive.audit.neutral_repr")
 
 
-def audit_retention(*, rule, pks: list) -> None:
+def audit_retention(*, rule: "RetentionRule", pks: list[Any]) -> None:
     """One audit entry per row a retention rule changed or deleted (the bulk UPDATE and
     DELETE bypass the signals auditlog listens to)."""
     from auditlog.models import LogEntry

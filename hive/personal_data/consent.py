@@ -6,12 +6,17 @@ same transaction as the data. The notice's version is a setting shown on the for
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from hive.personal_data import mask_phone
+
+if TYPE_CHECKING:
+    from hive.models import Community, ConsentRecord
 
 WISH_NOTICE = "micro_wish"
 
@@ -30,10 +35,10 @@ def consent_record(
     notice_version: str,
     channel: str,
     phone: str,
-    obj=None,
-    community=None,
+    obj: Model | None = None,
+    community: "Community | None" = None,
     accepted_at: datetime | None = None,
-):
+) -> "ConsentRecord":
     from hive.models import ConsentRecord
 
     return ConsentRecord.objects.create(

@@ -1,6 +1,8 @@
 """The core's own personal data (hive.personal_data.registry); each feature app declares
 its own in `<app>/personal_data.py`."""
 
+from datetime import datetime
+
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +11,7 @@ from hive.personal_data.registry import PersonalData, PersonalField, declare
 from hive.personal_data.retention import ANONYMISE, DELETE, RetentionRule
 
 
-def _inactive_users(cutoff) -> Q:
+def _inactive_users(cutoff: datetime) -> Q:
     return Q(is_active=False) & (Q(last_login__isnull=True) | Q(last_login__lt=cutoff))
 
 

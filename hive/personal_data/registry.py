@@ -12,6 +12,8 @@ and the check that no personal-looking field is left undeclared (hive.checks, hi
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from django.db.models import Model
+
 from hive.personal_data.retention import ANONYMISE, RetentionRule, register
 
 KEEP = object()  # an erase value: erasure leaves the field as it is
@@ -75,10 +77,18 @@ def declare(*declarations: PersonalData) -> None:
             register(replace(rule, model=declaration.model, replacements=erasure))
 
 
-def declaration_of(model) -> PersonalData | None:
+def declaration_of(model: "str | Model | type[Model]") -> PersonalData | None:
     """The declaration of a model (class or instance) or label, if any."""
     label = model if isinstance(model, str) else model._meta.label
     return DECLARATIONS.get(label)
+
+
+def declared(model: "str | Model | type[Model]") -> PersonalData:
+    """The declaration of a model that must have one (LookupError otherwise)."""
+    declaration = declaration_of(model)
+    if declaration is None:
+        raise LookupError(f"{model} declares no personal data")
+    return declaration
 
 
 def autodiscover() -> None:

@@ -19,12 +19,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from hive.models import RetentionRun
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +58,10 @@ class RetentionRule:
     def days(self) -> int:
         return int(getattr(settings, self.days_setting))
 
-    def model_class(self):
+    def model_class(self) -> type[Model]:
         return apps.get_model(self.model)
 
-    def expired(self, *, now: datetime):
+    def expired(self, *, now: datetime) -> QuerySet[Any]:
         cutoff = now - timedelta(days=self.days())
         queryset = self.model_class()._base_manager.filter(**{f"{self.age_field}__lt": cutoff})
         if self.condition is not None:
@@ -115,13 +119,15 @@ def retention_apply_rule(*, rule: RetentionRule, now: datetime | None = None) ->
             done += changed
 
 
-def retention_apply(*, now: datetime | None = None, keys: list[str] | None = None):
+def retention_apply(
+    *, now: datetime | None = None, keys: list[str] | None = None
+) -> "RetentionRun":
     """Run every registered rule (or the named ones); store and return the RetentionRun."""
     from hive.models import RetentionRun
 
     now = now or timezone.now()
     run = RetentionRun.objects.create(started_at=now)
-    counts = {}
+    counts: dict[str, int] = {}
     for rule in RETENTION_RULES:
         if keys is None or rule.key in keys:
             counts[rule.key] = retention_apply_rule(rule=rule, now=now)

@@ -12,18 +12,23 @@ searched and what is exported come from the declarations too.
 Consent records and the audit trail keep no plain personal data and are not changed.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hive.personal_data import personal_data_reveal
-from hive.personal_data.registry import DECLARATIONS
+from hive.personal_data.registry import DECLARATIONS, PersonalData
+
+if TYPE_CHECKING:
+    from hive.models import User
 
 
-def _condition(declaration, *, id_number: str, phone: str) -> Q | None:
+def _condition(declaration: PersonalData, *, id_number: str, phone: str) -> Q | None:
     condition = Q()
     if id_number and declaration.by_id_number:
         condition |= Q(**{declaration.by_id_number: id_number})
@@ -32,7 +37,7 @@ def _condition(declaration, *, id_number: str, phone: str) -> Q | None:
     return condition or None
 
 
-def subject_find(*, user, id_number: str = "", phone: str = "") -> dict[str, list]:
+def subject_find(*, user: "User", id_number: str = "", phone: str = "") -> dict[str, list[Model]]:
     """Every record in the user's communities that names this ID number or phone,
     by model label. Needs at least one of the two."""
     id_number, phone = (id_number or "").strip().upper(), (phone or "").strip()
@@ -50,12 +55,12 @@ def subject_find(*, user, id_number: str = "", phone: str = "") -> dict[str, lis
     return found
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @transaction.atomic
-def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
+def subject_export(*, viewer: "User", id_number: str = "", phone: str = "") -> dict[str, Any]:
     """Everything held on one person, for a subject access request; each record shown
     is logged as a personal-data access."""
     from auditlog.models import LogEntry
@@ -65,14 +70,14 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
     from hive.personal_data.consent import subject_digest
 
     found = subject_find(user=viewer, id_number=id_number, phone=phone)
-    records = {}
+    records: dict[str, list[dict[str, Any]]] = {}
     records_checked = False
     for label, rows in found.items():
         content_type = ContentType.objects.get_for_model(apps.get_model(label))
         history = LogEntry.objects.filter(
             content_type=content_type, object_id__in=[row.pk for row in rows]
         ).order_by("timestamp", "id")
-        by_object = {}
+        by_object: dict[str, list[dict[str, Any]]] = {}
         for entry in history:
             by_object.setdefault(entry.object_id, []).append(
                 {
@@ -122,7 +127,7 @@ def subject_export(*, viewer, id_number: str = "", phone: str = "") -> dict:
     }
 
 
-def _erased_value(row, value):
+def _erased_value(row: Model, value: Any) -> Any:
     """A constant as it is; an expression (TruncYear …) computed on the row."""
     if not hasattr(value, "resolve_expression"):
         return value
@@ -131,7 +136,7 @@ def _erased_value(row, value):
 
 
 @transaction.atomic
-def subject_erase(*, actor, id_number: str = "", phone: str = "") -> int:
+def subject_erase(*, actor: "User", id_number: str = "", phone: str = "") -> int:
     """Anonymise every record of one person in the actor's communities; return how many.
     Saved one by one, so the audit trail records each change with the actor."""
     from auditlog.context import set_actor

@@ -13,8 +13,11 @@ already runs.
 """
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from typing import Any
 
+from celery import Task
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -25,14 +28,14 @@ OUTBOX_KEEP_SENT = timedelta(days=30)
 OUTBOX_BATCH = 100
 
 
-def enqueue(task, *args, **kwargs) -> None:
+def enqueue(task: Task[..., Any], *args: Any, **kwargs: Any) -> None:
     """Send `task` once the current transaction commits.
 
     After commit, so a worker never looks for rows that are not there yet. A broker that
     is down does not fail the request: the message goes to the outbox instead.
     """
 
-    def send():
+    def send() -> None:
         try:
             task.apply_async(args=args, kwargs=kwargs)
         except Exception as exc:
@@ -46,7 +49,9 @@ def enqueue(task, *args, **kwargs) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def outbox_store(*, task_name: str, args, kwargs, error: BaseException) -> None:
+def outbox_store(
+    *, task_name: str, args: Iterable[Any], kwargs: Mapping[str, Any], error: BaseException
+) -> None:
     """Keep a message the broker refused. In a transaction of its own: the request's has
     committed already, and a failure here must not fail the response either."""
     from hive.models import OutboxMessage

@@ -36,7 +36,7 @@ def register(spec: PeriodicTaskSpec) -> None:
         PERIODIC_TASKS.append(spec)
 
 
-def ensure_periodic_tasks(**kwargs) -> None:
+def ensure_periodic_tasks(**kwargs: object) -> None:
     from django.conf import settings
     from django.utils import translation
     from django_celery_beat.models import CrontabSchedule, PeriodicTask

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
@@ -8,11 +10,20 @@ from hive.personal_data import contains_personal_number
 CHECK_WIDGETS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
 
 
-class BootstrapFormMixin:
+if TYPE_CHECKING:
+    from hive.models import Community
+
+    # What the mixin is mixed into (a form), for the type checker only.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class BootstrapFormMixin(_FormBase):
     """Give every widget the vendored Bootstrap classes (boxes and radios are check
     inputs, selects form-select, the rest form-control), and mark invalid fields."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
@@ -86,7 +97,7 @@ class DashboardFilterForm(forms.Form):
     """The dashboard's filters: the period, and (for a street) one community or all."""
 
     period = forms.ChoiceField(label=_("Period"), required=False)
-    community = forms.ModelChoiceField(
+    community: "forms.ModelChoiceField[Community]" = forms.ModelChoiceField(
         label=_("Community"), queryset=None, required=False, empty_label=_("All communities")
     )
 

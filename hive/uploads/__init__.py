@@ -14,15 +14,18 @@ document, is stored under a random name with the extension of the type its conte
 (DocumentField, PhotoField): a PDF named `x.html` must never be served as a web page.
 """
 
+from __future__ import annotations
+
 import io
 import math
 import uuid
 import zipfile
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -76,7 +79,7 @@ def largest_accepted_pixels() -> int:
     return max(max_image_pixels("JPEG"), max_image_pixels("PNG"))
 
 
-def _probe_image(upload) -> tuple[str, int]:
+def _probe_image(upload: File[bytes]) -> tuple[str, int]:
     """The format and pixel count the file's header declares; nothing is decoded (PNG's
     verify() checks the chunks' checksums, it does not inflate the pixels)."""
     limit = max_image_bytes()
@@ -113,11 +116,12 @@ def _probe_image(upload) -> tuple[str, int]:
     return image_format, pixels
 
 
-def _reencode(upload, image_format: str) -> ContentFile:
+def _reencode(upload: File[bytes], image_format: str) -> ContentFile[bytes]:
     """Decode once, bounded: a JPEG at the smallest DCT scale still as big as the stored
     size, then shrunk to the stored size, turned upright, saved without EXIF."""
     edge = image_max_edge()
     upload.seek(0)
+    image: Image.Image  # opened as an ImageFile, then transformed into plain Images
     try:
         with Image.open(upload) as image:
             if image_format == "JPEG":
@@ -148,7 +152,7 @@ def _reencode(upload, image_format: str) -> ContentFile:
     return ContentFile(output.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
 
 
-def clean_image_upload(upload) -> ContentFile:
+def clean_image_upload(upload: File[bytes]) -> ContentFile[bytes]:
     """Check one uploaded photo and return a clean copy, or raise ValidationError."""
     image_format, _pixels = _probe_image(upload)
     return _reencode(upload, image_format)
@@ -157,7 +161,7 @@ def clean_image_upload(upload) -> ContentFile:
 class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__({"accept": "image/jpeg,image/png,image/webp", **(attrs or {})})
 
 
@@ -169,12 +173,12 @@ class PhotosField(forms.FileField):
 
     widget = MultiplePhotoInput
 
-    def __init__(self, *args, max_count: int = 6, **kwargs):
+    def __init__(self, *args: Any, max_count: int = 6, **kwargs: Any) -> None:
         self.max_count = max_count
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[ContentFile[bytes]]:
         uploads = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if not uploads:
             if self.required:
@@ -184,7 +188,8 @@ class PhotosField(forms.FileField):
             raise ValidationError(
                 _("At most %(count)s photos."), code="too_many", params={"count": self.max_count}
             )
-        probed, errors = [], []
+        probed: list[tuple[File[bytes], str, int]] = []
+        errors: list[str] = []
         for upload in uploads:
             try:
                 probed.append((upload, *_probe_image(upload)))
@@ -199,7 +204,7 @@ class PhotosField(forms.FileField):
                 code="too_many_pixels_together",
                 params={"limit": limit // 1_000_000},
             )
-        cleaned = []
+        cleaned: list[ContentFile[bytes]] = []
         for upload, image_format, _pixels in probed:
             try:
                 cleaned.append(_reencode(upload, image_format))
@@ -219,7 +224,7 @@ def max_document_bytes() -> int:
     return getattr(settings, "HIVE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
 
 
-def document_extension(upload) -> str | None:
+def document_extension(upload: File[bytes]) -> str | None:
     """The extension of the document type the content shows (pdf, doc, docx, or an image
     format's), or None when it is none of those."""
     upload.seek(0)
@@ -241,7 +246,7 @@ def document_extension(upload) -> str | None:
     return image_extension(upload)
 
 
-def image_extension(upload) -> str | None:
+def image_extension(upload: File[bytes]) -> str | None:
     """The extension of an accepted image format, read from the header (not decoded)."""
     upload.seek(0)
     try:
@@ -252,10 +257,10 @@ def image_extension(upload) -> str | None:
         return None
     finally:
         upload.seek(0)
-    return ALLOWED_IMAGE_FORMATS.get(image_format)
+    return ALLOWED_IMAGE_FORMATS.get(image_format) if image_format else None
 
 
-def validate_document_upload(value) -> None:
+def validate_document_upload(value: File[bytes]) -> None:
     """Model-field validator: PDF, Word (.doc/.docx) or a JPEG/PNG/WebP image, by content."""
     upload = getattr(value, "file", value)
     limit = max_document_bytes()
@@ -285,15 +290,15 @@ class _ContentNamedFileField(models.FileField):
     as_attachment = True
     refusal = _("Only PDF, Word documents and JPEG/PNG/WebP images are accepted.")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # hive.uploads.media finds the row that owns a requested path by this column.
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
-    def content_extension(self, upload) -> str | None:
+    def content_extension(self, upload: File[bytes]) -> str | None:
         raise NotImplementedError
 
-    def pre_save(self, model_instance, add):
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         file = getattr(model_instance, self.attname)
         # A new file (not yet stored), named or not: its name is made here.
         if not file._committed and file._file is not None:
@@ -310,7 +315,7 @@ class DocumentField(_ContentNamedFileField):
 
     default_validators = [validate_document_upload]
 
-    def content_extension(self, upload) -> str | None:
+    def content_extension(self, upload: File[bytes]) -> str | None:
         return document_extension(upload)
 
 
@@ -320,5 +325,5 @@ class PhotoField(_ContentNamedFileField):
     as_attachment = False
     refusal = _("This file is not a photo. Upload a JPEG, PNG or WebP image.")
 
-    def content_extension(self, upload) -> str | None:
+    def content_extension(self, upload: File[bytes]) -> str | None:
         return image_extension(upload)

@@ -15,12 +15,14 @@ X-Accel-Redirect to an `internal` location; otherwise Django streams the file.
 import posixpath
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from urllib.parse import quote
 
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_safe
@@ -37,7 +39,8 @@ class FileOwner:
     model: type[models.Model]
     field: models.FileField
 
-    def rows(self, name: str) -> models.QuerySet:
+    def rows(self, name: str) -> Any:
+        # The model's own queryset: it offers visible_to() (check hive.E010), maybe public().
         return self.model._default_manager.filter(**{self.field.name: name})
 
 
@@ -45,7 +48,7 @@ class FileOwner:
 def file_owners() -> tuple[FileOwner, ...]:
     """Every file field of the project's apps. Each model with one must offer
     `visible_to(user)` (the check hive.E010 says so)."""
-    owners = []
+    owners: list[FileOwner] = []
     for model in apps.get_models():
         if model._meta.app_label not in settings.PROJECT_APPS:
             continue
@@ -71,7 +74,7 @@ def _extension(name: str) -> str:
     return posixpath.splitext(name)[1].lstrip(".").lower()
 
 
-def download_name(row, name: str) -> str:
+def download_name(row: models.Model, name: str) -> str:
     """A filename for the browser's download: the row's title, and the stored extension."""
     extension = _extension(name)
     stem = get_valid_filename(str(row))[:80] if str(row).strip() else ""
@@ -79,7 +82,9 @@ def download_name(row, name: str) -> str:
     return f"{stem}.{extension}" if extension else stem
 
 
-def file_response(*, row, field: models.FileField, public: bool = False) -> HttpResponse:
+def file_response(
+    *, row: models.Model, field: models.FileField, public: bool = False
+) -> HttpResponseBase:
     """The answer that hands `row`'s file to the client (already allowed to have it)."""
     fieldfile = getattr(row, field.attname)
     name = fieldfile.name
@@ -90,6 +95,7 @@ def file_response(*, row, field: models.FileField, public: bool = False) -> Http
     inline = isinstance(field, PhotoField) and content_type.startswith("image/")
     filename = download_name(row, name) if isinstance(field, DocumentField) else None
     accel = getattr(settings, "HIVE_MEDIA_ACCEL_REDIRECT", "")
+    response: HttpResponseBase
     if accel:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + quote(name)
@@ -99,7 +105,8 @@ def file_response(*, row, field: models.FileField, public: bool = False) -> Http
         except (FileNotFoundError, IsADirectoryError):
             raise Http404 from None
         response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(
+    # Never None: a filename is always given.
+    response["Content-Disposition"] = content_disposition_header(  # type: ignore[assignment]
         as_attachment=not inline, filename=filename or posixpath.basename(name)
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -109,13 +116,13 @@ def file_response(*, row, field: models.FileField, public: bool = False) -> Http
 
 
 @require_safe
-def serve(request, name):
+def serve(request: HttpRequest, name: str) -> HttpResponseBase:
     """/media/<name>: the file of a row the user may see, or 404."""
-    name = clean_media_name(name)
-    if name is None:
+    clean_name = clean_media_name(name)
+    if clean_name is None:
         raise Http404
     for owner in file_owners():
-        rows = owner.rows(name)
+        rows = owner.rows(clean_name)
         public_row = rows.public().first() if hasattr(rows, "public") else None
         row = public_row or rows.visible_to(request.user).first()
         if row is not None:

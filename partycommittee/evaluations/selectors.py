@@ -1,12 +1,15 @@
 """Reused reads of the three-double evaluations."""
 
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Q, QuerySet
 
 from partycommittee.evaluations.models import (
     OWED_STATUSES,
     DutyReport,
+    EvaluationRound,
     EvaluationSheet,
     SubmissionStatus,
     UnitResult,
@@ -22,7 +25,7 @@ BANDS = [
 ]
 
 
-def score_distribution(evaluation_round) -> dict:
+def score_distribution(evaluation_round: EvaluationRound) -> dict[str, Any]:
     """How the round's unit scores spread, with no unit named: counts per band, the
     mean and the number of units scored. One query."""
     results = UnitResult.objects.filter(round=evaluation_round, score__isnull=False)
@@ -45,7 +48,7 @@ def score_distribution(evaluation_round) -> dict:
     }
 
 
-def round_progress(evaluation_round) -> list[dict]:
+def round_progress(evaluation_round: EvaluationRound) -> list[dict[str, Any]]:
     """Per unit: its duty report, how many of its sheets it submitted, and what is still
     missing — for the staff progress page. A fixed number of queries."""
     sheets = {
@@ -66,7 +69,7 @@ def round_progress(evaluation_round) -> list[dict]:
             round=evaluation_round, kind=EvaluationSheet.Kind.COMMUNITY_TO_UNIT
         ).values("ratee_unit_id", "status")
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for report in DutyReport.objects.filter(round=evaluation_round).select_related("unit"):
         given = sheets.get(
             report.unit_id, {"owed": 0, "submitted": 0, "outstanding": 0, "missing": 0}
@@ -92,7 +95,9 @@ def round_progress(evaluation_round) -> list[dict]:
     return rows
 
 
-def owed_by_units(unit_ids, rounds) -> dict[int, int]:
+def owed_by_units(
+    unit_ids: Iterable[int], rounds: QuerySet[EvaluationRound] | Iterable[EvaluationRound]
+) -> dict[int, int]:
     """Per round: how many reports and sheets the given units still owe. Two queries."""
     counts: dict[int, int] = {}
     for row in (

@@ -11,6 +11,7 @@ completes.
 import datetime
 import random
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from hive import periods
 from hive.access.authorization import NotAuthorized, administers, community_staff
+from hive.models import Community, User
 from hive.notifications import notify
 from hive.workflow import TransitionNotAllowed, transition
 from partycommittee.evaluations.models import (
@@ -46,7 +48,7 @@ BULK_BATCH = 5000
 TWO_PLACES = Decimal("0.01")
 
 
-def _refusal(field: str, message, code: str) -> ValidationError:
+def _refusal(field: str, message: str, code: str) -> ValidationError:
     """A field error that keeps its code (a dict of plain strings would drop it)."""
     return ValidationError({field: ValidationError(message, code=code)})
 
@@ -54,7 +56,7 @@ def _refusal(field: str, message, code: str) -> ValidationError:
 # --- Rounds ---------------------------------------------------------------------------
 
 
-def policy_for(community) -> EvaluationPolicy:
+def policy_for(community: Community) -> EvaluationPolicy:
     """The community's policy, or the defaults (unsaved) when staff have not set one."""
     policy = EvaluationPolicy.objects.filter(community=community).first()
     return policy or EvaluationPolicy(community=community)
@@ -77,13 +79,13 @@ def default_calendar(
 @transaction.atomic
 def round_create(
     *,
-    community,
+    community: Community,
     day: datetime.date,
     period_kind: str | None = None,
     opens_at: datetime.datetime | None = None,
     deadline: datetime.datetime | None = None,
     policy: EvaluationPolicy | None = None,
-    actor=None,
+    actor: User | None = None,
 ) -> EvaluationRound:
     """Create the round of the period that contains `day`, with the community's policy
     (weights, peer sample, reminder cadence) copied onto it.
@@ -155,7 +157,13 @@ def _peer_pairs(unit_ids: list[int], sample_size: int, seed: int) -> list[tuple[
 
 
 @transaction.atomic
-def round_open(*, round_id: int, actor=None, now=None, early: bool = False) -> bool:
+def round_open(
+    *,
+    round_id: int,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+    early: bool = False,
+) -> bool:
     """Open a scheduled round and create its duty reports and sheets in bulk.
 
     False when there is nothing to do: already open (a second run), or not due yet
@@ -227,7 +235,7 @@ def round_open(*, round_id: int, actor=None, now=None, early: bool = False) -> b
     return True
 
 
-def rounds_open_due(*, now=None) -> int:
+def rounds_open_due(*, now: datetime.datetime | None = None) -> int:
     """Create this period's round for every community with an enabled policy, then open
     every scheduled round whose time has come. Returns how many were opened.
 
@@ -244,7 +252,13 @@ def rounds_open_due(*, now=None) -> int:
 
 
 @transaction.atomic
-def round_close(*, round_id: int, actor=None, now=None, early: bool = False) -> bool:
+def round_close(
+    *,
+    round_id: int,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+    early: bool = False,
+) -> bool:
     """Close an open round past its deadline (or `early`, by staff): what is still owed
     is marked missing in one UPDATE per table. False when there is nothing to do.
 
@@ -275,7 +289,7 @@ def round_close(*, round_id: int, actor=None, now=None, early: bool = False) -> 
     return True
 
 
-def rounds_close_overdue(*, now=None) -> list[int]:
+def rounds_close_overdue(*, now: datetime.datetime | None = None) -> list[int]:
     """Close every open round past its deadline; the ids of those closed.
 
     Authorization: the caller's.
@@ -288,7 +302,7 @@ def rounds_close_overdue(*, now=None) -> list[int]:
 
 
 @transaction.atomic
-def round_publish(*, evaluation_round: EvaluationRound, actor) -> EvaluationRound:
+def round_publish(*, evaluation_round: EvaluationRound, actor: User) -> EvaluationRound:
     """Staff publish computed results: units then see their own results.
 
     Authorization: the caller's.
@@ -323,7 +337,7 @@ def round_publish(*, evaluation_round: EvaluationRound, actor) -> EvaluationRoun
 # --- Reminders ------------------------------------------------------------------------
 
 
-def reminder_slot(evaluation_round: EvaluationRound, now) -> int:
+def reminder_slot(evaluation_round: EvaluationRound, now: datetime.datetime) -> int:
     """Which reminder period `now` falls in: 0 for the first `reminder_every_days` days
     after opening, 1 for the next, … The notification key carries it, so each unit is
     reminded at most once per period however often the task runs."""
@@ -332,7 +346,7 @@ def reminder_slot(evaluation_round: EvaluationRound, now) -> int:
     return max(0, int((now - started) / cadence))
 
 
-def round_remind(*, evaluation_round: EvaluationRound, now=None) -> int:
+def round_remind(*, evaluation_round: EvaluationRound, now: datetime.datetime | None = None) -> int:
     """Remind every unit that still owes its duty report or a sheet (and the community
     staff when the community's own sheets are unfinished). Returns notifications made.
 
@@ -399,7 +413,7 @@ def round_remind(*, evaluation_round: EvaluationRound, now=None) -> int:
     return created
 
 
-def rounds_remind(*, now=None) -> int:
+def rounds_remind(*, now: datetime.datetime | None = None) -> int:
     """Authorization: the caller's."""
     now = now or timezone.now()
     rounds = EvaluationRound.objects.filter(status=Status.OPEN, deadline__gt=now).select_related(
@@ -411,7 +425,7 @@ def rounds_remind(*, now=None) -> int:
 # --- Filling in -----------------------------------------------------------------------
 
 
-def _acts_for_unit(user, unit_id: int | None) -> bool:
+def _acts_for_unit(user: User, unit_id: int | None) -> bool:
     return bool(
         unit_id
         and ResidentUnit.representatives.through.objects.filter(
@@ -420,14 +434,14 @@ def _acts_for_unit(user, unit_id: int | None) -> bool:
     )
 
 
-def can_fill(user, *, round_community_id: int, rater_unit_id: int | None) -> bool:
+def can_fill(user: User, *, round_community_id: int, rater_unit_id: int | None) -> bool:
     """Units fill their own sheets and reports; community staff fill the community's."""
     if rater_unit_id is None:
         return administers(user, round_community_id)
     return _acts_for_unit(user, rater_unit_id)
 
 
-def _check_round_accepts(evaluation_round: EvaluationRound, now) -> None:
+def _check_round_accepts(evaluation_round: EvaluationRound, now: datetime.datetime) -> None:
     if evaluation_round.status != Status.OPEN:
         raise _refusal("round", _("This round is not open for submissions."), "round_not_open")
     if now >= evaluation_round.deadline:
@@ -436,8 +450,9 @@ def _check_round_accepts(evaluation_round: EvaluationRound, now) -> None:
         )
 
 
-def _clean_scores(scores: dict, *, complete: bool) -> dict:
-    cleaned, errors = {}, {}
+def _clean_scores(scores: dict[str, object], *, complete: bool) -> dict[str, int | None]:
+    cleaned: dict[str, int | None] = {}
+    errors: dict[str, str] = {}
     for name in DIMENSIONS:
         value = scores.get(name)
         if value in (None, ""):
@@ -461,7 +476,9 @@ def _clean_scores(scores: dict, *, complete: bool) -> dict:
     return cleaned
 
 
-def _refusal_for(stored_status: str, evaluation_round: EvaluationRound, now) -> ValidationError:
+def _refusal_for(
+    stored_status: str, evaluation_round: EvaluationRound, now: datetime.datetime
+) -> ValidationError:
     if stored_status == SubmissionStatus.SUBMITTED:
         return _refusal(
             "status",
@@ -478,8 +495,14 @@ def _refusal_for(stored_status: str, evaluation_round: EvaluationRound, now) -> 
 
 
 def sheet_check(
-    *, sheet: EvaluationSheet, actor, scores: dict, comment: str = "", submit: bool, now=None
-) -> dict:
+    *,
+    sheet: EvaluationSheet,
+    actor: User,
+    scores: dict[str, object],
+    comment: str = "",
+    submit: bool,
+    now: datetime.datetime | None = None,
+) -> dict[str, int | None]:
     """Every rule of `sheet_save` without writing (the admin form shows the errors on its
     fields); returns the cleaned scores."""
     now = now or timezone.now()
@@ -501,13 +524,13 @@ def sheet_check(
 def sheet_save(
     *,
     sheet: EvaluationSheet,
-    actor,
-    communication=None,
-    service=None,
-    overall=None,
+    actor: User,
+    communication: object = None,
+    service: object = None,
+    overall: object = None,
     comment: str = "",
     submit: bool = False,
-    now=None,
+    now: datetime.datetime | None = None,
 ) -> EvaluationSheet:
     """Save a sheet as a draft, or submit it. A submitted sheet never changes again.
 
@@ -523,7 +546,7 @@ def sheet_save(
         now=now,
     )
     comment = (comment or "").strip()
-    fields = {**scores, "comment": comment, "updated_at": now}
+    fields: dict[str, object] = {**scores, "comment": comment, "updated_at": now}
     if submit:
         fields |= {
             "status": SubmissionStatus.SUBMITTED,
@@ -548,7 +571,12 @@ def sheet_save(
 
 @transaction.atomic
 def duty_report_save(
-    *, report: DutyReport, actor, text: str, submit: bool = False, now=None
+    *,
+    report: DutyReport,
+    actor: User,
+    text: str,
+    submit: bool = False,
+    now: datetime.datetime | None = None,
 ) -> DutyReport:
     """Authorization: checked here (the unit's representatives)."""
     now = now or timezone.now()
@@ -581,7 +609,7 @@ def duty_report_save(
 # --- Results --------------------------------------------------------------------------
 
 
-def _dec(value) -> Decimal | None:
+def _dec(value: object) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(value)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
@@ -596,7 +624,9 @@ def _weighted(pairs: list[tuple[Decimal | None, int]]) -> Decimal | None:
     return _dec(sum(value * weight for value, weight in present) / total)
 
 
-def _dimension_score(evaluation_round, means: dict) -> Decimal | None:
+def _dimension_score(
+    evaluation_round: EvaluationRound, means: dict[str, Decimal | None]
+) -> Decimal | None:
     return _weighted(
         [
             (means.get("communication"), evaluation_round.communication_weight),
@@ -606,7 +636,7 @@ def _dimension_score(evaluation_round, means: dict) -> Decimal | None:
     )
 
 
-def _previous_round(evaluation_round):
+def _previous_round(evaluation_round: EvaluationRound) -> EvaluationRound | None:
     return (
         EvaluationRound.objects.filter(
             community_id=evaluation_round.community_id,
@@ -619,7 +649,7 @@ def _previous_round(evaluation_round):
 
 
 @transaction.atomic
-def round_compute_results(*, round_id: int, now=None) -> bool:
+def round_compute_results(*, round_id: int, now: datetime.datetime | None = None) -> bool:
     """Compute every unit's result and the community's from the submitted sheets.
 
     A fixed number of queries whatever the number of sheets: the means come from one
@@ -637,7 +667,8 @@ def round_compute_results(*, round_id: int, now=None) -> bool:
         round=evaluation_round, status=SubmissionStatus.SUBMITTED
     )
     averages = {name: Avg(name) for name in DIMENSIONS}
-    received: dict[tuple[int | None, str], dict] = {}
+    # Per (unit, kind): the sheet count and the mean of each dimension.
+    received: dict[tuple[int | None, str], dict[str, Any]] = {}
     for row in (
         submitted.values("ratee_unit_id", "kind")
         .annotate(sheet_count=Count("id"), **averages)
@@ -753,7 +784,7 @@ def rounds_compute_due() -> list[int]:
 # --- Staff actions with a message -----------------------------------------------------
 
 
-def round_open_now(*, evaluation_round: EvaluationRound, actor) -> EvaluationRound:
+def round_open_now(*, evaluation_round: EvaluationRound, actor: User) -> EvaluationRound:
     """Staff open a scheduled round before its opening time.
 
     Authorization: the caller's.
@@ -768,7 +799,7 @@ def round_open_now(*, evaluation_round: EvaluationRound, actor) -> EvaluationRou
     return evaluation_round
 
 
-def round_close_now(*, evaluation_round: EvaluationRound, actor) -> EvaluationRound:
+def round_close_now(*, evaluation_round: EvaluationRound, actor: User) -> EvaluationRound:
     """Staff close an open round before its deadline.
 
     Authorization: the caller's.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
-from hive.models import Community, TimeStampedModel
+from hive.models import Community, TimeStampedModel, User
 from hive.workflow import Workflow
 
 
@@ -42,7 +42,7 @@ class Team(TimeStampedModel):
         related_name="led_teams",
         verbose_name=_("leader"),
     )
-    members = models.ManyToManyField(
+    members: "models.ManyToManyField[User, TeamMembership]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="TeamMembership",
         related_name="teams",

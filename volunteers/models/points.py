@@ -7,6 +7,7 @@ whatever the client.
 """
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -397,7 +398,7 @@ class PointEntry(models.Model):
     def __str__(self):
         return f"{self.member} {self.points:+d} · {self.reason}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError(_("Ledger entries are never changed; add a reversing entry."))
         super().save(*args, **kwargs)

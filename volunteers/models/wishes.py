@@ -225,7 +225,8 @@ def wish_photo_path(instance, filename):
     return f"wishes/{instance.wish.created_at:%Y/%m}/{filename}"
 
 
-class WishPhotoQuerySet(scoped_through("wish")):
+# A class scoped_through() builds at import: mypy cannot use a call as a base.
+class WishPhotoQuerySet(scoped_through("wish")):  # type: ignore[misc]
     def public(self):
         """Photos anyone may fetch: those of the wishes the public wall shows. (The
         resident who filed a wish sees its photos through the tracking page.)"""

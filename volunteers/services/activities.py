@@ -17,7 +17,8 @@ from volunteers.services.points import _in_site_language, points_award_for_event
 
 
 def _lock(activity: Activity) -> Activity:
-    return Activity.objects.select_for_update().get(pk=activity.pk)
+    locked: Activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    return locked
 
 
 @transaction.atomic
@@ -47,7 +48,7 @@ def activity_sign_up(*, activity: Activity, user: User) -> SignUp:
         raise ValidationError(_("This activity is no longer open for sign-up."), code="closed")
     if activity.starts_at <= timezone.now():
         raise ValidationError(_("This activity has already started."), code="started")
-    existing = SignUp.objects.filter(activity=activity, user=user).first()
+    existing: SignUp | None = SignUp.objects.filter(activity=activity, user=user).first()
     if existing is not None and existing.status == SignUp.Status.SIGNED_UP:
         raise ValidationError(_("You have already signed up."), code="already_signed_up")
     taken = SignUp.objects.active().filter(activity=activity).count()
@@ -58,7 +59,8 @@ def activity_sign_up(*, activity: Activity, user: User) -> SignUp:
         existing.cancelled_at = None
         existing.save(update_fields=["status", "cancelled_at", "updated_at"])
         return existing
-    return SignUp.objects.create(activity=activity, user=user)
+    created: SignUp = SignUp.objects.create(activity=activity, user=user)
+    return created
 
 
 @transaction.atomic
@@ -68,7 +70,7 @@ def activity_cancel_sign_up(*, activity: Activity, user: User) -> SignUp:
     Authorization: the caller's.
     """
     activity = _lock(activity)
-    signup = SignUp.objects.filter(
+    signup: SignUp | None = SignUp.objects.filter(
         activity=activity, user=user, status=SignUp.Status.SIGNED_UP
     ).first()
     if signup is None:

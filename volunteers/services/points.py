@@ -9,12 +9,14 @@ approved by another. Nothing is ever updated or deleted: corrections reverse.
 
 import datetime
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Model, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -25,6 +27,10 @@ from hive.models import User
 from hive.workflow import transition
 from volunteers.models import PartyMember, PointAward, PointEntry, PointRule, PointsScheme
 from volunteers.models.points import StarRating
+
+if TYPE_CHECKING:
+    from partycommittee.models import JointMeeting
+
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +54,7 @@ def _local_day(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
-def _in_site_language(text_fn):
+def _in_site_language(text_fn: Callable[..., str]) -> str:
     """Ledger reasons are stored once, in the deployment's language, whoever triggered
     the award (a resident on an English page, a worker with no request)."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -77,7 +83,7 @@ def points_award(
     member: PartyMember,
     reason: str,
     awarded_at: datetime.datetime,
-    source=None,
+    source: Model | None = None,
     points: int | None = None,
     recorded_by: User | None = None,
     approved_by: User | None = None,
@@ -159,7 +165,7 @@ def points_award_for_event(
     trigger: str,
     community_id: int,
     user: User | None,
-    source,
+    source: Model,
     awarded_at: datetime.datetime,
     reason: str,
 ) -> PointEntry | None:
@@ -361,7 +367,7 @@ def award_reject(*, award: PointAward, actor: User, note: str) -> PointAward:
 # --- Joint meetings (partycommittee) ------------------------------------------------------
 
 
-def meeting_points_award(*, meeting, now: datetime.datetime | None = None) -> int:
+def meeting_points_award(*, meeting: "JointMeeting", now: datetime.datetime | None = None) -> int:
     """Award the joint-meeting rule to the in-service party members registered from each
     unit recorded present (attendance is per unit, so every member the unit registered
     with the community shares it). Idempotent: run it again after attendance changes;
@@ -526,7 +532,7 @@ def ratings_compute(
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        changed = max(cursor.rowcount, 0)
+        changed: int = max(cursor.rowcount, 0)
     if changed:
         # One statement, no post_save: the dashboard's star figures are told here.
         dashboard_invalidate(community_id=community_id)

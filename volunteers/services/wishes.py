@@ -3,10 +3,13 @@ Celery tasks call these and nothing else."""
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +28,9 @@ from hive.personal_data.consent import WISH_NOTICE, consent_record
 from hive.workflow import transition
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.signals import wish_confirmed
+
+if TYPE_CHECKING:
+    from partycommittee.models import ResidentUnit
 
 
 def duplicate_window_seconds() -> int:
@@ -46,7 +52,9 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def wish_fingerprint(*, community_id: int, phone: str, category: str, title: str, description):
+def wish_fingerprint(
+    *, community_id: int, phone: str, category: str, title: str, description: str
+) -> str:
     """The same person asking the same thing in the same community: one wish."""
     parts = [str(community_id), phone, category, _normalise(title), _normalise(description)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -137,7 +145,8 @@ def wish_submit(
 
 
 def _lock(wish: MicroWish) -> MicroWish:
-    return MicroWish.objects.select_for_update().get(pk=wish.pk)
+    locked: MicroWish = MicroWish.objects.select_for_update().get(pk=wish.pk)
+    return locked
 
 
 @transaction.atomic
@@ -196,7 +205,15 @@ def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
     return wish
 
 
-def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: str, unit=None):
+def _give_to(
+    wish: MicroWish,
+    *,
+    member: User,
+    actor: User,
+    assigned_by: User | None,
+    note: str,
+    unit: "ResidentUnit | None" = None,
+) -> MicroWish:
     if unit is None and not holds_role(member, Role.PARTY_MEMBER, wish.community_id):
         raise ValidationError(
             {"member": _("Only a party member of this wish's community can take it on.")}
@@ -251,14 +268,17 @@ def wish_assign(*, wish: MicroWish, member: User, actor: User, note: str = "") -
         title=_("A wish was assigned to you: %(title)s") % {"title": wish.title},
         body=note,
         url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
-        key=f"wish-assigned-{wish.pk}-{wish.claimed_at.timestamp():.0f}",
+        # _give_to has just set claimed_at.
+        key=f"wish-assigned-{wish.pk}-{cast(datetime, wish.claimed_at).timestamp():.0f}",
         community=wish.community,
     )
     return wish
 
 
 @transaction.atomic
-def wish_assign_unit(*, wish: MicroWish, unit, actor: User, note: str = "") -> MicroWish:
+def wish_assign_unit(
+    *, wish: MicroWish, unit: "ResidentUnit", actor: User, note: str = ""
+) -> MicroWish:
     """组织派单 to a resident unit: the unit takes the wish on, carried by its (first
     active) representative, who records the fulfilment; every representative is told.
 
@@ -281,14 +301,17 @@ def wish_assign_unit(*, wish: MicroWish, unit, actor: User, note: str = "") -> M
         title=_("A wish was assigned to your unit: %(title)s") % {"title": wish.title},
         body=note,
         url=reverse("volunteers:portal_wish_detail", args=[wish.pk]),
-        key=f"wish-assigned-{wish.pk}-{wish.claimed_at.timestamp():.0f}",
+        # _give_to has just set claimed_at.
+        key=f"wish-assigned-{wish.pk}-{cast(datetime, wish.claimed_at).timestamp():.0f}",
         community=wish.community,
     )
     return wish
 
 
 @transaction.atomic
-def wish_fulfil(*, wish: MicroWish, member: User, note: str, photos=()) -> MicroWish:
+def wish_fulfil(
+    *, wish: MicroWish, member: User, note: str, photos: Iterable["File[bytes]"] = ()
+) -> MicroWish:
     """The claimer says the wish came true, with a note and optional photos (already
     cleaned by hive.uploads).
 
@@ -313,14 +336,14 @@ def wish_fulfil(*, wish: MicroWish, member: User, note: str, photos=()) -> Micro
     return wish
 
 
-def _valid_rating(rating) -> int:
+def _valid_rating(rating: Any) -> int:  # whatever the form or the API sent
     try:
-        rating = int(rating)
+        value = int(rating)
     except (TypeError, ValueError):
-        rating = 0
-    if not 1 <= rating <= 5:
+        value = 0
+    if not 1 <= value <= 5:
         raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
-    return rating
+    return value
 
 
 @transaction.atomic
