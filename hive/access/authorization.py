@@ -35,7 +35,7 @@ def administers(user: "AnyUser", community: "Community | int") -> bool:
     """Whether `user` runs `community` (a Community or its id) as staff: a superuser, its
     community staff, or an administrator of its street."""
     scope = access_scope(user)
-    community_id: object = getattr(community, "pk", community)
+    community_id: int = getattr(community, "pk", community)  # type: ignore[arg-type]  # an id or a Community
     if scope.is_superuser or community_id in scope.staff_community_ids:
         return True
     if not scope.street_ids:
