@@ -153,8 +153,7 @@ def wish_track(request, code):
         # The template shows no actor: the resident sees what happened, not who did it.
         "timeline": timeline_for(wish),
         "photos": wish.photos.all(),
-        "can_withdraw": wish.status in MicroWish.OPEN_STATES,
-        "can_confirm": wish.status == MicroWish.Status.FULFILLED,
+        "actions": MicroWish.workflow.actions_for(wish, request.user),
         "withdraw_form": WithdrawForm(),
         "confirm_form": ConfirmForm(),
     }
@@ -292,9 +291,7 @@ def portal_wish_detail(request, pk):
         "wish": wish,
         "contact": contact,
         "is_claimer": is_claimer,
-        "can_claim": wish.status == MicroWish.Status.PUBLISHED
-        and wish.community_id in access_scope(request.user).community_ids_for(Role.PARTY_MEMBER),
-        "can_fulfil": is_claimer and wish.status == MicroWish.Status.CLAIMED,
+        "actions": MicroWish.workflow.actions_for(wish, request.user),
         "form": form,
         "photos": wish.photos.all(),
         "timeline": timeline_for(wish),

@@ -152,9 +152,7 @@ def wish_publish(*, wish: MicroWish, actor: User, note: str = "") -> MicroWish:
     _require_staff(actor, wish)
     wish = _lock(wish)
     wish.published_at = timezone.now()
-    transition(
-        wish, to=MicroWish.Status.PUBLISHED, actor=actor, note=note, update_fields=["published_at"]
-    )
+    transition(wish, action="publish", actor=actor, note=note, update_fields=["published_at"])
     return wish
 
 
@@ -169,7 +167,7 @@ def wish_reject(*, wish: MicroWish, actor: User, reason: str) -> MicroWish:
     wish.rejection_reason = reason
     transition(
         wish,
-        to=MicroWish.Status.REJECTED,
+        action="reject",
         actor=actor,
         note=reason,
         update_fields=["rejection_reason"],
@@ -181,7 +179,7 @@ def wish_reject(*, wish: MicroWish, actor: User, reason: str) -> MicroWish:
 def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
     """The resident, holding the tracking code, takes the wish back (until it is done)."""
     wish = _lock(wish)
-    transition(wish, to=MicroWish.Status.WITHDRAWN, actor=None, note=note.strip())
+    transition(wish, action="withdraw", actor=None, note=note.strip())
     if wish.claimed_by_id:
         notify(
             recipients=[wish.claimed_by],
@@ -193,7 +191,9 @@ def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
     return wish
 
 
-def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: str, unit=None):
+def _give_to(
+    wish: MicroWish, *, action: str, member: User, actor: User, assigned_by, note: str, unit=None
+):
     if unit is None and not _is_party_member(member, wish.community_id):
         raise ValidationError(
             {"member": _("Only a party member of this wish's community can take it on.")}
@@ -209,7 +209,7 @@ def _give_to(wish: MicroWish, *, member: User, actor: User, assigned_by, note: s
     wish.claim_reminded_at = None
     transition(
         wish,
-        to=MicroWish.Status.CLAIMED,
+        action=action,
         actor=actor,
         note=note,
         update_fields=[
@@ -228,7 +228,7 @@ def wish_claim(*, wish: MicroWish, member: User) -> MicroWish:
     """A party member takes the wish on. The row lock makes a simultaneous second claim
     wait, then see "claimed" and get a clear refusal."""
     wish = _lock(wish)
-    return _give_to(wish, member=member, actor=member, assigned_by=None, note="")
+    return _give_to(wish, action="claim", member=member, actor=member, assigned_by=None, note="")
 
 
 @transaction.atomic
@@ -236,7 +236,7 @@ def wish_assign(*, wish: MicroWish, member: User, actor: User, note: str = "") -
     """组织派单: staff give a published wish nobody claimed to a party member."""
     _require_staff(actor, wish)
     wish = _lock(wish)
-    wish = _give_to(wish, member=member, actor=actor, assigned_by=actor, note=note)
+    wish = _give_to(wish, action="assign", member=member, actor=actor, assigned_by=actor, note=note)
     notify(
         recipients=[member],
         title=_("A wish was assigned to you: %(title)s") % {"title": wish.title},
@@ -262,7 +262,13 @@ def wish_assign_unit(*, wish: MicroWish, unit, actor: User, note: str = "") -> M
             {"unit": _("This unit has no representative in the portal to take the wish on.")}
         )
     wish = _give_to(
-        wish, member=representatives[0], actor=actor, assigned_by=actor, note=note, unit=unit
+        wish,
+        action="assign",
+        member=representatives[0],
+        actor=actor,
+        assigned_by=actor,
+        note=note,
+        unit=unit,
     )
     notify(
         recipients=representatives,
@@ -289,7 +295,7 @@ def wish_fulfil(*, wish: MicroWish, member: User, note: str, photos=()) -> Micro
     wish.fulfilled_at = timezone.now()
     transition(
         wish,
-        to=MicroWish.Status.FULFILLED,
+        action="fulfil",
         actor=member,
         note=note,
         update_fields=["fulfilment_note", "fulfilled_at"],
@@ -333,7 +339,7 @@ def wish_confirm(
     wish.confirmed_by_staff = actor
     transition(
         wish,
-        to=MicroWish.Status.CONFIRMED,
+        action="confirm",
         actor=actor,
         note=note,
         update_fields=["rating", "confirmation_note", "confirmed_at", "confirmed_by_staff"],
