@@ -97,18 +97,12 @@ class FollowUpScheduleForm(BootstrapFormMixin, forms.Form):
 
 
 # The moves a mediator makes from the case page; agreement and follow-up have pages.
-PORTAL_MOVES = [
-    (DisputeCase.Status.ACCEPTED, _("Accept the case")),
-    (DisputeCase.Status.MEDIATING, _("Start mediation")),
-    (DisputeCase.Status.FAILED, _("Mediation failed")),
-    (DisputeCase.Status.REFERRED, _("Refer the case")),
-    (DisputeCase.Status.CLOSED, _("Close the case")),
-    (DisputeCase.Status.WITHDRAWN, _("The case is withdrawn")),
-]
+# The steps the portal's move form offers (the agreement and the visit have their pages).
+PORTAL_MOVES = ("accept", "start_mediation", "fail", "refer", "close", "withdraw")
 
 
 class MoveForm(BootstrapFormMixin, forms.Form):
-    to = forms.ChoiceField(label=_("Choose the step"), choices=PORTAL_MOVES)
+    to = forms.ChoiceField(label=_("Choose the step"))
     note = forms.CharField(
         label=_("Note or reason"),
         required=False,
@@ -122,10 +116,13 @@ class MoveForm(BootstrapFormMixin, forms.Form):
         choices=[("", "---------"), *DisputeCase.ReferredTo.choices],
     )
 
-    def __init__(self, *args, case: DisputeCase, **kwargs):
+    def __init__(self, *args, case: DisputeCase, user, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = DisputeCase.workflow.targets(case.status)
-        # The stubs type form.fields as plain Fields; these are choice fields.
-        self.fields["to"].choices = [(v, label) for v, label in PORTAL_MOVES if v in allowed]  # type: ignore[attr-defined]
+        # The stubs type form.fields as plain Fields; this is a choice field.
+        self.fields["to"].choices = [  # type: ignore[attr-defined]
+            (step.target, step.label)
+            for step in DisputeCase.workflow.available(case, user)
+            if step.name in PORTAL_MOVES
+        ]
         if not any(v == DisputeCase.Status.REFERRED for v, _label in self.fields["to"].choices):  # type: ignore[attr-defined]
             del self.fields["referred_to"]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
-from hive.workflow import Workflow
+from hive.workflow import Action, Workflow
 
 
 class GovernanceMethod(models.TextChoices):
@@ -363,15 +363,27 @@ class DisputeCase(TimeStampedModel):
     objects = DisputeCaseQuerySet.as_manager()
 
     workflow = Workflow(
-        transitions={
-            Status.REGISTERED: [Status.ACCEPTED, Status.WITHDRAWN],
-            Status.ACCEPTED: [Status.MEDIATING, Status.WITHDRAWN],
-            Status.MEDIATING: [Status.AGREEMENT_REACHED, Status.FAILED, Status.WITHDRAWN],
-            Status.AGREEMENT_REACHED: [Status.FOLLOWED_UP],
-            Status.FOLLOWED_UP: [Status.CLOSED],
-            Status.FAILED: [Status.REFERRED, Status.WITHDRAWN],
-            Status.REFERRED: [Status.CLOSED],
-        }
+        actions=[
+            Action("accept", [Status.REGISTERED], Status.ACCEPTED, _("Accept the case")),
+            Action("start_mediation", [Status.ACCEPTED], Status.MEDIATING, _("Start mediation")),
+            Action(
+                "agree", [Status.MEDIATING], Status.AGREEMENT_REACHED, _("Record the agreement")
+            ),
+            Action("fail", [Status.MEDIATING], Status.FAILED, _("Mediation failed")),
+            Action(
+                "follow_up", [Status.AGREEMENT_REACHED], Status.FOLLOWED_UP, _("Record the visit")
+            ),
+            Action("refer", [Status.FAILED], Status.REFERRED, _("Refer the case")),
+            Action(
+                "close", [Status.FOLLOWED_UP, Status.REFERRED], Status.CLOSED, _("Close the case")
+            ),
+            Action(
+                "withdraw",
+                [Status.REGISTERED, Status.ACCEPTED, Status.MEDIATING, Status.FAILED],
+                Status.WITHDRAWN,
+                _("The case is withdrawn"),
+            ),
+        ]
     )
 
     class Meta:

@@ -397,9 +397,9 @@ def case_assign_mediators(
 
 
 def _move(
-    case: DisputeCase, *, to: str, actor: User, note: str = "", fields: Iterable[str] = ()
+    case: DisputeCase, *, action: str, actor: User, note: str = "", fields: Iterable[str] = ()
 ) -> DisputeCase:
-    transition(case, to=to, actor=actor, note=note, update_fields=list(fields))
+    transition(case, action=action, actor=actor, note=note, update_fields=list(fields))
     _touch(case)
     return case
 
@@ -409,7 +409,7 @@ def case_accept(*, case: DisputeCase, actor: User, note: str = "") -> DisputeCas
     """Authorization: checked here (_require_actor: administers, or an assigned mediator)."""
     _require_actor(actor, case)
     case = _lock(case)
-    return _move(case, to=Status.ACCEPTED, actor=actor, note=note)
+    return _move(case, action="accept", actor=actor, note=note)
 
 
 @transaction.atomic
@@ -419,7 +419,7 @@ def case_start_mediation(*, case: DisputeCase, actor: User, note: str = "") -> D
     case = _lock(case)
     if not case.mediators.exists():
         raise ValidationError({"mediators": _("Assign a mediator before mediation starts.")})
-    return _move(case, to=Status.MEDIATING, actor=actor, note=note)
+    return _move(case, action="start_mediation", actor=actor, note=note)
 
 
 @transaction.atomic
@@ -434,7 +434,7 @@ def case_fail(*, case: DisputeCase, actor: User, reason: str) -> DisputeCase:
     case.failure_reason = reason
     return _move(
         case,
-        to=Status.FAILED,
+        action="fail",
         actor=actor,
         note=reason,
         fields=["failed_at", "failure_reason"],
@@ -454,7 +454,7 @@ def case_refer(*, case: DisputeCase, actor: User, referred_to: str, note: str = 
     case.referral_note = (note or "").strip()
     return _move(
         case,
-        to=Status.REFERRED,
+        action="refer",
         actor=actor,
         note=case.referral_note or case.get_referred_to_display(),
         fields=["referred_to", "referral_note"],
@@ -471,7 +471,7 @@ def case_close(*, case: DisputeCase, actor: User, note: str = "") -> DisputeCase
     _require_actor(actor, case)
     case = _lock(case)
     case.closed_at = timezone.now()
-    _move(case, to=Status.CLOSED, actor=actor, note=note, fields=["closed_at"])
+    _move(case, action="close", actor=actor, note=note, fields=["closed_at"])
     case_closed.send(sender=DisputeCase, case=case, actor=actor)
     return case
 
@@ -488,7 +488,7 @@ def case_withdraw(*, case: DisputeCase, actor: User, reason: str) -> DisputeCase
     case.closed_at = timezone.now()
     _move(
         case,
-        to=Status.WITHDRAWN,
+        action="withdraw",
         actor=actor,
         note=reason,
         fields=["withdrawal_reason", "closed_at"],
@@ -548,7 +548,7 @@ def session_record(
     session.mediators_present.set(present)
     session.parties_present.set(parties)
     if case.status == Status.ACCEPTED:
-        transition(case, to=Status.MEDIATING, actor=actor, note=_("First mediation session."))
+        transition(case, action="start_mediation", actor=actor, note=_("First mediation session."))
     _touch(case)
     return session
 
@@ -594,7 +594,7 @@ def agreement_record(
         judicial_confirmation=judicial_confirmation,
         recorded_by=actor,
     )
-    transition(case, to=Status.AGREEMENT_REACHED, actor=actor, note=terms[:200])
+    transition(case, action="agree", actor=actor, note=terms[:200])
     FollowUp.objects.create(case=case, due_on=signed_on + timedelta(days=followup_days()))
     _touch(case)
     return agreement
@@ -684,7 +684,7 @@ def followup_record(
     if case.status == Status.AGREEMENT_REACHED:
         transition(
             case,
-            to=Status.FOLLOWED_UP,
+            action="follow_up",
             actor=actor,
             note=f"{followup.get_honoured_display()} {followup.notes}".strip(),
         )

@@ -72,9 +72,9 @@ def _parties(case, revealed: bool, viewer):
 def portal_case_detail(request, pk):
     case = _case(request, pk)
     revealed = request.method == "POST" and request.POST.get("action") == "reveal"
-    move_form = MoveForm(case=case)
+    move_form = MoveForm(case=case, user=request.user)
     if request.method == "POST" and request.POST.get("action") == "move":
-        move_form = MoveForm(request.POST, case=case)
+        move_form = MoveForm(request.POST, case=case, user=request.user)
         if move_form.is_valid() and _move(request, case, move_form):
             return redirect("disputes:portal_case_detail", pk=case.pk)
     agreement = Agreement.objects.filter(case=case).first()
@@ -91,7 +91,7 @@ def portal_case_detail(request, pk):
         "timeline": timeline_for(case),
         "move_form": move_form if move_form.fields["to"].choices else None,
         "can_session": case.status in DisputeCase.SESSION_STATES,
-        "can_agree": case.status == Status.MEDIATING,
+        "actions": DisputeCase.workflow.actions_for(case, request.user),
         "can_schedule": agreement is not None and case.status not in DisputeCase.FINAL_STATES,
         "schedule_form": FollowUpScheduleForm(),
     }

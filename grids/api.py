@@ -305,7 +305,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         return TimelineEntrySerializer(incident_timeline(incident), many=True).data
 
     def get_actions(self, incident) -> list[str]:
-        return services.incident_actions_for(self.context["request"].user, incident)
+        return Incident.workflow.actions_for(incident, self.context["request"].user)
 
     @extend_schema_field(MediationCaseLinkSerializer(allow_null=True))
     def get_mediation_case(self, incident) -> dict | None:
@@ -544,18 +544,6 @@ class ReplyInput(serializers.Serializer):
     template = serializers.IntegerField(required=False, allow_null=True)
 
 
-ACTION_INPUTS = {
-    "assign": AssignInput,
-    "resolve": ResolveInput,
-    "send_back": ReasonInput,
-    "close_not_fixed": ReasonInput,
-    "reject": ReasonInput,
-    "reopen": ReasonInput,
-    "mark_duplicate": DuplicateInput,
-    "escalate": EscalateInput,
-}
-
-
 def _json_datetime(value):
     """What DRF's JSON encoder writes for a datetime (ISO 8601, UTC as Z)."""
     if value is None:
@@ -589,6 +577,21 @@ def _plain_list_filters(params) -> dict | None:
         else:
             return None
     return lookups
+
+
+def _step(serializer):
+    """A workflow step of the incident: a POST taking `serializer`, answering the incident."""
+
+    def decorate(method):
+        method = action(
+            detail=True,
+            methods=["post"],
+            url_path=method.__name__.replace("_", "-"),
+            serializer_class=serializer,
+        )(method)
+        return extend_schema(request=serializer, responses=IncidentSerializer)(method)
+
+    return decorate
 
 
 class IncidentViewSet(
@@ -651,17 +654,14 @@ class IncidentViewSet(
         serializer = IncidentSerializer(incident, context=self.get_serializer_context())
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
-    def _act(self, request, name):
+    def _act(self, request):
+        """Run the workflow step this request names (see grids.services.INCIDENT_SERVICES)
+        with the step's input, and answer the incident."""
+        name = self.action
         incident = self.get_object()
-        data = {}
-        if name in ACTION_INPUTS:
-            serializer = ACTION_INPUTS[name](data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = dict(serializer.validated_data)
-        else:
-            serializer = NoteInput(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = dict(serializer.validated_data)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
         if name == "mark_duplicate":
             original = Incident.objects.visible_to(request.user).filter(pk=data["original"]).first()
             if original is None:
@@ -682,9 +682,58 @@ class IncidentViewSet(
                 raise ValidationError({"room": [_("No such mediation room in this community.")]})
             data["room"] = room
             data["parties"] = [dict(party) for party in data["parties"]]
-        services.incident_perform(action=name, incident=incident, actor=request.user, **data)
+        services.INCIDENT_SERVICES[name](incident=incident, actor=request.user, **data)
         incident.refresh_from_db()
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
+
+    # One POST per step of Incident.workflow, at /api/incidents/{id}/<step>/.
+    @_step(NoteInput)
+    def accept(self, request, pk=None):
+        return self._act(request)
+
+    @_step(AssignInput)
+    def assign(self, request, pk=None):
+        return self._act(request)
+
+    @_step(NoteInput)
+    def start(self, request, pk=None):
+        return self._act(request)
+
+    @_step(ResolveInput)
+    def resolve(self, request, pk=None):
+        return self._act(request)
+
+    @_step(NoteInput)
+    def verify(self, request, pk=None):
+        return self._act(request)
+
+    @_step(ReasonInput)
+    def send_back(self, request, pk=None):
+        return self._act(request)
+
+    @_step(NoteInput)
+    def close(self, request, pk=None):
+        return self._act(request)
+
+    @_step(ReasonInput)
+    def close_not_fixed(self, request, pk=None):
+        return self._act(request)
+
+    @_step(ReasonInput)
+    def reject(self, request, pk=None):
+        return self._act(request)
+
+    @_step(ReasonInput)
+    def reopen(self, request, pk=None):
+        return self._act(request)
+
+    @_step(DuplicateInput)
+    def mark_duplicate(self, request, pk=None):
+        return self._act(request)
+
+    @_step(EscalateInput)
+    def escalate(self, request, pk=None):
+        return self._act(request)
 
     @extend_schema(request=ReplyInput, responses={201: ReplyOutput})
     @action(detail=True, methods=["post"], serializer_class=ReplyInput)
@@ -710,24 +759,6 @@ class IncidentViewSet(
             template=template,
         )
         return Response({"id": reply.pk, "body": reply.body}, status=status.HTTP_201_CREATED)
-
-
-def _incident_action(name):
-    def handler(self, request, pk=None):
-        return self._act(request, name)
-
-    handler.__name__ = name
-    handler.__doc__ = f"Workflow step “{name}” (see grids.services.INCIDENT_ACTIONS)."
-    serializer = ACTION_INPUTS.get(name, NoteInput)
-    handler = action(
-        detail=True, methods=["post"], url_path=name.replace("_", "-"), serializer_class=serializer
-    )(handler)
-    # The step takes `serializer` and answers the incident.
-    return extend_schema(request=serializer, responses=IncidentSerializer)(handler)
-
-
-for _name in services.INCIDENT_ACTIONS:
-    setattr(IncidentViewSet, _name, _incident_action(_name))
 
 
 router.register("grids", GridViewSet)

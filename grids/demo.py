@@ -165,7 +165,7 @@ def _seed_incidents(rng, community, grids, staff):
                 actor = staff
                 if action in ("start", "resolve") and grid.member:
                     actor = grid.member
-                services.incident_perform(action=action, incident=incident, actor=actor, **extra)
+                services.INCIDENT_SERVICES[action](incident=incident, actor=actor, **extra)
             if state == S.REPORTED:
                 originals.append(incident)
     # A few past their deadline.

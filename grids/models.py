@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids import escalation
 from grids.validators import validate_geojson_polygon, validate_id_number
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
@@ -19,7 +20,7 @@ from hive.models import Community, TimeStampedModel
 from hive.personal_data import mask_phone
 from hive.uploads import PhotoField
 from hive.validators import mobile_phone_validator
-from hive.workflow import Workflow
+from hive.workflow import Action, Workflow, by_staff
 from partycommittee.models import units_represented_by
 
 
@@ -650,6 +651,35 @@ class IncidentQuerySet(GridScopedQuerySet):
         return self.open().filter(deadline__lt=now or timezone.now())
 
 
+def works_on_incident(user, incident) -> bool:
+    """The assigned person, or a representative of the assigned resident unit."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if incident.assignee_id is not None:
+        return incident.assignee_id == user.pk
+    if incident.assigned_unit_id is not None:
+        return units_represented_by(user).filter(residentunit_id=incident.assigned_unit_id).exists()
+    return False
+
+
+def _worker(incident, user) -> bool:
+    """The assignee works on their own incident; staff may step in."""
+    return works_on_incident(user, incident) or by_staff(incident, user)
+
+
+def _escalation_offered(incident, user) -> bool:
+    return (
+        incident.category == "dispute"
+        and escalation.mediation_available()
+        and by_staff(incident, user)
+    )
+
+
+def _nobody(incident, user) -> bool:
+    """A step the system takes (the mediation room's outcome), never a button."""
+    return False
+
+
 class Incident(TimeStampedModel):
     """A six-small incident report (六小) and its handling."""
 
@@ -681,36 +711,75 @@ class Incident(TimeStampedModel):
         Status.VERIFIED,
     )
     # Reopening puts a finished report back in staff's hands, assigned again from there.
+    # The mediation room's outcome comes back by itself: a closed case resolves the
+    # incident (staff then verify and close it), a withdrawn case closes it unfixed.
     workflow = Workflow(
-        transitions={
-            Status.REPORTED: [
+        actions=[
+            Action("accept", [Status.REPORTED], Status.ACCEPTED, _("Accept"), by=by_staff),
+            Action(
+                "assign",
+                [Status.ACCEPTED, Status.ASSIGNED],
+                Status.ASSIGNED,
+                _("Assign"),
+                by=by_staff,
+            ),
+            Action("start", [Status.ASSIGNED], Status.IN_PROGRESS, _("Start work"), by=_worker),
+            Action(
+                "resolve", [Status.IN_PROGRESS], Status.RESOLVED, _("Mark resolved"), by=_worker
+            ),
+            Action("verify", [Status.RESOLVED], Status.VERIFIED, _("Verify"), by=by_staff),
+            Action("send_back", [Status.RESOLVED], Status.IN_PROGRESS, _("Send back"), by=by_staff),
+            Action("close", [Status.VERIFIED], Status.CLOSED, _("Close"), by=by_staff),
+            Action(
+                "close_not_fixed",
+                [Status.IN_PROGRESS],
+                Status.CLOSED_NOT_FIXED,
+                _("Close, not fixed"),
+                by=by_staff,
+            ),
+            Action(
+                "reject",
+                [Status.REPORTED, Status.ACCEPTED, Status.ASSIGNED],
+                Status.REJECTED,
+                _("Reject"),
+                by=by_staff,
+            ),
+            Action(
+                "reopen",
+                [Status.CLOSED, Status.CLOSED_NOT_FIXED, Status.REJECTED],
                 Status.ACCEPTED,
-                Status.REJECTED,
+                _("Reopen"),
+                by=by_staff,
+            ),
+            Action(
+                "mark_duplicate",
+                [Status.REPORTED, Status.ACCEPTED],
                 Status.DUPLICATE,
+                _("Mark as duplicate"),
+                by=by_staff,
+            ),
+            Action(
+                "escalate",
+                [Status.REPORTED, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS],
                 Status.ESCALATED,
-            ],
-            Status.ACCEPTED: [
-                Status.ASSIGNED,
-                Status.REJECTED,
-                Status.DUPLICATE,
-                Status.ESCALATED,
-            ],
-            Status.ASSIGNED: [
-                Status.ASSIGNED,
-                Status.IN_PROGRESS,
-                Status.REJECTED,
-                Status.ESCALATED,
-            ],
-            Status.IN_PROGRESS: [Status.RESOLVED, Status.CLOSED_NOT_FIXED, Status.ESCALATED],
-            # The mediation room's outcome comes back: a closed case resolves the incident
-            # (staff then verify and close it), a withdrawn case closes it unfixed.
-            Status.ESCALATED: [Status.RESOLVED, Status.CLOSED_NOT_FIXED],
-            Status.RESOLVED: [Status.VERIFIED, Status.IN_PROGRESS],
-            Status.VERIFIED: [Status.CLOSED],
-            Status.CLOSED: [Status.ACCEPTED],
-            Status.CLOSED_NOT_FIXED: [Status.ACCEPTED],
-            Status.REJECTED: [Status.ACCEPTED],
-        }
+                _("Escalate to the mediation room"),
+                by=_escalation_offered,
+            ),
+            Action(
+                "mediation_closed",
+                [Status.ESCALATED],
+                Status.RESOLVED,
+                _("Mark resolved"),
+                by=_nobody,
+            ),
+            Action(
+                "mediation_withdrawn",
+                [Status.ESCALATED],
+                Status.CLOSED_NOT_FIXED,
+                _("Close, not fixed"),
+                by=_nobody,
+            ),
+        ]
     )
 
     community = models.ForeignKey(

@@ -2,7 +2,7 @@
 tasks, six-small incidents and their workflow, sweeps, the overdue check."""
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from grids.models import (
     Sweep,
     SweepCheck,
     Visit,
+    works_on_incident,
 )
 from hive.access.authorization import (
     NotAuthorized,
@@ -47,7 +48,7 @@ from hive.access.roles import Role
 from hive.models import Community, RoleAssignment, TimelineEntry, User
 from hive.notifications import notify
 from hive.workflow import TransitionNotAllowed, transition
-from partycommittee.models import ResidentUnit, units_represented_by
+from partycommittee.models import ResidentUnit
 
 if TYPE_CHECKING:
     from disputes.models import DisputeCase, MediationRoom
@@ -492,87 +493,12 @@ def incident_report(
     return incident
 
 
-S = Incident.Status
-# Each action and the states it starts from; the workflow on the model allows the moves,
-# this table says which button makes which move (accept and reopen both lead to
-# "accepted", from different places).
-INCIDENT_ACTIONS: dict[str, tuple[frozenset[str], str]] = {
-    "accept": (frozenset({S.REPORTED}), S.ACCEPTED),
-    "assign": (frozenset({S.ACCEPTED, S.ASSIGNED}), S.ASSIGNED),
-    "start": (frozenset({S.ASSIGNED}), S.IN_PROGRESS),
-    "resolve": (frozenset({S.IN_PROGRESS}), S.RESOLVED),
-    "verify": (frozenset({S.RESOLVED}), S.VERIFIED),
-    "send_back": (frozenset({S.RESOLVED}), S.IN_PROGRESS),
-    "close": (frozenset({S.VERIFIED}), S.CLOSED),
-    "close_not_fixed": (frozenset({S.IN_PROGRESS}), S.CLOSED_NOT_FIXED),
-    "reject": (frozenset({S.REPORTED, S.ACCEPTED, S.ASSIGNED}), S.REJECTED),
-    "reopen": (frozenset({S.CLOSED, S.CLOSED_NOT_FIXED, S.REJECTED}), S.ACCEPTED),
-    "mark_duplicate": (frozenset({S.REPORTED, S.ACCEPTED}), S.DUPLICATE),
-    "escalate": (frozenset({S.REPORTED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS}), S.ESCALATED),
-}
-# Actions the assignee may take on their own incident; all others are for staff.
-ASSIGNEE_ACTIONS = frozenset({"start", "resolve"})
-
-
-def _locked(incident: Incident, action: str) -> Incident:
-    """Lock the row and check that `action` starts from the state stored now."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    sources, target = INCIDENT_ACTIONS[action]
-    if incident.status not in sources:
-        raise TransitionNotAllowed(
-            _("Cannot change %(object)s from “%(source)s” to “%(target)s”."),
-            code="illegal_transition",
-            params={
-                "object": Incident._meta.verbose_name,
-                "source": incident.get_status_display(),
-                "target": Incident.workflow.label(Incident, target),
-            },
-        )
-    return incident
-
-
-def incident_perform(*, action: str, incident: Incident, actor: User, **data: Any) -> Incident:
-    """Run one workflow action by name (the portal's and the API's buttons).
-
-    Authorization: checked here (by the action it runs).
-    """
-    if action == "assign":
-        return incident_assign(incident=incident, actor=actor, **data)
-    if action == "resolve":
-        return incident_resolve(incident=incident, actor=actor, **data)
-    if action in ("send_back", "close_not_fixed", "reject", "reopen"):
-        service: Callable[..., Incident] = globals()[f"incident_{action}"]
-        return service(incident=incident, actor=actor, reason=data["reason"])
-    if action == "mark_duplicate":
-        return incident_mark_duplicate(incident=incident, actor=actor, original=data["original"])
-    if action == "escalate":
-        return incident_escalate(incident=incident, actor=actor, **data)
-    if action not in INCIDENT_ACTIONS:
-        raise ValidationError(_("Unknown action."))
-    action_service: Callable[..., Incident] = globals()[f"incident_{action}"]
-    return action_service(incident=incident, actor=actor, note=data.get("note", ""))
-
-
-def incident_actions_for(user: User, incident: Incident) -> list[str]:
-    """The actions `user` may take on `incident` now (for buttons; services re-check)."""
-    staff = administers(user, incident.community_id)
-    actions = []
-    for action, (sources, _target) in INCIDENT_ACTIONS.items():
-        if incident.status not in sources:
-            continue
-        if action == "escalate" and not escalation_offered(incident):
-            continue
-        if staff or (action in ASSIGNEE_ACTIONS and works_on_incident(user, incident)):
-            actions.append(action)
-    return actions
-
-
 @transaction.atomic
 def incident_accept(*, incident: Incident, actor: User, note: str = "") -> Incident:
     """Authorization: checked here (require_administers)."""
     require_administers(actor, incident.community_id)
-    incident = _locked(incident, "accept")
-    transition(incident, to=Incident.Status.ACCEPTED, actor=actor, note=note)
+    incident = Incident.workflow.lock(incident, action="accept")
+    transition(incident, action="accept", actor=actor, note=note)
     return incident
 
 
@@ -629,12 +555,12 @@ def incident_assign(
     elif unit is not None:  # always, by the check above
         _check_unit(incident, unit)
         recipients, name = list(unit.representatives.filter(is_active=True)), unit
-    incident = _locked(incident, "assign")
+    incident = Incident.workflow.lock(incident, action="assign")
     incident.assignee = assignee
     incident.assigned_unit = unit
     transition(
         incident,
-        to=Incident.Status.ASSIGNED,
+        action="assign",
         actor=actor,
         note=note or _("Assigned to %(name)s") % {"name": name},
         update_fields=["assignee", "assigned_unit"],
@@ -650,17 +576,6 @@ def incident_assign(
     return incident
 
 
-def works_on_incident(user: User, incident: Incident) -> bool:
-    """The assigned person, or a representative of the assigned resident unit."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if incident.assignee_id is not None:
-        return incident.assignee_id == user.pk
-    if incident.assigned_unit_id is not None:
-        return units_represented_by(user).filter(residentunit_id=incident.assigned_unit_id).exists()
-    return False
-
-
 def _require_assignee_or_staff(actor: User, incident: Incident) -> None:
     if not works_on_incident(actor, incident):
         require_administers(actor, incident.community_id)
@@ -669,9 +584,9 @@ def _require_assignee_or_staff(actor: User, incident: Incident) -> None:
 @transaction.atomic
 def incident_start(*, incident: Incident, actor: User, note: str = "") -> Incident:
     """Authorization: checked here (require_administers)."""
-    incident = _locked(incident, "start")
+    incident = Incident.workflow.lock(incident, action="start")
     _require_assignee_or_staff(actor, incident)
-    transition(incident, to=Incident.Status.IN_PROGRESS, actor=actor, note=note)
+    transition(incident, action="start", actor=actor, note=note)
     return incident
 
 
@@ -680,14 +595,14 @@ def incident_resolve(
     *, incident: Incident, actor: User, resolution: str, photos: Sequence["File[bytes]"] = ()
 ) -> Incident:
     """Authorization: checked here (require_administers)."""
-    incident = _locked(incident, "resolve")
+    incident = Incident.workflow.lock(incident, action="resolve")
     _require_assignee_or_staff(actor, incident)
     if not resolution.strip():
         raise ValidationError({"resolution": _("Say what was done.")})
     incident.resolution = resolution
     transition(
         incident,
-        to=Incident.Status.RESOLVED,
+        action="resolve",
         actor=actor,
         note=resolution,
         update_fields=["resolution"],
@@ -700,8 +615,8 @@ def incident_resolve(
 def incident_verify(*, incident: Incident, actor: User, note: str = "") -> Incident:
     """Authorization: checked here (require_administers)."""
     require_administers(actor, incident.community_id)
-    incident = _locked(incident, "verify")
-    transition(incident, to=Incident.Status.VERIFIED, actor=actor, note=note)
+    incident = Incident.workflow.lock(incident, action="verify")
+    transition(incident, action="verify", actor=actor, note=note)
     return incident
 
 
@@ -714,8 +629,8 @@ def incident_send_back(*, incident: Incident, actor: User, reason: str) -> Incid
     require_administers(actor, incident.community_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the work is sent back.")})
-    incident = _locked(incident, "send_back")
-    transition(incident, to=Incident.Status.IN_PROGRESS, actor=actor, note=reason)
+    incident = Incident.workflow.lock(incident, action="send_back")
+    transition(incident, action="send_back", actor=actor, note=reason)
     return incident
 
 
@@ -723,11 +638,9 @@ def incident_send_back(*, incident: Incident, actor: User, reason: str) -> Incid
 def incident_close(*, incident: Incident, actor: User, note: str = "") -> Incident:
     """Authorization: checked here (require_administers)."""
     require_administers(actor, incident.community_id)
-    incident = _locked(incident, "close")
+    incident = Incident.workflow.lock(incident, action="close")
     incident.closed_at = timezone.now()
-    transition(
-        incident, to=Incident.Status.CLOSED, actor=actor, note=note, update_fields=["closed_at"]
-    )
+    transition(incident, action="close", actor=actor, note=note, update_fields=["closed_at"])
     return incident
 
 
@@ -740,12 +653,12 @@ def incident_close_not_fixed(*, incident: Incident, actor: User, reason: str) ->
     require_administers(actor, incident.community_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why it could not be fixed.")})
-    incident = _locked(incident, "close_not_fixed")
+    incident = Incident.workflow.lock(incident, action="close_not_fixed")
     incident.closed_at = timezone.now()
     incident.resolution = reason
     transition(
         incident,
-        to=Incident.Status.CLOSED_NOT_FIXED,
+        action="close_not_fixed",
         actor=actor,
         note=reason,
         update_fields=["closed_at", "resolution"],
@@ -762,12 +675,12 @@ def incident_reject(*, incident: Incident, actor: User, reason: str) -> Incident
     require_administers(actor, incident.community_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the report is rejected.")})
-    incident = _locked(incident, "reject")
+    incident = Incident.workflow.lock(incident, action="reject")
     incident.rejected_by = actor
     incident.rejection_reason = reason
     transition(
         incident,
-        to=Incident.Status.REJECTED,
+        action="reject",
         actor=actor,
         note=reason,
         update_fields=["rejected_by", "rejection_reason"],
@@ -792,7 +705,7 @@ def incident_reopen(*, incident: Incident, actor: User, reason: str) -> Incident
     require_administers(actor, incident.community_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the report is reopened.")})
-    incident = _locked(incident, "reopen")
+    incident = Incident.workflow.lock(incident, action="reopen")
     incident.assignee = None
     incident.closed_at = None
     incident.deadline = incident_deadline_for(
@@ -800,7 +713,7 @@ def incident_reopen(*, incident: Incident, actor: User, reason: str) -> Incident
     )
     transition(
         incident,
-        to=Incident.Status.ACCEPTED,
+        action="reopen",
         actor=actor,
         note=reason,
         update_fields=["assignee", "closed_at", "deadline"],
@@ -824,12 +737,12 @@ def incident_mark_duplicate(
         raise ValidationError({"original": _("A report cannot duplicate itself.")})
     if original.community_id != incident.community_id:
         raise ValidationError({"original": _("The original is in another community.")})
-    incident = _locked(incident, "mark_duplicate")
+    incident = Incident.workflow.lock(incident, action="mark_duplicate")
     room = MAX_INCIDENT_PHOTOS - original.photos.count()
     incident.duplicate_of = original
     transition(
         incident,
-        to=Incident.Status.DUPLICATE,
+        action="mark_duplicate",
         actor=actor,
         note=note or _("Duplicate of #%(id)s") % {"id": original.pk},
         update_fields=["duplicate_of"],
@@ -840,14 +753,6 @@ def incident_mark_duplicate(
     # Duplicates of the duplicate now point at the original too.
     Incident.objects.filter(duplicate_of=incident).update(duplicate_of=original)
     return incident
-
-
-def escalation_offered(incident: Incident) -> bool:
-    return (
-        incident.category == "dispute"
-        and Incident.workflow.can(incident.status, Incident.Status.ESCALATED)
-        and escalation.mediation_available()
-    )
 
 
 @transaction.atomic
@@ -867,7 +772,7 @@ def incident_escalate(
     Authorization: checked here (require_administers).
     """
     require_administers(actor, incident.community_id)
-    incident = _locked(incident, "escalate")
+    incident = Incident.workflow.lock(incident, action="escalate")
     if incident.category != "dispute":
         raise TransitionNotAllowed(_("Only a small dispute goes to the mediation room."))
     if not escalation.mediation_available():
@@ -877,7 +782,7 @@ def incident_escalate(
     )
     transition(
         incident,
-        to=Incident.Status.ESCALATED,
+        action="escalate",
         actor=actor,
         note=_("Mediation case %(number)s in %(room)s") % {"number": case.number, "room": room},
     )
@@ -899,7 +804,7 @@ def incident_return_from_mediation(
         return incident  # reopened or handled by hand meanwhile: nothing to bring back
     fields = ["resolution"]
     if withdrawn:
-        target = Incident.Status.CLOSED_NOT_FIXED
+        action = "mediation_withdrawn"
         incident.resolution = _("Mediation case %(number)s was withdrawn: %(reason)s") % {
             "number": case.number,
             "reason": case.withdrawal_reason,
@@ -907,7 +812,7 @@ def incident_return_from_mediation(
         incident.closed_at = timezone.now()
         fields.append("closed_at")
     else:
-        target = Incident.Status.RESOLVED
+        action = "mediation_closed"
         outcome = case.get_referred_to_display() if case.referred_to else ""
         incident.resolution = (
             _("Mediation case %(number)s closed (referred: %(where)s).")
@@ -915,7 +820,7 @@ def incident_return_from_mediation(
             if outcome
             else _("Mediation case %(number)s closed.") % {"number": case.number}
         )
-    transition(incident, to=target, actor=actor, note=incident.resolution, update_fields=fields)
+    transition(incident, action=action, actor=actor, note=incident.resolution, update_fields=fields)
     notify(
         recipients=community_staff(incident.community_id),
         title=_("Report #%(id)s is back from the mediation room") % {"id": incident.pk},
@@ -925,6 +830,25 @@ def incident_return_from_mediation(
         community=incident.community,
     )
     return incident
+
+
+# The service behind each action of Incident.workflow a person takes (the portal's and
+# the API's buttons); the mediation room's outcome comes back through
+# incident_return_from_mediation.
+INCIDENT_SERVICES = {
+    "accept": incident_accept,
+    "assign": incident_assign,
+    "start": incident_start,
+    "resolve": incident_resolve,
+    "verify": incident_verify,
+    "send_back": incident_send_back,
+    "close": incident_close,
+    "close_not_fixed": incident_close_not_fixed,
+    "reject": incident_reject,
+    "reopen": incident_reopen,
+    "mark_duplicate": incident_mark_duplicate,
+    "escalate": incident_escalate,
+}
 
 
 @transaction.atomic

@@ -337,22 +337,6 @@ def _incident_for(request, pk) -> Incident:
     )
 
 
-ACTION_LABELS = {
-    "accept": _("Accept"),
-    "assign": _("Assign"),
-    "start": _("Start work"),
-    "resolve": _("Mark resolved"),
-    "verify": _("Verify"),
-    "send_back": _("Send back"),
-    "close": _("Close"),
-    "close_not_fixed": _("Close, not fixed"),
-    "reject": _("Reject"),
-    "reopen": _("Reopen"),
-    "mark_duplicate": _("Mark as duplicate"),
-    "escalate": _("Escalate to the mediation room"),
-}
-
-
 def _action_form(action, incident, data=None, files=None):
     if action == "assign":
         return AssignForm(data, community_id=incident.community_id)
@@ -370,7 +354,6 @@ def _action_form(action, incident, data=None, files=None):
 @login_required
 def incident_detail(request, pk):
     incident = _incident_for(request, pk)
-    actions = services.incident_actions_for(request.user, incident)
     staff = administers(request.user, incident.community_id)
     context = {
         "incident": incident,
@@ -378,8 +361,8 @@ def incident_detail(request, pk):
         "photos": incident.photos.all(),
         "replies": incident.replies.select_related("author"),
         "actions": [
-            {"name": name, "label": ACTION_LABELS[name], "form": _action_form(name, incident)}
-            for name in actions
+            {"name": step.name, "label": step.label, "form": _action_form(step.name, incident)}
+            for step in Incident.workflow.available(incident, request.user)
         ],
         "reply_form": ReplyForm(community_id=incident.community_id) if staff else None,
         "unit_only": _unit_only(request.user),
@@ -393,13 +376,14 @@ def incident_detail(request, pk):
 @login_required
 def incident_action(request, pk, action):
     incident = _incident_for(request, pk)
-    if action not in services.INCIDENT_ACTIONS:
+    if action not in services.INCIDENT_SERVICES:
         raise Http404
+    label = Incident.workflow.actions[action].label
     form = _action_form(action, incident, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.service_data() if hasattr(form, "service_data") else form.cleaned_data
         try:
-            services.incident_perform(action=action, incident=incident, actor=request.user, **data)
+            services.INCIDENT_SERVICES[action](incident=incident, actor=request.user, **data)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 add_service_errors(form, exc)  # field errors stay on the form, others above it
@@ -407,12 +391,12 @@ def incident_action(request, pk, action):
                 messages.error(request, "; ".join(exc.messages))
                 return redirect(incident)
         else:
-            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
+            messages.success(request, _("Done: %(action)s.") % {"action": label})
             return redirect(incident)
     context = {
         "incident": incident,
         "form": form,
-        "label": ACTION_LABELS[action],
+        "label": label,
         "unit_only": _unit_only(request.user),
     }
     return render(request, "grids/incident_action.html", context)

@@ -205,20 +205,20 @@ class ProjectAdminForm(forms.ModelForm):
         return cleaned
 
 
-def _step_action(target, label):
+def _step_action(step):
     def action(modeladmin, request, queryset):
         run_for_each(
             modeladmin,
             request,
             queryset,
             lambda project, user: services.project_transition(
-                project=project, to=target, actor=user
+                project=project, to=step.target, actor=user
             ),
             success_message=_("%(count)s project(s) moved on."),
         )
 
-    action.__name__ = f"move_to_{target}"
-    action.short_description = label
+    action.__name__ = f"move_to_{step.target}"
+    action.short_description = step.label
     return action
 
 
@@ -234,13 +234,11 @@ class ProjectAdmin(ExportAdmin):
     readonly_fields = ["status"]
     list_select_related = ["community"]
     actions = [
-        _step_action(Project.Status.RESOURCES_COMBED, _("Step: resources combed")),
-        _step_action(Project.Status.TOPIC_FORMED, _("Step: topic formed")),
-        _step_action(Project.Status.NEGOTIATING, _("Step: open negotiation")),
-        _step_action(Project.Status.DECIDED, _("Step: decide the project")),
-        _step_action(Project.Status.AGREEMENT_SIGNED, _("Step: agreement signed")),
-        _step_action(Project.Status.IN_PROGRESS, _("Start carrying out")),
-        _step_action(Project.Status.COMPLETED, _("Mark completed")),
+        *(
+            _step_action(step)
+            for step in Project.workflow.actions.values()
+            if step.name != "cancel"
+        ),
         "cancel_projects",
     ]
 

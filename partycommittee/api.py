@@ -365,7 +365,8 @@ class ProjectViewSet(ScopedModelViewSet):
     @extend_schema(request=TransitionSerializer, responses=ProjectSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        """Move the project to another step; an illegal move is a 400 with the reason."""
+        """Take the step leading to `to` (Project.workflow.action_to); an illegal move is a
+        400 with the reason."""
         project = self.get_object()
         move = TransitionSerializer(data=request.data)
         move.is_valid(raise_exception=True)

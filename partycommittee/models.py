@@ -11,7 +11,7 @@ from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet, scoped_through
 from hive.models import Community, TimeStampedModel
 from hive.uploads import DocumentField
-from hive.workflow import Workflow
+from hive.workflow import Action, Workflow
 
 
 def units_represented_by(user: Any) -> QuerySet[Any, Any]:
@@ -426,15 +426,33 @@ class Project(TimeStampedModel):
 
     # The report's six steps, then carrying out; cancelling is possible from any open step.
     workflow = Workflow(
-        transitions={
-            Status.SOLICITED: [Status.RESOURCES_COMBED, Status.CANCELLED],
-            Status.RESOURCES_COMBED: [Status.TOPIC_FORMED, Status.CANCELLED],
-            Status.TOPIC_FORMED: [Status.NEGOTIATING, Status.CANCELLED],
-            Status.NEGOTIATING: [Status.DECIDED, Status.CANCELLED],
-            Status.DECIDED: [Status.AGREEMENT_SIGNED, Status.CANCELLED],
-            Status.AGREEMENT_SIGNED: [Status.IN_PROGRESS, Status.CANCELLED],
-            Status.IN_PROGRESS: [Status.COMPLETED, Status.CANCELLED],
-        }
+        actions=[
+            Action(
+                "comb_resources",
+                [Status.SOLICITED],
+                Status.RESOURCES_COMBED,
+                _("Step: resources combed"),
+            ),
+            Action(
+                "form_topic",
+                [Status.RESOURCES_COMBED],
+                Status.TOPIC_FORMED,
+                _("Step: topic formed"),
+            ),
+            Action(
+                "negotiate", [Status.TOPIC_FORMED], Status.NEGOTIATING, _("Step: open negotiation")
+            ),
+            Action("decide", [Status.NEGOTIATING], Status.DECIDED, _("Step: decide the project")),
+            Action(
+                "sign_agreement",
+                [Status.DECIDED],
+                Status.AGREEMENT_SIGNED,
+                _("Step: agreement signed"),
+            ),
+            Action("start", [Status.AGREEMENT_SIGNED], Status.IN_PROGRESS, _("Start carrying out")),
+            Action("complete", [Status.IN_PROGRESS], Status.COMPLETED, _("Mark completed")),
+            Action("cancel", OPEN_STATUSES, Status.CANCELLED, _("Cancel")),
+        ]
     )
 
     class Meta:

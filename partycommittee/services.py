@@ -31,24 +31,21 @@ from partycommittee.models import (
 
 @transaction.atomic
 def project_transition(*, project: Project, to: str, actor: User, note: str = "") -> Project:
-    """Move a project one step. Signing needs the agreement record first.
+    """Move a project one step (the step leading to `to`). Signing needs the agreement
+    record first.
 
     Authorization: the caller's.
     """
     # Rule checks apply to a legal move only: an illegal one gets the workflow's message.
-    legal = Project.workflow.can(project.status, to)
-    if (
-        legal
-        and to == Project.Status.AGREEMENT_SIGNED
-        and not Agreement.objects.filter(project=project).exists()
-    ):
+    step = Project.workflow.action_to(to, project.status).name
+    if step == "sign_agreement" and not Agreement.objects.filter(project=project).exists():
         raise ValidationError(
             {"agreement": _("Record the co-construction agreement before signing.")},
             code="agreement_missing",
         )
-    if legal and to == Project.Status.CANCELLED and not note.strip():
+    if step == "cancel" and not note.strip():
         raise ValidationError({"note": _("Say why the project is cancelled.")}, code="reason")
-    transition(project, to=to, actor=actor, note=note)
+    transition(project, action=step, actor=actor, note=note)
     return project
 
 

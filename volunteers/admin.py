@@ -321,12 +321,7 @@ class MicroWishAdmin(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, adm
             "reject_form": reject_form,
             "assign_form": assign_form,
             "confirm_form": confirm_form,
-            "can": {
-                "publish": wish.status == MicroWish.Status.SUBMITTED,
-                "reject": wish.status in (MicroWish.Status.SUBMITTED, MicroWish.Status.PUBLISHED),
-                "assign": wish.status == MicroWish.Status.PUBLISHED,
-                "confirm": wish.status == MicroWish.Status.FULFILLED,
-            },
+            "actions": MicroWish.workflow.actions_for(wish, request.user),
         }
         return TemplateResponse(request, "admin/volunteers/microwish/workflow.html", context)
 

@@ -12,7 +12,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from hive.access.authorization import holds_role
 from hive.access.roles import Role
 from hive.access.scoping import access_scope
 from hive.models import Community
@@ -154,8 +153,7 @@ def wish_track(request, code):
         # The template shows no actor: the resident sees what happened, not who did it.
         "timeline": timeline_for(wish),
         "photos": wish.photos.all(),
-        "can_withdraw": wish.status in MicroWish.OPEN_STATES,
-        "can_confirm": wish.status == MicroWish.Status.FULFILLED,
+        "actions": MicroWish.workflow.actions_for(wish, request.user),
         "withdraw_form": WithdrawForm(),
         "confirm_form": ConfirmForm(),
     }
@@ -293,9 +291,7 @@ def portal_wish_detail(request, pk):
         "wish": wish,
         "contact": contact,
         "is_claimer": is_claimer,
-        "can_claim": wish.status == MicroWish.Status.PUBLISHED
-        and holds_role(request.user, Role.PARTY_MEMBER, wish.community_id),
-        "can_fulfil": is_claimer and wish.status == MicroWish.Status.CLAIMED,
+        "actions": MicroWish.workflow.actions_for(wish, request.user),
         "form": form,
         "photos": wish.photos.all(),
         "timeline": timeline_for(wish),

@@ -305,13 +305,7 @@ class EvaluationRoundAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "distribution": selectors.score_distribution(evaluation_round),
             "chart": chart,
             "timeline": timeline_for(evaluation_round),
-            "can": {
-                "open": evaluation_round.status == Status.SCHEDULED,
-                "close": evaluation_round.status == Status.OPEN,
-                "compute": evaluation_round.status == Status.CLOSED,
-                "publish": evaluation_round.status == Status.CLOSED
-                and evaluation_round.results_computed_at is not None,
-            },
+            "actions": EvaluationRound.workflow.actions_for(evaluation_round, request.user),
             "sheets_url": reverse("admin:partycommittee_evaluationsheet_changelist")
             + f"?round__id__exact={evaluation_round.pk}&kind__exact=community_to_unit",
         }

@@ -12,7 +12,7 @@ from hive import periods
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
-from hive.workflow import Workflow
+from hive.workflow import Action, Workflow
 from partycommittee.models import ResidentUnit, units_represented_by
 
 SCORE_MIN, SCORE_MAX = 0, 100
@@ -191,12 +191,19 @@ class EvaluationRound(EvaluationWeights, TimeStampedModel):
 
     objects = RoundQuerySet.as_manager()
 
+    # Publishing waits for computed results.
     workflow = Workflow(
-        transitions={
-            Status.SCHEDULED: [Status.OPEN],
-            Status.OPEN: [Status.CLOSED],
-            Status.CLOSED: [Status.PUBLISHED],
-        }
+        actions=[
+            Action("open", [Status.SCHEDULED], Status.OPEN, _("Open now")),
+            Action("close", [Status.OPEN], Status.CLOSED, _("Close now")),
+            Action(
+                "publish",
+                [Status.CLOSED],
+                Status.PUBLISHED,
+                _("Publish the results"),
+                by=lambda evaluation_round, user: evaluation_round.results_computed_at is not None,
+            ),
+        ]
     )
 
     class Meta:

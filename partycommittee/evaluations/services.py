@@ -227,7 +227,7 @@ def round_open(
         }
     transition(
         evaluation_round,
-        to=Status.OPEN,
+        action="open",
         actor=actor,
         note=note,
         update_fields=["opened_at"],
@@ -281,7 +281,7 @@ def round_close(
         note = _("%(count)s items missing.") % {"count": missing}
     transition(
         evaluation_round,
-        to=Status.CLOSED,
+        action="close",
         actor=actor,
         note=note,
         update_fields=["closed_at"],
@@ -311,7 +311,7 @@ def round_publish(*, evaluation_round: EvaluationRound, actor: User) -> Evaluati
     if evaluation_round.status == Status.CLOSED and evaluation_round.results_computed_at is None:
         raise _refusal("results", _("Compute the results before publishing them."), "not_computed")
     evaluation_round.published_at = timezone.now()
-    transition(evaluation_round, to=Status.PUBLISHED, actor=actor, update_fields=["published_at"])
+    transition(evaluation_round, action="publish", actor=actor, update_fields=["published_at"])
     units = (
         ResidentUnit.objects.filter(results__round=evaluation_round)
         .prefetch_related("representatives")

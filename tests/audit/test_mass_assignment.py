@@ -448,10 +448,8 @@ def _now(days=0):
 
 
 def _first_move(obj) -> str:
-    from hive.workflow import available_transitions
-
-    moves = available_transitions(obj)
-    return moves[0][0] if moves else "-"
+    moves = sorted(a.target for a in type(obj).workflow.actions.values() if obj.status in a.sources)
+    return moves[0] if moves else "-"
 
 
 def _other_status(obj, choices) -> str:

@@ -145,7 +145,9 @@ def test_every_legal_move_through_the_api(world, api_client, case, path):
 def test_illegal_moves_through_the_api_are_400s(world, api_client, case, start):
     case = walk(case, start, actor=world.staff_a)
     api_client.force_login(world.staff_a)
-    allowed = DisputeCase.workflow.targets(start)
+    allowed = {
+        step.target for step in DisputeCase.workflow.actions.values() if start in step.sources
+    }
     for target in S.values:
         if target in allowed or target == S.REGISTERED:
             continue

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from grids import services
 from grids.models import Incident, IncidentPhoto, Visit
-from hive.models import PersonalDataAccess
+from hive.models import PersonalDataAccess, TimelineEntry
 from tests.disputes.factories import PARTIES
 from tests.grids.factories import HouseholdFactory, ResidentFactory, photo
 
@@ -133,7 +133,7 @@ ACTION_BODIES = {
 
 
 @pytest.mark.parametrize("state", [s.value for s in S])
-@pytest.mark.parametrize("action", list(services.INCIDENT_ACTIONS))
+@pytest.mark.parametrize("action", list(services.INCIDENT_SERVICES))
 def test_every_action_from_every_state_through_the_api(gw, api_client, state, action):
     original = _incident(gw)
     incident = _incident(gw, category="dispute")
@@ -150,7 +150,8 @@ def test_every_action_from_every_state_through_the_api(gw, api_client, state, ac
     response = api_client.post(
         f"/api/incidents/{incident.pk}/{action.replace('_', '-')}/", body, format="json"
     )
-    sources, target = services.INCIDENT_ACTIONS[action]
+    step = Incident.workflow.actions[action]
+    sources, target = step.sources, step.target
     incident.refresh_from_db()
     if state in sources:
         assert response.status_code == 200, response.json()
@@ -159,6 +160,36 @@ def test_every_action_from_every_state_through_the_api(gw, api_client, state, ac
         assert response.status_code == 400
         assert response.json()
         assert incident.status == state
+
+
+@pytest.mark.parametrize("action", list(services.INCIDENT_SERVICES))
+def test_an_action_not_available_to_the_user_is_refused_and_changes_nothing(gw, api_client, action):
+    """The assignee (a grid member) from a state the step starts from: staff-only steps
+    are not offered to them and are refused with 403; their own steps go through."""
+    original = _incident(gw)
+    incident = _incident(gw, category="dispute")
+    step = Incident.workflow.actions[action]
+    _state(incident, sorted(step.sources)[0], assignee=gw.grid_a)
+    incident.refresh_from_db()
+    api_client.force_authenticate(gw.grid_a)
+    offered = api_client.get(f"/api/incidents/{incident.pk}/").json()["actions"]
+    refusal = Incident.workflow.refusal(incident, action, gw.grid_a)
+    assert (action in offered) == (refusal is None)
+    body = ACTION_BODIES.get(action, lambda gw: {})(gw)
+    if action == "mark_duplicate":
+        body = {"original": original.pk}
+    entries = TimelineEntry.objects.for_object(incident).count()
+    response = api_client.post(
+        f"/api/incidents/{incident.pk}/{action.replace('_', '-')}/", body, format="json"
+    )
+    if action in ("start", "resolve"):
+        assert response.status_code == 200, response.json()
+        return
+    assert refusal == "You may not do this."
+    assert response.status_code == 403
+    stored = Incident.objects.get(pk=incident.pk)
+    assert (stored.status, stored.assignee_id) == (incident.status, gw.grid_a.pk)
+    assert TimelineEntry.objects.for_object(incident).count() == entries
 
 
 def test_action_with_missing_input_is_a_field_error(gw, api_client):

@@ -226,7 +226,7 @@ def _run(action, incident, gw, original=None):
 
 
 @pytest.mark.parametrize("state", [s.value for s in S])
-@pytest.mark.parametrize("action", list(services.INCIDENT_ACTIONS))
+@pytest.mark.parametrize("action", list(services.INCIDENT_SERVICES))
 def test_every_action_from_every_state_through_the_service(gw, state, action):
     original = _report(gw)
     incident = _report(gw, category="dispute")
@@ -238,7 +238,8 @@ def test_every_action_from_every_state_through_the_service(gw, state, action):
     if state in (S.ASSIGNED, S.IN_PROGRESS):
         extra["assignee"] = gw.grid_a
     incident = _set_state(incident, state, **extra)
-    sources, target = services.INCIDENT_ACTIONS[action]
+    step = Incident.workflow.actions[action]
+    sources, target = step.sources, step.target
     before = TimelineEntry.objects.for_object(incident).count()
     if state in sources:
         _run(action, incident, gw, original)
@@ -260,13 +261,13 @@ def test_every_action_from_every_state_through_the_service(gw, state, action):
 def test_escalation_is_for_disputes_only_and_needs_the_disputes_app(gw, monkeypatch):
     kwargs = {"actor": gw.staff_a, "room": gw.room_a, "kind": "noise", "parties": PARTIES}
     hazard = _report(gw, category="hidden_danger")
-    assert "escalate" not in services.incident_actions_for(gw.staff_a, hazard)
+    assert "escalate" not in Incident.workflow.actions_for(hazard, gw.staff_a)
     with pytest.raises(TransitionNotAllowed):
         services.incident_escalate(incident=hazard, **kwargs)
     dispute = _report(gw, category="dispute")
-    assert "escalate" in services.incident_actions_for(gw.staff_a, dispute)
+    assert "escalate" in Incident.workflow.actions_for(dispute, gw.staff_a)
     monkeypatch.setattr(services.escalation, "mediation_available", lambda: False)
-    assert "escalate" not in services.incident_actions_for(gw.staff_a, dispute)
+    assert "escalate" not in Incident.workflow.actions_for(dispute, gw.staff_a)
     with pytest.raises(TransitionNotAllowed):
         services.incident_escalate(incident=dispute, **kwargs)
     for incident in (hazard, dispute):
@@ -338,11 +339,11 @@ def test_only_staff_accept_and_only_the_assignee_or_staff_work_on_it(gw):
         services.incident_start(incident=incident, actor=gw.grid_a)
     services.incident_start(incident=incident, actor=gw.grid_a2)
     incident.refresh_from_db()
-    assert services.incident_actions_for(gw.grid_a2, incident) == ["resolve"]
+    assert Incident.workflow.actions_for(incident, gw.grid_a2) == ["resolve"]
     services.incident_resolve(incident=incident, actor=gw.grid_a2, resolution="已处理")
     incident.refresh_from_db()
-    assert services.incident_actions_for(gw.grid_a2, incident) == []
-    assert set(services.incident_actions_for(gw.staff_a, incident)) == {"verify", "send_back"}
+    assert Incident.workflow.actions_for(incident, gw.grid_a2) == []
+    assert set(Incident.workflow.actions_for(incident, gw.staff_a)) == {"verify", "send_back"}
 
 
 def test_closed_not_fixed_is_a_distinct_outcome_and_reopen_resets_the_deadline(gw):

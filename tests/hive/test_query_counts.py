@@ -19,7 +19,7 @@ def _grow(world, count):
         community = CommunityFactory(street=world.street)
         user_with_role(Role.GRID_MEMBER, community=community)
         ticket = Ticket.objects.create(community=world.a)
-        transition(ticket, to=Ticket.Status.ACCEPTED, actor=world.staff_a)
+        transition(ticket, action="accept", actor=world.staff_a)
 
 
 def _queries(fetch):

@@ -59,7 +59,7 @@ def tickets(world):
     in_b = Ticket.objects.create(community=world.b)
     in_c = Ticket.objects.create(community=world.c)
     for ticket in (in_a, in_b, in_c):
-        transition(ticket, to=Ticket.Status.ACCEPTED, actor=world.superuser)
+        transition(ticket, action="accept", actor=world.superuser)
     return {"a": in_a, "b": in_b, "c": in_c}
 
 

@@ -6,7 +6,7 @@ Its table is created by tests/hive/conftest.py; no migration ships it.
 from django.db import models
 
 from hive.models import Community
-from hive.workflow import Workflow
+from hive.workflow import Action, Workflow
 
 
 class Ticket(models.Model):
@@ -24,10 +24,13 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     workflow = Workflow(
-        transitions={
-            Status.OPEN: [Status.ACCEPTED, Status.CANCELLED],
-            Status.ACCEPTED: [Status.DONE, Status.CANCELLED],
-        }
+        actions=[
+            Action("accept", [Status.OPEN], Status.ACCEPTED, "Accept", by=["community_staff"]),
+            Action(
+                "finish", [Status.ACCEPTED], Status.DONE, "Finish", by=lambda t, user: t.assignee
+            ),
+            Action("cancel", [Status.OPEN, Status.ACCEPTED], Status.CANCELLED, "Cancel"),
+        ]
     )
 
     class Meta:

@@ -139,7 +139,7 @@ TARGETS = [s for s in S.values if s != S.SUBMITTED]
 
 
 def test_the_declared_workflow_is_the_one_tested():
-    declared = {(a, b) for a, targets in MicroWish.workflow.transitions.items() for b in targets}
+    declared = {(a, s.target) for s in MicroWish.workflow.actions.values() for a in s.sources}
     assert declared == LEGAL
 
 

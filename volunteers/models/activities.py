@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel, User
-from hive.workflow import Workflow
+from hive.workflow import Action, Workflow
 
 
 class PartyCommunityQuerySet(ScopedQuerySet):
@@ -161,9 +161,10 @@ class Activity(TimeStampedModel):
     objects = ActivityQuerySet.as_manager()
 
     workflow = Workflow(
-        transitions={
-            Status.OPEN: [Status.COMPLETED, Status.CANCELLED],
-        }
+        actions=[
+            Action("complete", [Status.OPEN], Status.COMPLETED, _("Record attendance")),
+            Action("cancel", [Status.OPEN], Status.CANCELLED, _("Cancel")),
+        ]
     )
 
     class Meta:

@@ -21,7 +21,7 @@ from hive import periods
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
-from hive.workflow import Workflow
+from hive.workflow import Action, Workflow
 
 
 class OwnRowsQuerySet(ScopedQuerySet):
@@ -458,7 +458,13 @@ class PointAward(TimeStampedModel):
 
     objects = ScopedQuerySet.as_manager()
 
-    workflow = Workflow(transitions={Status.PENDING: [Status.APPROVED, Status.REJECTED]})
+    # A second staff member decides (volunteers.services.points checks who).
+    workflow = Workflow(
+        actions=[
+            Action("approve", [Status.PENDING], Status.APPROVED, _("Approve")),
+            Action("reject", [Status.PENDING], Status.REJECTED, _("Reject")),
+        ]
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

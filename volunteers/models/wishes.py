@@ -19,7 +19,7 @@ from hive.models import Community, TimeStampedModel
 from hive.personal_data import mask_personal_text
 from hive.uploads import PhotoField
 from hive.validators import mobile_phone_validator
-from hive.workflow import Workflow
+from hive.workflow import Action, Workflow, by_staff
 
 # No 0/O, 1/I/L: a resident reads the code aloud or types it from a note without doubt.
 TRACKING_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -153,13 +153,36 @@ class MicroWish(TimeStampedModel):
 
     objects = MicroWishQuerySet.as_manager()
 
+    # Withdrawing and confirming are the resident's, through the tracking code (or staff
+    # on their behalf): the page that knows the code lets them in.
     workflow = Workflow(
-        transitions={
-            Status.SUBMITTED: [Status.PUBLISHED, Status.REJECTED, Status.WITHDRAWN],
-            Status.PUBLISHED: [Status.CLAIMED, Status.REJECTED, Status.WITHDRAWN],
-            Status.CLAIMED: [Status.FULFILLED, Status.WITHDRAWN],
-            Status.FULFILLED: [Status.CONFIRMED],
-        }
+        actions=[
+            Action("publish", [Status.SUBMITTED], Status.PUBLISHED, _("Publish"), by=by_staff),
+            Action(
+                "reject",
+                [Status.SUBMITTED, Status.PUBLISHED],
+                Status.REJECTED,
+                _("Reject"),
+                by=by_staff,
+            ),
+            Action(
+                "claim",
+                [Status.PUBLISHED],
+                Status.CLAIMED,
+                _("Claim this wish"),
+                by=[Role.PARTY_MEMBER],
+            ),
+            Action("assign", [Status.PUBLISHED], Status.CLAIMED, _("Assign"), by=by_staff),
+            Action(
+                "fulfil",
+                [Status.CLAIMED],
+                Status.FULFILLED,
+                _("Mark as fulfilled"),
+                by=lambda wish, user: wish.claimed_by_id == user.pk,
+            ),
+            Action("confirm", [Status.FULFILLED], Status.CONFIRMED, _("Confirm")),
+            Action("withdraw", OPEN_STATES, Status.WITHDRAWN, _("Withdraw")),
+        ]
     )
 
     class Meta:

@@ -94,7 +94,7 @@ def activity_cancel(*, activity: Activity, actor: User, note: str) -> Activity:
         raise ValidationError({"note": _("Say why the activity is cancelled.")})
     require_administers(actor, activity.community)
     activity = _lock(activity)
-    transition(activity, to=Activity.Status.CANCELLED, actor=actor, note=note)
+    transition(activity, action="cancel", actor=actor, note=note)
     return activity
 
 
@@ -132,7 +132,7 @@ def activity_record_attendance(
     activity.attendance_recorded_at = timezone.now()
     transition(
         activity,
-        to=Activity.Status.COMPLETED,
+        action="complete",
         actor=actor,
         note=_("%(count)s of %(total)s attended.")
         % {"count": len(attendee_ids), "total": len(signups)},

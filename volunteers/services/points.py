@@ -308,9 +308,8 @@ def award_approve(*, award: PointAward, actor: User, note: str = "") -> PointAwa
     award = _lock_award(award)
     require_administers(actor, award.member.community)
     _second_person(award, actor)
-    if award.status != PointAward.Status.PENDING:
-        # transition() below would refuse too; say it before touching the ledger.
-        transition(award, to=PointAward.Status.APPROVED, actor=actor)
+    # transition() below would refuse too; say it before touching the ledger.
+    PointAward.workflow.lock(award, action="approve")
     awarded_at = timezone.make_aware(
         datetime.datetime.combine(award.occurred_on, datetime.time(12)),
         timezone.get_default_timezone(),
@@ -334,7 +333,7 @@ def award_approve(*, award: PointAward, actor: User, note: str = "") -> PointAwa
     award.decision_note = (note or "").strip()[:300]
     transition(
         award,
-        to=PointAward.Status.APPROVED,
+        action="approve",
         actor=actor,
         note=award.decision_note,
         update_fields=["entry", "decided_by", "decided_at", "decision_note"],
@@ -356,7 +355,7 @@ def award_reject(*, award: PointAward, actor: User, note: str) -> PointAward:
     award.decision_note = note[:300]
     transition(
         award,
-        to=PointAward.Status.REJECTED,
+        action="reject",
         actor=actor,
         note=note,
         update_fields=["decided_by", "decided_at", "decision_note"],

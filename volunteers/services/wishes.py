@@ -158,9 +158,7 @@ def wish_publish(*, wish: MicroWish, actor: User, note: str = "") -> MicroWish:
     require_administers(actor, wish.community)
     wish = _lock(wish)
     wish.published_at = timezone.now()
-    transition(
-        wish, to=MicroWish.Status.PUBLISHED, actor=actor, note=note, update_fields=["published_at"]
-    )
+    transition(wish, action="publish", actor=actor, note=note, update_fields=["published_at"])
     return wish
 
 
@@ -178,7 +176,7 @@ def wish_reject(*, wish: MicroWish, actor: User, reason: str) -> MicroWish:
     wish.rejection_reason = reason
     transition(
         wish,
-        to=MicroWish.Status.REJECTED,
+        action="reject",
         actor=actor,
         note=reason,
         update_fields=["rejection_reason"],
@@ -193,7 +191,7 @@ def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
     Authorization: the caller's.
     """
     wish = _lock(wish)
-    transition(wish, to=MicroWish.Status.WITHDRAWN, actor=None, note=note.strip())
+    transition(wish, action="withdraw", actor=None, note=note.strip())
     if wish.claimed_by_id:
         notify(
             recipients=[wish.claimed_by],
@@ -208,6 +206,7 @@ def wish_withdraw(*, wish: MicroWish, note: str = "") -> MicroWish:
 def _give_to(
     wish: MicroWish,
     *,
+    action: str,
     member: User,
     actor: User,
     assigned_by: User | None,
@@ -229,7 +228,7 @@ def _give_to(
     wish.claim_reminded_at = None
     transition(
         wish,
-        to=MicroWish.Status.CLAIMED,
+        action=action,
         actor=actor,
         note=note,
         update_fields=[
@@ -251,7 +250,7 @@ def wish_claim(*, wish: MicroWish, member: User) -> MicroWish:
     Authorization: checked here (_give_to: a party member of the community).
     """
     wish = _lock(wish)
-    return _give_to(wish, member=member, actor=member, assigned_by=None, note="")
+    return _give_to(wish, action="claim", member=member, actor=member, assigned_by=None, note="")
 
 
 @transaction.atomic
@@ -262,7 +261,7 @@ def wish_assign(*, wish: MicroWish, member: User, actor: User, note: str = "") -
     """
     require_administers(actor, wish.community)
     wish = _lock(wish)
-    wish = _give_to(wish, member=member, actor=actor, assigned_by=actor, note=note)
+    wish = _give_to(wish, action="assign", member=member, actor=actor, assigned_by=actor, note=note)
     notify(
         recipients=[member],
         title=_("A wish was assigned to you: %(title)s") % {"title": wish.title},
@@ -294,7 +293,13 @@ def wish_assign_unit(
             {"unit": _("This unit has no representative in the portal to take the wish on.")}
         )
     wish = _give_to(
-        wish, member=representatives[0], actor=actor, assigned_by=actor, note=note, unit=unit
+        wish,
+        action="assign",
+        member=representatives[0],
+        actor=actor,
+        assigned_by=actor,
+        note=note,
+        unit=unit,
     )
     notify(
         recipients=representatives,
@@ -327,7 +332,7 @@ def wish_fulfil(
     wish.fulfilled_at = timezone.now()
     transition(
         wish,
-        to=MicroWish.Status.FULFILLED,
+        action="fulfil",
         actor=member,
         note=note,
         update_fields=["fulfilment_note", "fulfilled_at"],
@@ -373,7 +378,7 @@ def wish_confirm(
     wish.confirmed_by_staff = actor
     transition(
         wish,
-        to=MicroWish.Status.CONFIRMED,
+        action="confirm",
         actor=actor,
         note=note,
         update_fields=["rating", "confirmation_note", "confirmed_at", "confirmed_by_staff"],
