@@ -1,6 +1,7 @@
 """The layout of the code: the core (hive/) imports no feature app, and the feature apps
 import each other without a loop. Every import counts, at module level or inside a
-function (a loop through a function-level import is still a loop)."""
+function (a loop through a function-level import is still a loop); only the imports of an
+`if TYPE_CHECKING:` block, which never run, are left out."""
 
 import ast
 from pathlib import Path
@@ -12,8 +13,18 @@ FEATURE_APPS = ["grids", "disputes", "partycommittee", "volunteers", "open311"]
 def _imported(source: str) -> set[str]:
     """The top-level packages the module imports (absolute imports; a relative import
     stays inside its own package)."""
+    tree = ast.parse(source)
+    type_only = {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for statement in node.body
+        for child in ast.walk(statement)
+    }
     names = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
