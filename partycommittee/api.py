@@ -11,6 +11,7 @@ from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
     ManagedPrimaryKeyRelatedField,
+    ModelCleanMixin,
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
@@ -44,7 +45,7 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 # --- Resident units ------------------------------------------------------------------
 
 
-class ResidentUnitSerializer(serializers.ModelSerializer):
+class ResidentUnitSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """Staff's: every field of a unit they administer (UnitProfileSerializer otherwise)."""
 
     # Only to a community the user administers: holding a portal role elsewhere must not
@@ -107,7 +108,7 @@ class ResidentUnitViewSet(ScopedModelViewSet):
 # --- Committee -----------------------------------------------------------------------
 
 
-class CommitteeMemberSerializer(serializers.ModelSerializer):
+class CommitteeMemberSerializer(ModelCleanMixin, serializers.ModelSerializer):
     committee = ScopedPrimaryKeyRelatedField(queryset=BigPartyCommittee.objects.all())
     user = ScopedPrimaryKeyRelatedField(queryset=User.objects.all())
     unit = ScopedPrimaryKeyRelatedField(
@@ -153,7 +154,7 @@ class CommitteeMemberViewSet(ScopedModelViewSet):
 # --- Meetings ------------------------------------------------------------------------
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(ModelCleanMixin, serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
     class Meta:
@@ -161,7 +162,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         fields = ["unit", "unit_name", "status", "attendee"]
 
 
-class JointMeetingSerializer(serializers.ModelSerializer):
+class JointMeetingSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     attendance = AttendanceSerializer(many=True, read_only=True)
 
@@ -229,7 +230,7 @@ class SameCommunityMixin:
         return attrs
 
 
-class DemandItemSerializer(SameCommunityMixin, serializers.ModelSerializer):
+class DemandItemSerializer(SameCommunityMixin, ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     meeting = ScopedPrimaryKeyRelatedField(
         queryset=JointMeeting.objects.all(), required=False, allow_null=True
@@ -259,7 +260,7 @@ class DemandItemViewSet(ScopedModelViewSet):
     search_fields = ["title", "description"]
 
 
-class ResourceItemSerializer(serializers.ModelSerializer):
+class ResourceItemSerializer(ModelCleanMixin, serializers.ModelSerializer):
     unit = ScopedPrimaryKeyRelatedField(queryset=ResidentUnit.objects.all())
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
@@ -297,7 +298,7 @@ class ResourceItemViewSet(ScopedModelViewSet):
     }
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     meeting = ScopedPrimaryKeyRelatedField(
         queryset=JointMeeting.objects.all(), required=False, allow_null=True
@@ -387,7 +388,7 @@ class ProjectViewSet(ScopedModelViewSet):
         return Response({"agreement": agreement.pk}, status=201)
 
 
-class ResponsibilitySerializer(serializers.ModelSerializer):
+class ResponsibilitySerializer(ModelCleanMixin, serializers.ModelSerializer):
     unit = ScopedPrimaryKeyRelatedField(queryset=ResidentUnit.objects.all())
     is_overdue = serializers.BooleanField(read_only=True)
 
@@ -443,7 +444,7 @@ class ResponsibilityViewSet(ScopedModelViewSet):
 # --- Advanced selection --------------------------------------------------------------
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
 
     class Meta:
@@ -506,7 +507,7 @@ class CampaignViewSet(ScopedModelViewSet):
         return Response(ResultSerializer(campaign_results(campaign=campaign), many=True).data)
 
 
-class NominationSerializer(serializers.ModelSerializer):
+class NominationSerializer(ModelCleanMixin, serializers.ModelSerializer):
     campaign = ScopedPrimaryKeyRelatedField(queryset=Campaign.objects.all())
     unit = ScopedPrimaryKeyRelatedField(
         queryset=ResidentUnit.objects.all(), required=False, allow_null=True
@@ -539,7 +540,7 @@ class NominationViewSet(
     permission_classes = [IsAuthenticated, RoleWritePermission]
 
 
-class VoteSerializer(serializers.ModelSerializer):
+class VoteSerializer(ModelCleanMixin, serializers.ModelSerializer):
     nomination = ScopedPrimaryKeyRelatedField(queryset=Nomination.objects.all())
 
     class Meta:

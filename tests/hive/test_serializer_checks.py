@@ -5,8 +5,13 @@ stayed writable. The check makes that mistake fail `manage.py check` (and CI).""
 from rest_framework import serializers
 
 from hive.api import ScopedPrimaryKeyRelatedField
-from hive.checks import check_serializer_meta_options, project_model_serializers
+from hive.checks import (
+    check_serializer_meta_options,
+    check_serializers_clean_models,
+    project_model_serializers,
+)
 from hive.models import Community
+from partycommittee.api import UnitProfileSerializer
 from partycommittee.models import ResidentUnit
 
 
@@ -56,3 +61,10 @@ def test_the_project_serializers_pass_the_check():
     # Every app's API is seen (the URL configuration imports them).
     assert {"UnitProfileSerializer", "SessionSerializer", "PointAwardSerializer"} <= names
     assert check_serializer_meta_options() == []
+
+
+def test_a_model_serializer_that_skips_the_models_validation_is_an_error():
+    """hive.E008: the model's rules (clean(), validators, constraints) must hold at the API."""
+    errors = check_serializers_clean_models(serializers=[_Unit, UnitProfileSerializer])
+    assert [(error.id, error.obj) for error in errors] == [("hive.E008", _Unit)]
+    assert check_serializers_clean_models() == []
