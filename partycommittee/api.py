@@ -131,19 +131,6 @@ class CommitteeMemberSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "term_end",
         ]
 
-    def validate(self, attrs):
-        start = attrs.get("term_start", getattr(self.instance, "term_start", None))
-        end = attrs.get("term_end", getattr(self.instance, "term_end", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"term_end": _("The term cannot end before it starts.")}
-            )
-        committee = attrs.get("committee", getattr(self.instance, "committee", None))
-        unit = attrs.get("unit", getattr(self.instance, "unit", None))
-        if committee and unit and unit.community_id != committee.community_id:
-            raise serializers.ValidationError({"unit": _("The unit belongs to another community.")})
-        return attrs
-
 
 class CommitteeMemberViewSet(ScopedModelViewSet):
     queryset = CommitteeMember.objects.select_related("user", "committee")
@@ -213,29 +200,11 @@ class JointMeetingViewSet(ScopedModelViewSet):
 # --- The four lists -------------------------------------------------------------------
 
 
-class SameCommunityMixin:
-    """Linked rows must belong to the row's own community."""
-
-    same_community_fields: tuple[str, ...] = ()
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        community = attrs.get("community") or getattr(self.instance, "community", None)
-        for name in self.same_community_fields:
-            linked = attrs.get(name)
-            if linked is not None and community is not None and linked.community_id != community.pk:
-                raise serializers.ValidationError(
-                    {name: _("Everything linked must belong to the same community.")}
-                )
-        return attrs
-
-
-class DemandItemSerializer(SameCommunityMixin, ModelCleanMixin, serializers.ModelSerializer):
+class DemandItemSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     meeting = ScopedPrimaryKeyRelatedField(
         queryset=JointMeeting.objects.all(), required=False, allow_null=True
     )
-    same_community_fields = ("meeting",)
 
     class Meta:
         model = DemandItem
@@ -411,11 +380,6 @@ class ResponsibilitySerializer(ModelCleanMixin, serializers.ModelSerializer):
     def validate(self, attrs):
         unit = attrs.get("unit") or getattr(self.instance, "unit", None)
         attrs["community"] = unit.community
-        project = attrs.get("project")
-        if project and project.community_id != unit.community_id:
-            raise serializers.ValidationError(
-                {"project": _("The project belongs to another community.")}
-            )
         return attrs
 
 
@@ -461,30 +425,6 @@ class CampaignSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "voting_start",
             "voting_end",
         ]
-        extra_kwargs = {"seats": {"min_value": 1, "max_value": 100}}
-
-    def validate(self, attrs):
-        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
-        errors = {}
-        if (
-            get("nomination_end")
-            and get("nomination_start")
-            and (get("nomination_end") <= get("nomination_start"))
-        ):
-            errors["nomination_end"] = _("Nominations must close after they open.")
-        if (
-            get("voting_start")
-            and get("nomination_end")
-            and (get("voting_start") < get("nomination_end"))
-        ):
-            errors["voting_start"] = _("Voting opens after nominations close.")
-        if get("voting_end") and get("voting_start") and get("voting_end") <= get("voting_start"):
-            errors["voting_end"] = _("Voting must close after it opens.")
-        if get("kind") == Campaign.Kind.OTHER and not get("other_kind"):
-            errors["other_kind"] = _("Name the kind of selection.")
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
 
 
 class ResultSerializer(serializers.Serializer):
