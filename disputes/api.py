@@ -561,14 +561,6 @@ class ConsultationSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "actions",
         ]
 
-    def validate(self, attrs):
-        community = attrs.get("community") or getattr(self.instance, "community", None)
-        for field in ("property_company", "related_case"):
-            value = attrs.get(field)
-            if value is not None and value.community_id != community.pk:
-                raise serializers.ValidationError({field: [_("Choose one of the same community.")]})
-        return attrs
-
     def create(self, validated_data):
         from disputes.services import consultation_save
 
