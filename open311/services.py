@@ -28,19 +28,6 @@ from open311.models import PartnerKey, Service, ServiceAttribute, ServiceRequest
 # --- Partner keys ----------------------------------------------------------------------
 
 
-def partner_key_check_reporter(*, community: Community, reporter: User | None) -> None:
-    """Reports are filed in the reporter's name, so they must run the community (the
-    grids service lets staff report on a resident's behalf)."""
-    if reporter is None or not administers(reporter, community):
-        raise ValidationError(
-            {
-                "reporter": _(
-                    "Choose a staff member of this community: reports are filed in their name."
-                )
-            }
-        )
-
-
 @transaction.atomic
 def partner_key_issue(
     *,
@@ -54,7 +41,6 @@ def partner_key_issue(
     and never stored (only its hash is)."""
     if not administers(actor, community):
         raise PermissionDenied(_("Only community staff may do this."))
-    partner_key_check_reporter(community=community, reporter=reporter)
     prefix = secrets.token_hex(4)
     raw_key = f"{prefix}.{secrets.token_urlsafe(32)}"
     key = PartnerKey(
