@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
+    ModelCleanMixin,
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
@@ -39,7 +40,7 @@ from volunteers.models import (
 from volunteers.selectors import unit_activity_record
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelCleanMixin, serializers.ModelSerializer):
     kind_label = ChoiceLabelField(source="kind")
     leader_name = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
@@ -75,7 +76,7 @@ class TeamViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["name"]
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(ModelCleanMixin, serializers.ModelSerializer):
     kind_label = ChoiceLabelField(source="kind")
     status_label = ChoiceLabelField(source="status")
     places_taken = serializers.IntegerField(read_only=True)
@@ -215,7 +216,7 @@ class ActivityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class SignUpSerializer(serializers.ModelSerializer):
+class SignUpSerializer(ModelCleanMixin, serializers.ModelSerializer):
     user_name = serializers.CharField(source="user.__str__", read_only=True)
     activity_title = serializers.CharField(source="activity.title", read_only=True)
 
@@ -242,7 +243,7 @@ class SignUpViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = SignUpFilter
 
 
-class PartyMemberSerializer(serializers.ModelSerializer):
+class PartyMemberSerializer(ModelCleanMixin, serializers.ModelSerializer):
     name = serializers.CharField(source="user.__str__", read_only=True)
     registered_unit_name = serializers.SerializerMethodField()
 
@@ -273,7 +274,7 @@ class PartyMemberViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["user__name", "user__username", "branch"]
 
 
-class PointEntrySerializer(serializers.ModelSerializer):
+class PointEntrySerializer(ModelCleanMixin, serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.user.__str__", read_only=True)
     rule_code = serializers.CharField(source="rule.code", read_only=True)
     category = serializers.CharField(source="rule.category", read_only=True)
@@ -326,7 +327,7 @@ class PointEntryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(PointEntrySerializer(entry).data, status=201)
 
 
-class PointAwardSerializer(serializers.ModelSerializer):
+class PointAwardSerializer(ModelCleanMixin, serializers.ModelSerializer):
     member = ScopedPrimaryKeyRelatedField(queryset=PartyMember.objects.all())
     rule = ScopedPrimaryKeyRelatedField(queryset=PointRule.objects.all())
     points = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -410,7 +411,7 @@ class PointAwardViewSet(
         return Response(PointAwardSerializer(award, context={"request": request}).data)
 
 
-class StarRatingSerializer(serializers.ModelSerializer):
+class StarRatingSerializer(ModelCleanMixin, serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.user.__str__", read_only=True)
 
     class Meta:
