@@ -518,25 +518,8 @@ class DisputeCaseAdmin(
 # --- Consultations -------------------------------------------------------------------------
 
 
-class ConsultationActionFormSet(BaseInlineFormSet):
-    """The same rule as disputes.services.consultation_save: no action dated before the
-    meeting."""
-
-    def clean(self):
-        super().clean()
-        held_on = self.instance.held_on
-        for form in self.forms:
-            data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
-            if not data or data.get("DELETE") or held_on is None:
-                continue
-            for field in ("due_on", "done_on"):
-                if data.get(field) and data[field] < held_on:
-                    form.add_error(field, _("The date cannot be before the consultation."))
-
-
 class ConsultationActionInline(admin.TabularInline):
     model = ConsultationAction
-    formset = ConsultationActionFormSet
     fields = ["description", "responsible", "due_on", "done_on"]
     extra = 1
 

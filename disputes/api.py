@@ -32,6 +32,7 @@ from disputes.selectors import PERIODS, case_statistics
 from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
+    ModelCleanMixin,
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
@@ -43,13 +44,13 @@ from hive.personal_data import mask_address, mask_name, mask_phone
 # --- Rooms, partners, mediators ------------------------------------------------------------
 
 
-class RoomSerializer(serializers.ModelSerializer):
+class RoomSerializer(ModelCleanMixin, serializers.ModelSerializer):
     class Meta:
         model = MediationRoom
         fields = ["id", "community", "name", "address", "description", "partners", "is_active"]
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class PartnerSerializer(ModelCleanMixin, serializers.ModelSerializer):
     kind_label = ChoiceLabelField(source="kind")
 
     class Meta:
@@ -57,7 +58,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         fields = ["id", "community", "name", "kind", "kind_label", "resident_unit", "is_active"]
 
 
-class MediatorSerializer(serializers.ModelSerializer):
+class MediatorSerializer(ModelCleanMixin, serializers.ModelSerializer):
     name = serializers.CharField(source="user.__str__", read_only=True)
     institution_name = serializers.SerializerMethodField()
 
@@ -99,7 +100,7 @@ class MediatorViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 # --- Cases ---------------------------------------------------------------------------------
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(ModelCleanMixin, serializers.ModelSerializer):
     """Masked on the way out; the full values on the way in."""
 
     role_label = ChoiceLabelField(source="role")
@@ -116,7 +117,7 @@ class PartySerializer(serializers.ModelSerializer):
         return data
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(ModelCleanMixin, serializers.ModelSerializer):
     judicial_confirmation_label = ChoiceLabelField(source="judicial_confirmation")
 
     class Meta:
@@ -130,7 +131,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ModelCleanMixin, serializers.ModelSerializer):
     status_label = ChoiceLabelField(source="status")
     kind_label = ChoiceLabelField(source="kind")
     source_label = ChoiceLabelField(source="source")
@@ -234,7 +235,7 @@ class CaseAssignSerializer(serializers.Serializer):
     )
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(ModelCleanMixin, serializers.ModelSerializer):
     # The case is the URL's (POST /api/dispute-cases/{id}/sessions/), never the body's.
     case = serializers.PrimaryKeyRelatedField(read_only=True)
     room = ScopedPrimaryKeyRelatedField(
@@ -262,7 +263,7 @@ class AgreementInputSerializer(serializers.Serializer):
     )
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class FollowUpSerializer(ModelCleanMixin, serializers.ModelSerializer):
     case_number = serializers.CharField(source="case.number", read_only=True)
     honoured_label = ChoiceLabelField(source="honoured")
     # "" until the visit is recorded (see CaseSerializer.referred_to).
@@ -527,13 +528,13 @@ class FollowUpViewSet(
 # --- Three-party consultations -------------------------------------------------------------
 
 
-class ConsultationActionSerializer(serializers.ModelSerializer):
+class ConsultationActionSerializer(ModelCleanMixin, serializers.ModelSerializer):
     class Meta:
         model = ConsultationAction
         fields = ["id", "description", "responsible", "due_on", "done_on"]
 
 
-class ConsultationSerializer(serializers.ModelSerializer):
+class ConsultationSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     property_company = ScopedPrimaryKeyRelatedField(
         queryset=PartnerInstitution.objects.all(), required=False, allow_null=True
@@ -559,14 +560,6 @@ class ConsultationSerializer(serializers.ModelSerializer):
             "related_case",
             "actions",
         ]
-
-    def validate(self, attrs):
-        community = attrs.get("community") or getattr(self.instance, "community", None)
-        for field in ("property_company", "related_case"):
-            value = attrs.get(field)
-            if value is not None and value.community_id != community.pk:
-                raise serializers.ValidationError({field: [_("Choose one of the same community.")]})
-        return attrs
 
     def create(self, validated_data):
         from disputes.services import consultation_save

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -670,6 +671,15 @@ class Consultation(TimeStampedModel):
     def __str__(self):
         return f"{self.held_on:%Y-%m-%d} · {self.topic}"
 
+    def clean(self):
+        errors = {
+            name: _("Choose one of the same community.")
+            for name in ("property_company", "related_case")
+            if getattr(self, f"{name}_id") and getattr(self, name).community_id != self.community_id
+        }
+        if errors:
+            raise ValidationError(errors)
+
 
 class ConsultationActionQuerySet(MediatorVisibleQuerySet):
     community_path = "consultation__community"
@@ -703,3 +713,16 @@ class ConsultationAction(TimeStampedModel):
 
     def __str__(self):
         return self.description
+
+    def clean(self):
+        try:  # the consultation may be unsaved (an inline's), or not known yet (the API's)
+            held_on = self.consultation.held_on
+        except Consultation.DoesNotExist:
+            return
+        errors = {
+            name: _("The date cannot be before the consultation.")
+            for name in ("due_on", "done_on")
+            if getattr(self, name) and held_on and getattr(self, name) < held_on
+        }
+        if errors:
+            raise ValidationError(errors)

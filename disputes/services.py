@@ -771,30 +771,26 @@ def cases_flag_stale(*, now: datetime | None = None) -> int:
 def consultation_save(
     *, consultation: Consultation, actions: Sequence[dict[str, Any]] | None = None
 ) -> Consultation:
-    """Store a three-party consultation and (when given) replace its follow-up actions.
-    Actions cannot fall due or be done before the meeting.
+    """Store a three-party consultation and (when given) replace its follow-up actions
+    (ConsultationAction.clean: none dated before the meeting).
 
     Authorization: the caller's.
     """
-    errors: dict[str, list[str]] = {}
-    for field in ("property_company", "related_case"):
-        value = getattr(consultation, field)
-        if value is not None and value.community_id != consultation.community_id:
-            errors[field] = [_("Choose one of the same community.")]
-    for index, data in enumerate(actions or [], start=1):
-        for field in ("due_on", "done_on"):
-            value = data.get(field)
-            if value is not None and consultation.held_on and value < consultation.held_on:
-                errors.setdefault("actions", []).append(
-                    _("Action %(n)s: the date cannot be before the consultation.") % {"n": index}
-                )
-    if errors:
-        raise ValidationError(errors)
     consultation.full_clean()
     consultation.save()
     if actions is not None:
+        rows = [ConsultationAction(consultation=consultation, **data) for data in actions]
+        errors = []
+        for index, row in enumerate(rows, start=1):
+            try:
+                row.full_clean()
+            except ValidationError as exc:
+                errors += [
+                    _("Action %(n)s: %(message)s") % {"n": index, "message": message}
+                    for message in exc.messages
+                ]
+        if errors:
+            raise ValidationError({"actions": errors})
         consultation.actions.all().delete()
-        ConsultationAction.objects.bulk_create(
-            [ConsultationAction(consultation=consultation, **data) for data in actions]
-        )
+        ConsultationAction.objects.bulk_create(rows)
     return consultation

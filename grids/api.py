@@ -41,7 +41,7 @@ from grids.models import (
 from grids.selectors import incident_timeline
 from hive.access.authorization import administers
 from hive.access.roles import Role
-from hive.api import ScopedViewSetMixin, TimelineEntrySerializer, router
+from hive.api import ModelCleanMixin, ScopedViewSetMixin, TimelineEntrySerializer, router
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
 from hive.ui.filters import ScopedDjangoFilterBackend
@@ -51,7 +51,7 @@ from partycommittee.models import ResidentUnit
 # --- Serializers -----------------------------------------------------------------------
 
 
-class GridSerializer(serializers.ModelSerializer):
+class GridSerializer(ModelCleanMixin, serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.__str__", read_only=True, default="")
     deputies = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -74,7 +74,7 @@ class MaskedPhoneField(serializers.CharField):
         return mask_phone(value)
 
 
-class HouseholdSerializer(serializers.ModelSerializer):
+class HouseholdSerializer(ModelCleanMixin, serializers.ModelSerializer):
     phone = MaskedPhoneField(read_only=True)
     building_name = serializers.CharField(source="building.name", read_only=True, default="")
 
@@ -95,7 +95,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         ]
 
 
-class ResidentSerializer(serializers.ModelSerializer):
+class ResidentSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """ID numbers and phones are masked; POST reveal/ shows them, and logs it."""
 
     phone = MaskedPhoneField(read_only=True)
@@ -136,7 +136,7 @@ class RevealedSerializer(serializers.Serializer):
     id_number = serializers.CharField(required=False, read_only=True)
 
 
-class KeyPlaceSerializer(serializers.ModelSerializer):
+class KeyPlaceSerializer(ModelCleanMixin, serializers.ModelSerializer):
     contact_phone = MaskedPhoneField(read_only=True)
 
     class Meta:
@@ -153,7 +153,7 @@ class KeyPlaceSerializer(serializers.ModelSerializer):
         ]
 
 
-class ChangeLogSerializer(serializers.ModelSerializer):
+class ChangeLogSerializer(ModelCleanMixin, serializers.ModelSerializer):
     # Plain strings in the schema: an enum here would clash with KeyPlace's "kind".
     kind = serializers.CharField(read_only=True)
 
@@ -172,7 +172,7 @@ class ChangeLogSerializer(serializers.ModelSerializer):
         ]
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(ModelCleanMixin, serializers.ModelSerializer):
     class Meta:
         model = Visit
         fields = ["id", "grid", "household", "resident", "visitor", "role", "visited_at", "notes"]
@@ -188,7 +188,7 @@ class VisitSerializer(serializers.ModelSerializer):
             self.fields["resident"].queryset = Resident.objects.visible_to(request.user)
 
 
-class GridTaskSerializer(serializers.ModelSerializer):
+class GridTaskSerializer(ModelCleanMixin, serializers.ModelSerializer):
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -208,13 +208,13 @@ class GridTaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SweepCheckSerializer(serializers.ModelSerializer):
+class SweepCheckSerializer(ModelCleanMixin, serializers.ModelSerializer):
     class Meta:
         model = SweepCheck
         fields = ["id", "place", "result", "items", "notes", "checked_by", "incident"]
 
 
-class SweepSerializer(serializers.ModelSerializer):
+class SweepSerializer(ModelCleanMixin, serializers.ModelSerializer):
     place_kind = serializers.CharField(read_only=True)
     checklist_items = serializers.ListField(read_only=True)
     checks = SweepCheckSerializer(many=True, read_only=True)
@@ -260,7 +260,7 @@ class MediationCaseLinkSerializer(serializers.Serializer):
     number = serializers.CharField()
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """One incident in full: photos, timeline (with its duplicates'), allowed actions."""
 
     is_overdue = serializers.BooleanField(read_only=True)

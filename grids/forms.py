@@ -87,12 +87,6 @@ class IncidentReportForm(PortalFormMixin, forms.Form):
         if not self.staff:
             del self.fields["on_behalf_of"]
 
-    def clean(self):
-        cleaned = super().clean()
-        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
-            self.add_error("longitude", _("Give both latitude and longitude, or neither."))
-        return cleaned
-
 
 class VisitForm(PortalFormMixin, forms.Form):
     resident = forms.ModelChoiceField(

@@ -912,6 +912,10 @@ class Incident(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("grids:incident_detail", args=[self.pk])
 
+    def clean(self):
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
+
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATES

@@ -460,8 +460,6 @@ def incident_report(
         raise ValidationError(
             {"on_behalf_of": _("Only community staff report on a resident's behalf.")}
         )
-    if (latitude is None) != (longitude is None):
-        raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
     now = timezone.now()
     incident = Incident(
         community_id=grid.community_id,

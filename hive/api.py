@@ -3,7 +3,9 @@ and an exception handler that turns rule violations into 400s with field message
 refusals (hive.access.authorization.NotAuthorized, any PermissionDenied) into 403s
 `{"detail": "<message>"}`."""
 
-from django.core.exceptions import PermissionDenied
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -94,6 +97,43 @@ class RoleWritePermission(permissions.BasePermission):
         return _portal_write(request, view)
 
 
+class ModelCleanMixin:
+    """A ModelSerializer that asks the model: after `validate`, the instance it would save
+    runs full_clean() (field validators, Model.clean(), constraints), so a rule lives once,
+    on the model, for the admin, the portal, the services and the API alike. Fields the
+    request does not set are left out, as a ModelForm leaves out those it lacks; unique
+    fields and sets are checked by DRF's own validators, before."""
+
+    def run_validation(self, data=serializers.empty):
+        attrs = super().run_validation(data)
+        if attrs is None:  # a nested serializer sent null
+            return attrs
+        model = self.Meta.model
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        fields = {field.name: field for field in model._meta.fields}
+        # A null the serializer lets through where the model has none is the service's to fill.
+        given = {
+            name: value
+            for name, value in attrs.items()
+            if name in fields and (value is not None or fields[name].null)
+        }
+        for name, value in given.items():
+            setattr(instance, name, value)
+        names = set(given)
+        if self.instance is not None:
+            names |= {field.source for field in self._writable_fields}
+        exclude = [name for name in fields if name not in names]
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False)
+        except DjangoValidationError as exc:
+            keys = {field.source: name for name, field in self.fields.items()}
+            keys[NON_FIELD_ERRORS] = api_settings.NON_FIELD_ERRORS_KEY
+            raise serializers.ValidationError(
+                {keys.get(name, name): errors for name, errors in exc.message_dict.items()}
+            ) from None
+        return attrs
+
+
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key the request's user can only point at rows in their scope (the same
     rule as the viewset's: managed rows for staff writes, visible rows otherwise)."""
@@ -145,13 +185,13 @@ class TransitionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class StreetSerializer(serializers.ModelSerializer):
+class StreetSerializer(ModelCleanMixin, serializers.ModelSerializer):
     class Meta:
         model = Street
         fields = ["id", "name", "code"]
 
 
-class CommunitySerializer(serializers.ModelSerializer):
+class CommunitySerializer(ModelCleanMixin, serializers.ModelSerializer):
     street_name = serializers.CharField(source="street.name", read_only=True)
 
     class Meta:
@@ -159,7 +199,7 @@ class CommunitySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "code", "street", "street_name", "address", "phone"]
 
 
-class RoleAssignmentSerializer(serializers.ModelSerializer):
+class RoleAssignmentSerializer(ModelCleanMixin, serializers.ModelSerializer):
     role_label = ChoiceLabelField(source="role")
     username = serializers.CharField(source="user.username", read_only=True)
     user_name = serializers.CharField(source="user.name", read_only=True)
@@ -178,13 +218,13 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelCleanMixin, serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "name"]
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelCleanMixin, serializers.ModelSerializer):
     roles = RoleAssignmentSerializer(source="role_assignments", many=True, read_only=True)
 
     class Meta:
@@ -192,7 +232,7 @@ class MeSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "name", "email", "phone", "roles"]
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(ModelCleanMixin, serializers.ModelSerializer):
     model = serializers.CharField(source="content_type.model", read_only=True)
     actor_name = serializers.SerializerMethodField()
 

@@ -200,3 +200,22 @@ def check_personal_data_declared(app_configs=None, models=None, **kwargs):
                     )
                 )
     return errors
+
+
+@checks.register()
+def check_serializers_clean_models(app_configs=None, serializers=None, **kwargs):
+    """Every ModelSerializer of the project runs the model's own validation, so a rule
+    written once on the model holds at the API too."""
+    from hive.api import ModelCleanMixin
+
+    return [
+        checks.Error(
+            f"{serializer.__module__}.{serializer.__qualname__} does not run the model's "
+            "validation.",
+            hint="Put hive.api.ModelCleanMixin first among its bases.",
+            obj=serializer,
+            id="hive.E008",
+        )
+        for serializer in (project_model_serializers() if serializers is None else serializers)
+        if not issubclass(serializer, ModelCleanMixin)
+    ]

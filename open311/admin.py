@@ -21,18 +21,6 @@ class PartnerKeyForm(forms.ModelForm):
         model = PartnerKey
         fields = ["community", "name", "reporter", "default_grid"]
 
-    def clean(self):
-        data = super().clean()
-        community = data.get("community") or getattr(self.instance, "community", None)
-        if community is not None and "reporter" in data:
-            try:
-                services.partner_key_check_reporter(
-                    community=community, reporter=data.get("reporter")
-                )
-            except ValidationError as exc:
-                self.add_error(None, exc)
-        return data
-
 
 @admin.register(PartnerKey)
 class PartnerKeyAdmin(CreateThroughServiceMixin, ScopedAdminMixin, admin.ModelAdmin):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Category, Grid, Incident
+from hive.access.authorization import administers
 from hive.access.scoping import ScopedQuerySet
 from hive.models import Community, TimeStampedModel
 
@@ -86,12 +87,19 @@ class PartnerKey(TimeStampedModel):
         return self.revoked_at is not None
 
     def clean(self):
-        if (
-            self.default_grid_id
-            and self.community_id
-            and self.default_grid.community_id != self.community_id
-        ):
-            raise ValidationError({"default_grid": _("The grid belongs to another community.")})
+        errors = {}
+        if not self.community_id:
+            return
+        # Reports are filed in the reporter's name, so they must run the community (the
+        # grids service lets staff report on a resident's behalf).
+        if self.reporter_id and not administers(self.reporter, self.community):
+            errors["reporter"] = _(
+                "Choose a staff member of this community: reports are filed in their name."
+            )
+        if self.default_grid_id and self.default_grid.community_id != self.community_id:
+            errors["default_grid"] = _("The grid belongs to another community.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Service(TimeStampedModel):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from grids import services as grid_services
 from grids.models import Category, Grid
 from hive.access.authentication import token_digest
-from hive.access.authorization import NotAuthorized, administers, require_administers
+from hive.access.authorization import NotAuthorized, require_administers
 from hive.models import Community, User
 from hive.personal_data import mobile_number
 from hive.uploads import clean_image_upload
@@ -32,19 +32,6 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 # --- Partner keys ----------------------------------------------------------------------
-
-
-def partner_key_check_reporter(*, community: Community, reporter: User | None) -> None:
-    """Reports are filed in the reporter's name, so they must run the community (the
-    grids service lets staff report on a resident's behalf)."""
-    if reporter is None or not administers(reporter, community):
-        raise ValidationError(
-            {
-                "reporter": _(
-                    "Choose a staff member of this community: reports are filed in their name."
-                )
-            }
-        )
 
 
 @transaction.atomic
@@ -62,7 +49,6 @@ def partner_key_issue(
     Authorization: checked here (require_administers).
     """
     require_administers(actor, community)
-    partner_key_check_reporter(community=community, reporter=reporter)
     prefix = secrets.token_hex(4)
     raw_key = f"{prefix}.{secrets.token_urlsafe(32)}"
     key = PartnerKey(

@@ -132,14 +132,8 @@ class ResourceItemAdmin(ImportExportAdmin):
 
 
 class ResponsibilityFormSet(BaseInlineFormSet):
-    """Responsibilities take the project's community; their unit must belong to it."""
-
-    def clean(self):
-        super().clean()
-        for form in self.forms:
-            unit = form.cleaned_data.get("unit") if form.cleaned_data else None
-            if unit is not None and unit.community_id != self.instance.community_id:
-                form.add_error("unit", _("The unit belongs to another community."))
+    """Responsibilities take the project's community (Responsibility.clean() checks that
+    their unit belongs to it)."""
 
     def save_new(self, form, commit=True):
         form.instance.community_id = self.instance.community_id

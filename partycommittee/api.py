@@ -11,6 +11,7 @@ from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
     ManagedPrimaryKeyRelatedField,
+    ModelCleanMixin,
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
@@ -44,7 +45,7 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
 # --- Resident units ------------------------------------------------------------------
 
 
-class ResidentUnitSerializer(serializers.ModelSerializer):
+class ResidentUnitSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """Staff's: every field of a unit they administer (UnitProfileSerializer otherwise)."""
 
     # Only to a community the user administers: holding a portal role elsewhere must not
@@ -107,7 +108,7 @@ class ResidentUnitViewSet(ScopedModelViewSet):
 # --- Committee -----------------------------------------------------------------------
 
 
-class CommitteeMemberSerializer(serializers.ModelSerializer):
+class CommitteeMemberSerializer(ModelCleanMixin, serializers.ModelSerializer):
     committee = ScopedPrimaryKeyRelatedField(queryset=BigPartyCommittee.objects.all())
     user = ScopedPrimaryKeyRelatedField(queryset=User.objects.all())
     unit = ScopedPrimaryKeyRelatedField(
@@ -130,19 +131,6 @@ class CommitteeMemberSerializer(serializers.ModelSerializer):
             "term_end",
         ]
 
-    def validate(self, attrs):
-        start = attrs.get("term_start", getattr(self.instance, "term_start", None))
-        end = attrs.get("term_end", getattr(self.instance, "term_end", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"term_end": _("The term cannot end before it starts.")}
-            )
-        committee = attrs.get("committee", getattr(self.instance, "committee", None))
-        unit = attrs.get("unit", getattr(self.instance, "unit", None))
-        if committee and unit and unit.community_id != committee.community_id:
-            raise serializers.ValidationError({"unit": _("The unit belongs to another community.")})
-        return attrs
-
 
 class CommitteeMemberViewSet(ScopedModelViewSet):
     queryset = CommitteeMember.objects.select_related("user", "committee")
@@ -153,7 +141,7 @@ class CommitteeMemberViewSet(ScopedModelViewSet):
 # --- Meetings ------------------------------------------------------------------------
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(ModelCleanMixin, serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
     class Meta:
@@ -161,7 +149,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         fields = ["unit", "unit_name", "status", "attendee"]
 
 
-class JointMeetingSerializer(serializers.ModelSerializer):
+class JointMeetingSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     attendance = AttendanceSerializer(many=True, read_only=True)
 
@@ -212,29 +200,11 @@ class JointMeetingViewSet(ScopedModelViewSet):
 # --- The four lists -------------------------------------------------------------------
 
 
-class SameCommunityMixin:
-    """Linked rows must belong to the row's own community."""
-
-    same_community_fields: tuple[str, ...] = ()
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        community = attrs.get("community") or getattr(self.instance, "community", None)
-        for name in self.same_community_fields:
-            linked = attrs.get(name)
-            if linked is not None and community is not None and linked.community_id != community.pk:
-                raise serializers.ValidationError(
-                    {name: _("Everything linked must belong to the same community.")}
-                )
-        return attrs
-
-
-class DemandItemSerializer(SameCommunityMixin, serializers.ModelSerializer):
+class DemandItemSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     meeting = ScopedPrimaryKeyRelatedField(
         queryset=JointMeeting.objects.all(), required=False, allow_null=True
     )
-    same_community_fields = ("meeting",)
 
     class Meta:
         model = DemandItem
@@ -259,7 +229,7 @@ class DemandItemViewSet(ScopedModelViewSet):
     search_fields = ["title", "description"]
 
 
-class ResourceItemSerializer(serializers.ModelSerializer):
+class ResourceItemSerializer(ModelCleanMixin, serializers.ModelSerializer):
     unit = ScopedPrimaryKeyRelatedField(queryset=ResidentUnit.objects.all())
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
@@ -297,7 +267,7 @@ class ResourceItemViewSet(ScopedModelViewSet):
     }
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
     meeting = ScopedPrimaryKeyRelatedField(
         queryset=JointMeeting.objects.all(), required=False, allow_null=True
@@ -388,7 +358,7 @@ class ProjectViewSet(ScopedModelViewSet):
         return Response({"agreement": agreement.pk}, status=201)
 
 
-class ResponsibilitySerializer(serializers.ModelSerializer):
+class ResponsibilitySerializer(ModelCleanMixin, serializers.ModelSerializer):
     unit = ScopedPrimaryKeyRelatedField(queryset=ResidentUnit.objects.all())
     is_overdue = serializers.BooleanField(read_only=True)
 
@@ -411,11 +381,6 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         unit = attrs.get("unit") or getattr(self.instance, "unit", None)
         attrs["community"] = unit.community
-        project = attrs.get("project")
-        if project and project.community_id != unit.community_id:
-            raise serializers.ValidationError(
-                {"project": _("The project belongs to another community.")}
-            )
         return attrs
 
 
@@ -444,7 +409,7 @@ class ResponsibilityViewSet(ScopedModelViewSet):
 # --- Advanced selection --------------------------------------------------------------
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(ModelCleanMixin, serializers.ModelSerializer):
     community = ScopedPrimaryKeyRelatedField(queryset=Community.objects.all())
 
     class Meta:
@@ -461,30 +426,6 @@ class CampaignSerializer(serializers.ModelSerializer):
             "voting_start",
             "voting_end",
         ]
-        extra_kwargs = {"seats": {"min_value": 1, "max_value": 100}}
-
-    def validate(self, attrs):
-        get = lambda name: attrs.get(name, getattr(self.instance, name, None))  # noqa: E731
-        errors = {}
-        if (
-            get("nomination_end")
-            and get("nomination_start")
-            and (get("nomination_end") <= get("nomination_start"))
-        ):
-            errors["nomination_end"] = _("Nominations must close after they open.")
-        if (
-            get("voting_start")
-            and get("nomination_end")
-            and (get("voting_start") < get("nomination_end"))
-        ):
-            errors["voting_start"] = _("Voting opens after nominations close.")
-        if get("voting_end") and get("voting_start") and get("voting_end") <= get("voting_start"):
-            errors["voting_end"] = _("Voting must close after it opens.")
-        if get("kind") == Campaign.Kind.OTHER and not get("other_kind"):
-            errors["other_kind"] = _("Name the kind of selection.")
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
 
 
 class ResultSerializer(serializers.Serializer):
@@ -507,7 +448,7 @@ class CampaignViewSet(ScopedModelViewSet):
         return Response(ResultSerializer(campaign_results(campaign=campaign), many=True).data)
 
 
-class NominationSerializer(serializers.ModelSerializer):
+class NominationSerializer(ModelCleanMixin, serializers.ModelSerializer):
     campaign = ScopedPrimaryKeyRelatedField(queryset=Campaign.objects.all())
     unit = ScopedPrimaryKeyRelatedField(
         queryset=ResidentUnit.objects.all(), required=False, allow_null=True
@@ -540,7 +481,7 @@ class NominationViewSet(
     permission_classes = [IsAuthenticated, RoleWritePermission]
 
 
-class VoteSerializer(serializers.ModelSerializer):
+class VoteSerializer(ModelCleanMixin, serializers.ModelSerializer):
     nomination = ScopedPrimaryKeyRelatedField(queryset=Nomination.objects.all())
 
     class Meta:

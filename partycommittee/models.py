@@ -2,6 +2,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -321,6 +322,12 @@ class DemandItem(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        if self.meeting_id and self.community_id and self.meeting.community_id != self.community_id:
+            raise ValidationError(
+                {"meeting": _("Everything linked must belong to the same community.")}
+            )
+
 
 class ResourceItemQuerySet(ScopedQuerySet):
     def role_condition(self, user, scope):
@@ -552,6 +559,8 @@ class Responsibility(TimeStampedModel):
     def clean(self):
         if self.unit_id and self.community_id and self.unit.community_id != self.community_id:
             raise ValidationError({"unit": _("The unit belongs to another community.")})
+        if self.project_id and self.community_id and self.project.community_id != self.community_id:
+            raise ValidationError({"project": _("The project belongs to another community.")})
 
     @property
     def is_overdue(self) -> bool:
@@ -585,6 +594,7 @@ class Campaign(TimeStampedModel):
     seats = models.PositiveSmallIntegerField(
         _("seats"),
         default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("How many will be selected; each voter has one vote per seat."),
     )
     nomination_start = models.DateTimeField(_("nominations open"))
@@ -700,6 +710,10 @@ class Nomination(TimeStampedModel):
 
     def __str__(self):
         return self.nominee_name
+
+    def clean(self):
+        if self.nominee_kind == self.NomineeKind.UNIT and not self.unit_id:
+            raise ValidationError({"unit": _("Name the unit nominated.")})
 
 
 class Vote(models.Model):

@@ -1,4 +1,7 @@
 import factory
+from django.conf import settings
+from django.utils import translation
+from django.utils.html import escape
 
 from hive.access.roles import Role
 from hive.models import Community, Street, User
@@ -86,3 +89,17 @@ def api_token_key(user, *, name: str = "") -> str:
 
     _token, key = api_token_issue(user=user, second_factor=True, name=name)
     return key
+
+
+def refused_with(response, field: str, message: str) -> None:
+    """A door refused a write with `message` (its msgid, translated as the response was):
+    the API with a 400 naming `field`, a page (admin, portal) by showing its form again
+    with the message."""
+    with translation.override(response.get("Content-Language", settings.LANGUAGE_CODE)):
+        shown = translation.gettext(message)
+    if response.get("Content-Type", "").startswith("application/json"):
+        assert response.status_code == 400, response.content
+        assert any(shown in error for error in response.json()[field]), response.json()
+    else:
+        assert response.status_code == 200, response.status_code
+        assert escape(shown) in response.content.decode(), shown

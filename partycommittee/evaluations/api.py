@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from hive.access.roles import Role
 from hive.api import (
     ChoiceLabelField,
+    ModelCleanMixin,
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
@@ -39,7 +40,7 @@ class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 # --- Rounds ---------------------------------------------------------------------------
 
 
-class EvaluationRoundSerializer(serializers.ModelSerializer):
+class EvaluationRoundSerializer(ModelCleanMixin, serializers.ModelSerializer):
     period_label = serializers.CharField(read_only=True)
     status_label = ChoiceLabelField(source="status")
 
@@ -177,7 +178,7 @@ class EvaluationRoundViewSet(
 # --- Sheets and duty reports ----------------------------------------------------------
 
 
-class EvaluationSheetSerializer(serializers.ModelSerializer):
+class EvaluationSheetSerializer(ModelCleanMixin, serializers.ModelSerializer):
     rater_unit_name = serializers.CharField(source="rater_unit.name", default="", read_only=True)
     ratee_unit_name = serializers.CharField(source="ratee_unit.name", default="", read_only=True)
 
@@ -240,7 +241,7 @@ class EvaluationSheetViewSet(
         return self._save(request, submit=True)
 
 
-class DutyReportSerializer(serializers.ModelSerializer):
+class DutyReportSerializer(ModelCleanMixin, serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
     class Meta:
@@ -281,7 +282,7 @@ class DutyReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 # --- Results --------------------------------------------------------------------------
 
 
-class UnitResultSerializer(serializers.ModelSerializer):
+class UnitResultSerializer(ModelCleanMixin, serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from grids import services
 from grids.models import ChangeLogEntry, Incident, IncidentPhoto, KeyPersonTag, Visit
 from hive.models import PersonalDataAccess
+from tests.factories import refused_with
 from tests.grids.factories import (
     BuildingFactory,
     GridTaskFactory,
@@ -434,3 +435,17 @@ def test_portal_incident_filter_is_phone_friendly_and_filters_by_date_and_overdu
     html = response.content.decode()
     assert 'value="2026-13-45" class="form-control is-invalid"' in html
     assert '<div class="invalid-feedback">' in html
+
+
+def test_a_position_gives_both_coordinates_at_both_doors(gw, client, api_client):
+    """Incident.clean() holds the rule: the portal's form and the API show its message."""
+    message = "Give both latitude and longitude, or neither."
+    client.force_login(gw.grid_a)
+    page = client.post(reverse("grids:incident_create"), _report_data(gw, latitude="37.8"))
+    refused_with(page, "longitude", message)
+    api_client.force_authenticate(gw.grid_a)
+    response = api_client.post(
+        "/api/incidents/", _report_data(gw, longitude="112.5"), format="json"
+    )
+    refused_with(response, "longitude", message)
+    assert not Incident.objects.exists()

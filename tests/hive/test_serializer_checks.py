@@ -2,12 +2,20 @@
 Meta.extra_kwargs for a field the serializer declares, so a field Meta calls read-only
 stayed writable. The check makes that mistake fail `manage.py check` (and CI)."""
 
+import pytest
+from django.utils import translation
 from rest_framework import serializers
 
-from hive.api import ScopedPrimaryKeyRelatedField
-from hive.checks import check_serializer_meta_options, project_model_serializers
+from hive.api import ModelCleanMixin, ScopedPrimaryKeyRelatedField
+from hive.checks import (
+    check_serializer_meta_options,
+    check_serializers_clean_models,
+    project_model_serializers,
+)
 from hive.models import Community
+from partycommittee.api import UnitProfileSerializer
 from partycommittee.models import ResidentUnit
+from volunteers.models import PointsScheme
 
 
 class _Unit(serializers.ModelSerializer):
@@ -56,3 +64,28 @@ def test_the_project_serializers_pass_the_check():
     # Every app's API is seen (the URL configuration imports them).
     assert {"UnitProfileSerializer", "SessionSerializer", "PointAwardSerializer"} <= names
     assert check_serializer_meta_options() == []
+
+
+def test_a_model_serializer_that_skips_the_models_validation_is_an_error():
+    """hive.E008: the model's rules (clean(), validators, constraints) must hold at the API."""
+    errors = check_serializers_clean_models(serializers=[_Unit, UnitProfileSerializer])
+    assert [(error.id, error.obj) for error in errors] == [("hive.E008", _Unit)]
+    assert check_serializers_clean_models() == []
+
+
+class _Scheme(ModelCleanMixin, serializers.ModelSerializer):
+    class Meta:
+        model = PointsScheme
+        fields = ["star2_from", "star3_from", "star4_from", "star5_from"]
+
+
+@pytest.mark.django_db
+def test_a_rule_of_the_whole_row_is_a_non_field_error_of_the_api():
+    data = {"star2_from": 50, "star3_from": 40, "star4_from": 60, "star5_from": 70}
+    with translation.override("en"):
+        serializer = _Scheme(data=data)
+        assert not serializer.is_valid()
+    assert (
+        "Each star threshold must be higher than the one below it."
+        in (serializer.errors["non_field_errors"])
+    )

@@ -4,11 +4,15 @@ portal and it follows the normal workflow; staff issue and revoke keys in the ad
 import hashlib
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from grids import services as grid_services
 from grids.models import IncidentPhoto
+from open311 import services
 from open311.models import PartnerKey, ServiceRequest
+from tests.factories import refused_with
 from tests.grids.factories import photo
 from tests.open311.test_endpoints import V2, post
 
@@ -57,8 +61,6 @@ def test_reports_go_to_the_default_grid_or_the_only_grid(ow, client):
 
 
 def test_report_without_a_matching_grid_in_a_one_grid_community(ow, client):
-    from open311 import services
-
     _key, raw = services.partner_key_issue(
         actor=ow.staff_b, community=ow.b, name="B热线", reporter=ow.staff_b
     )
@@ -105,14 +107,20 @@ def test_admin_issues_a_key_shown_once_and_stores_only_its_hash(ow, client):
     assert post(client, ow, api_key=raw_key).status_code == 200
 
 
-def test_admin_refuses_a_reporter_who_is_not_staff_of_the_community(ow, client):
-    client.force_login(ow.staff_a)
+def test_a_reporter_who_is_not_staff_of_the_community_is_refused_by_admin_and_service(ow, client):
+    """PartnerKey.clean() holds the rule: the admin's form and the service say the same."""
+    message = "Choose a staff member of this community: reports are filed in their name."
+    # The street administrator may pick B's staff member (a choice), who does not run A.
+    client.force_login(ow.street_admin)
     response = client.post(
         reverse("admin:open311_partnerkey_add"),
-        {"community": ow.a.pk, "name": "x", "reporter": ow.grid_a.pk, "default_grid": ""},
+        {"community": ow.a.pk, "name": "x", "reporter": ow.staff_b.pk, "default_grid": ""},
     )
-    assert response.status_code == 200
+    refused_with(response, "reporter", message)
     assert "raw_key" not in response.context
+    with pytest.raises(ValidationError) as refused:
+        services.partner_key_issue(actor=ow.staff_a, community=ow.a, name="x", reporter=ow.grid_a)
+    assert refused.value.message_dict["reporter"] == [translation.gettext(message)]
     assert not PartnerKey.objects.filter(name="x").exists()
 
 

@@ -8,14 +8,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from hive.access.roles import Role
-from hive.api import ChoiceLabelField, RoleWritePermission, ScopedViewSetMixin
+from hive.api import ChoiceLabelField, ModelCleanMixin, RoleWritePermission, ScopedViewSetMixin
 from volunteers import services
 from volunteers.filters import ActivityFilter, SignUpFilter, TeamFilter
 from volunteers.models import Activity, SignUp, Team
 from volunteers.selectors import unit_activity_record
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelCleanMixin, serializers.ModelSerializer):
     kind_label = ChoiceLabelField(source="kind")
     leader_name = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
@@ -51,7 +51,7 @@ class TeamViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["name"]
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(ModelCleanMixin, serializers.ModelSerializer):
     kind_label = ChoiceLabelField(source="kind")
     status_label = ChoiceLabelField(source="status")
     places_taken = serializers.IntegerField(read_only=True)
@@ -191,7 +191,7 @@ class ActivityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class SignUpSerializer(serializers.ModelSerializer):
+class SignUpSerializer(ModelCleanMixin, serializers.ModelSerializer):
     user_name = serializers.CharField(source="user.__str__", read_only=True)
     activity_title = serializers.CharField(source="activity.title", read_only=True)
 

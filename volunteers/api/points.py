@@ -6,7 +6,12 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from hive.api import RoleWritePermission, ScopedPrimaryKeyRelatedField, ScopedViewSetMixin
+from hive.api import (
+    ModelCleanMixin,
+    RoleWritePermission,
+    ScopedPrimaryKeyRelatedField,
+    ScopedViewSetMixin,
+)
 from volunteers import services
 from volunteers.filters import (
     PartyMemberFilter,
@@ -17,7 +22,7 @@ from volunteers.filters import (
 from volunteers.models import PartyMember, PointAward, PointEntry, PointRule, StarRating
 
 
-class PartyMemberSerializer(serializers.ModelSerializer):
+class PartyMemberSerializer(ModelCleanMixin, serializers.ModelSerializer):
     name = serializers.CharField(source="user.__str__", read_only=True)
     registered_unit_name = serializers.SerializerMethodField()
 
@@ -48,7 +53,7 @@ class PartyMemberViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["user__name", "user__username", "branch"]
 
 
-class PointEntrySerializer(serializers.ModelSerializer):
+class PointEntrySerializer(ModelCleanMixin, serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.user.__str__", read_only=True)
     rule_code = serializers.CharField(source="rule.code", read_only=True)
     category = serializers.CharField(source="rule.category", read_only=True)
@@ -101,7 +106,7 @@ class PointEntryViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return Response(PointEntrySerializer(entry).data, status=201)
 
 
-class PointAwardSerializer(serializers.ModelSerializer):
+class PointAwardSerializer(ModelCleanMixin, serializers.ModelSerializer):
     member = ScopedPrimaryKeyRelatedField(queryset=PartyMember.objects.all())
     rule = ScopedPrimaryKeyRelatedField(queryset=PointRule.objects.all())
     points = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -185,7 +190,7 @@ class PointAwardViewSet(
         return Response(PointAwardSerializer(award, context={"request": request}).data)
 
 
-class StarRatingSerializer(serializers.ModelSerializer):
+class StarRatingSerializer(ModelCleanMixin, serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.user.__str__", read_only=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from hive.access.authorization import administers
 from hive.access.roles import Role
-from hive.api import ChoiceLabelField, ScopedViewSetMixin
+from hive.api import ChoiceLabelField, ModelCleanMixin, ScopedViewSetMixin
 from hive.models import User
 from hive.personal_data import mask_address, mask_name, mask_phone
 from volunteers import services
@@ -16,7 +16,7 @@ from volunteers.models import MicroWish
 from volunteers.selectors import wish_funnel
 
 
-class MicroWishSerializer(serializers.ModelSerializer):
+class MicroWishSerializer(ModelCleanMixin, serializers.ModelSerializer):
     """Contact details masked: the full values are only on the logged portal/admin views.
     The tracking code and the contact fields are null for those who may not see them
     (present, so every caller gets the same shape)."""
