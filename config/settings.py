@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from import_export.formats.base_formats import CSV, XLSX
 
 from config.env import (
     database_config,
@@ -403,8 +404,6 @@ HIVE_MAX_DOCUMENT_BYTES = env_int("HIVE_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)
 
 # --- Spreadsheets (django-import-export) ------------------------------------------------
 # Staff exchange .xlsx (and .csv) with the ledgers; nothing else to choose from.
-from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
-
 IMPORT_EXPORT_FORMATS = [XLSX, CSV]
 
 # --- volunteers: micro-wishes ---------------------------------------------------------

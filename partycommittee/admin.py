@@ -10,6 +10,7 @@ from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each, w
 from hive.ui.forms import add_service_errors
 from hive.ui.resources import ScopedImportExportMixin
 from partycommittee import services
+from partycommittee.evaluations import admin as evaluation_admin  # noqa: F401  (registers its pages)
 from partycommittee.models import (
     Agreement,
     BigPartyCommittee,
@@ -284,7 +285,3 @@ class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "；".join(f"{n.nominee_name} {n.vote_count}" for n in campaign_results(campaign=obj))
             or "-"
         )
-
-
-# The three-double evaluations register their admin pages there.
-from partycommittee.evaluations import admin as _evaluation_admin  # noqa: E402, F401

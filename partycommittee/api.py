@@ -21,6 +21,12 @@ from hive.api import (
 from hive.models import Community, User
 from hive.personal_data import mask_phone
 from partycommittee import filters, services
+from partycommittee.evaluations.api import (
+    DutyReportViewSet,
+    EvaluationRoundViewSet,
+    EvaluationSheetViewSet,
+    UnitResultViewSet,
+)
 from partycommittee.models import (
     BigPartyCommittee,
     Campaign,
@@ -517,7 +523,8 @@ router.register("responsibilities", ResponsibilityViewSet)
 router.register("campaigns", CampaignViewSet)
 router.register("nominations", NominationViewSet)
 router.register("votes", VoteViewSet)
-
-
-# The three-double evaluations register their viewsets on the same router.
-from partycommittee.evaluations import api as _evaluation_api  # noqa: E402, F401
+# The three-double evaluations (partycommittee/evaluations/api.py).
+router.register("evaluation-rounds", EvaluationRoundViewSet)
+router.register("evaluation-sheets", EvaluationSheetViewSet)
+router.register("duty-reports", DutyReportViewSet)
+router.register("evaluation-results", UnitResultViewSet)

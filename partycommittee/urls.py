@@ -3,6 +3,7 @@
 from django.urls import path
 
 from partycommittee import views
+from partycommittee.evaluations.urls import urlpatterns as evaluation_urls
 
 app_name = "partycommittee"
 urlpatterns = [
@@ -21,8 +22,5 @@ urlpatterns = [
     path("portal/unit/projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("portal/unit/meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
 ]
-
 # The three-double evaluation's portal pages (partycommittee/evaluations/urls.py).
-from partycommittee.evaluations.urls import urlpatterns as _evaluation_urls  # noqa: E402
-
-urlpatterns += _evaluation_urls
+urlpatterns += evaluation_urls

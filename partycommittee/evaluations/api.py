@@ -16,7 +16,6 @@ from hive.api import (
     RoleWritePermission,
     ScopedPrimaryKeyRelatedField,
     ScopedViewSetMixin,
-    router,
 )
 from hive.models import Community
 from partycommittee.evaluations import filters, selectors, services
@@ -318,9 +317,3 @@ class UnitResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     queryset = UnitResult.objects.select_related("unit")
     serializer_class = UnitResultSerializer
     filterset_class = filters.UnitResultFilter
-
-
-router.register("evaluation-rounds", EvaluationRoundViewSet)
-router.register("evaluation-sheets", EvaluationSheetViewSet)
-router.register("duty-reports", DutyReportViewSet)
-router.register("evaluation-results", UnitResultViewSet)

@@ -13,7 +13,7 @@ from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
 from hive.workflow import Action, Workflow
-from partycommittee.models import ResidentUnit, units_represented_by
+from partycommittee.models.units import ResidentUnit, units_represented_by
 
 SCORE_MIN, SCORE_MAX = 0, 100
 SCORE_VALIDATORS = [MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)]

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from grids import services
+from grids import escalation, services
 from grids.models import (
     ChangeLogEntry,
     Incident,
@@ -249,7 +249,7 @@ def test_every_action_from_every_state_through_the_service(gw, state, action):
         assert (last.from_state, last.to_state, last.actor) == (state, target, gw.staff_a)
         assert TimelineEntry.objects.for_object(incident).count() == before + 1
         if action == "escalate":
-            assert services.escalation.incident_case(incident).source_record == incident
+            assert escalation.incident_case(incident).source_record == incident
     else:
         with pytest.raises(TransitionNotAllowed):
             _run(action, incident, gw, original)
@@ -266,7 +266,7 @@ def test_escalation_is_for_disputes_only_and_needs_the_disputes_app(gw, monkeypa
         services.incident_escalate(incident=hazard, **kwargs)
     dispute = _report(gw, category="dispute")
     assert "escalate" in Incident.workflow.actions_for(dispute, gw.staff_a)
-    monkeypatch.setattr(services.escalation, "mediation_available", lambda: False)
+    monkeypatch.setattr(escalation, "mediation_available", lambda: False)
     assert "escalate" not in Incident.workflow.actions_for(dispute, gw.staff_a)
     with pytest.raises(TransitionNotAllowed):
         services.incident_escalate(incident=dispute, **kwargs)

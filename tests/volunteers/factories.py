@@ -1,8 +1,10 @@
+import datetime
+
 import factory
 from django.utils import timezone
 
 from volunteers import services
-from volunteers.models import MicroWish
+from volunteers.models import Activity, MicroWish, PartyMember, PointRule, Team
 
 
 class MicroWishFactory(factory.django.DjangoModelFactory):
@@ -39,10 +41,6 @@ def walk(wish, target: str, *, world, member=None):
 
 
 # --- Teams, activities, points -----------------------------------------------------------
-
-import datetime  # noqa: E402
-
-from volunteers.models import Activity, PartyMember, PointRule, Team  # noqa: E402
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

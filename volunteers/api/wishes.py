@@ -1,4 +1,4 @@
-"""API of the volunteers app: viewsets register on the shared router (hive.api.router)."""
+"""API for micro-wishes: the workflow moves are POST actions."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from hive.access.authorization import administers
 from hive.access.roles import Role
-from hive.api import ChoiceLabelField, ModelCleanMixin, ScopedViewSetMixin, router
+from hive.api import ChoiceLabelField, ModelCleanMixin, ScopedViewSetMixin
 from hive.models import User
 from hive.personal_data import mask_address, mask_name, mask_phone
 from volunteers import services
@@ -205,8 +205,3 @@ class MicroWishViewSet(
         """Counts per status over the wishes in scope (after the list's filters)."""
         queryset = self.filter_queryset(self.get_queryset())
         return Response(wish_funnel(queryset))
-
-
-router.register("wishes", MicroWishViewSet)
-
-from volunteers import api_service  # noqa: E402, F401  (teams, activities, points, stars)

@@ -1,3 +1,5 @@
+"""Admin for micro-wishes: the ledger export and one wish's follow-up page."""
+
 from datetime import timedelta
 
 from django.contrib import admin, messages
@@ -324,6 +326,3 @@ class MicroWishAdmin(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, adm
             "actions": MicroWish.workflow.actions_for(wish, request.user),
         }
         return TemplateResponse(request, "admin/volunteers/microwish/workflow.html", context)
-
-
-from volunteers import admin_service  # noqa: E402, F401  (teams, activities, points, stars)
