@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from grids import services
 from grids.models import Incident, IncidentPhoto, Visit
@@ -185,7 +186,7 @@ def test_an_action_not_available_to_the_user_is_refused_and_changes_nothing(gw, 
     if action in ("start", "resolve"):
         assert response.status_code == 200, response.json()
         return
-    assert refusal == "You may not do this."
+    assert refusal == gettext("You may not do this.")
     assert response.status_code == 403
     stored = Incident.objects.get(pk=incident.pk)
     assert (stored.status, stored.assignee_id) == (incident.status, gw.grid_a.pk)

@@ -2,6 +2,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from hive.models import TimelineEntry
 from hive.selectors import timeline_for
@@ -108,7 +109,8 @@ def test_available_actions_follow_the_declaration_and_who_may_take_them(world, t
 
 def test_refusal_names_the_reason_or_none(world, ticket):
     assert Ticket.workflow.refusal(ticket, "accept", world.staff_a) is None
-    assert Ticket.workflow.refusal(ticket, "accept", world.staff_b) == "You may not do this."
+    refused = Ticket.workflow.refusal(ticket, "accept", world.staff_b)
+    assert refused == gettext("You may not do this.")
     refused = Ticket.workflow.refusal(ticket, "finish", world.staff_a)
     assert "Open" in refused and "Done" in refused
 
