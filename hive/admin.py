@@ -46,7 +46,8 @@ def run_for_each(modeladmin, request, queryset, action, *, success_message):
     """Run a service over the selected rows, one at a time, and report the outcome.
 
     `action(obj, user)` calls the service; a row it refuses (ValidationError, e.g. an
-    illegal transition) is named in a warning and the others still go through.
+    illegal transition, or NotAuthorized) is named in a warning and the others still go
+    through.
     """
     done, refused = 0, []
     for obj in queryset:
@@ -54,6 +55,8 @@ def run_for_each(modeladmin, request, queryset, action, *, success_message):
             action(obj, request.user)
         except ValidationError as exc:
             refused.append(f"{obj}: {'; '.join(exc.messages)}")
+        except PermissionDenied as exc:
+            refused.append(f"{obj}: {exc}")
         else:
             done += 1
     if done:

@@ -206,7 +206,14 @@ def check_personal_data_declared(app_configs=None, models=None, **kwargs):
 def check_serializers_clean_models(app_configs=None, serializers=None, **kwargs):
     """Every ModelSerializer of the project runs the model's own validation, so a rule
     written once on the model holds at the API too."""
+    from rest_framework.serializers import ModelSerializer
+
     from hive.api import ModelCleanMixin
+
+    def runs_clean(serializer):
+        # The mixin must come before ModelSerializer, or DRF's run_validation wins.
+        mro = serializer.__mro__
+        return ModelCleanMixin in mro and mro.index(ModelCleanMixin) < mro.index(ModelSerializer)
 
     return [
         checks.Error(
@@ -217,5 +224,5 @@ def check_serializers_clean_models(app_configs=None, serializers=None, **kwargs)
             id="hive.E008",
         )
         for serializer in (project_model_serializers() if serializers is None else serializers)
-        if not issubclass(serializer, ModelCleanMixin)
+        if not runs_clean(serializer)
     ]

@@ -117,3 +117,27 @@ def test_admin_refuses_another_communitys_rows(world, client, incident):
     incident.refresh_from_db()
     assert incident.status == Incident.Status.REPORTED
     assert TimelineEntry.objects.count() == entries
+
+
+def test_a_bulk_action_names_a_refused_row_and_goes_on():
+    """An admin action over several rows: a row the service refuses as not allowed is
+    named in a warning like an invalid one, and the other rows still go through."""
+    from unittest import mock
+
+    from hive.access.authorization import NotAuthorized
+    from hive.admin import run_for_each
+
+    done = []
+
+    def action(obj, user):
+        if obj == "b":
+            raise NotAuthorized("not yours")
+        done.append(obj)
+
+    modeladmin = mock.Mock()
+    run_for_each(
+        modeladmin, mock.Mock(user=None), ["a", "b", "c"], action, success_message="%(count)s"
+    )
+    assert done == ["a", "c"]
+    shown = [call.args[1] for call in modeladmin.message_user.call_args_list]
+    assert shown == ["2", "b: not yours"]

@@ -89,3 +89,15 @@ def test_a_rule_of_the_whole_row_is_a_non_field_error_of_the_api():
         "Each star threshold must be higher than the one below it."
         in (serializer.errors["non_field_errors"])
     )
+
+
+def test_the_mixin_after_model_serializer_does_not_count():
+    """DRF's run_validation comes first in such a class, so the model's rules never run."""
+
+    class _Late(serializers.ModelSerializer, ModelCleanMixin):
+        class Meta:
+            model = ResidentUnit
+            fields = ["name"]
+
+    errors = check_serializers_clean_models(serializers=[_Late])
+    assert [(error.id, error.obj) for error in errors] == [("hive.E008", _Late)]

@@ -159,3 +159,16 @@ def test_past_activities_are_not_listed_for_sign_up(client, world):
     past.save()
     login(client, world.party_a)
     assert "去年的活动" not in client.get(reverse("volunteers:activity_list")).content.decode()
+
+
+def test_only_a_party_member_is_offered_the_sign_up(client, world):
+    """Staff may open an activity of their community, but signing up is for party members:
+    no button they could only be refused by."""
+    activity = ActivityFactory(community=world.a, capacity=5)
+    url = reverse("volunteers:activity_detail", args=[activity.pk])
+    sign_up = reverse("volunteers:activity_sign_up", args=[activity.pk])
+    assert sign_up in login(client, world.party_a).get(url).content.decode()
+    client.logout()
+    page = login(client, world.staff_a).get(url)
+    assert page.status_code == 200
+    assert sign_up not in page.content.decode()

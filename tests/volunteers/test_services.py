@@ -174,7 +174,7 @@ def test_second_claim_is_refused_with_a_clear_message(world, published, party_a2
 
 def test_only_a_party_member_of_the_community_can_claim(world, published):
     for user in (world.grid_a, world.staff_b):
-        with pytest.raises(ValidationError):
+        with pytest.raises(NotAuthorized):
             services.wish_claim(wish=published, member=user)
     published.refresh_from_db()
     assert published.status == S.PUBLISHED

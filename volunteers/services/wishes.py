@@ -247,8 +247,10 @@ def wish_claim(*, wish: MicroWish, member: User) -> MicroWish:
     """A party member takes the wish on. The row lock makes a simultaneous second claim
     wait, then see "claimed" and get a clear refusal.
 
-    Authorization: checked here (_give_to: a party member of the community).
+    Authorization: checked here (a party member of the wish's community).
     """
+    if not holds_role(member, Role.PARTY_MEMBER, wish.community_id):
+        raise NotAuthorized(_("Only a party member of this wish's community can take it on."))
     wish = _lock(wish)
     return _give_to(wish, action="claim", member=member, actor=member, assigned_by=None, note="")
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from hive.access.authorization import holds_role
+from hive.access.roles import Role
 from volunteers import services
 from volunteers.filters import ActivityFilter
 from volunteers.models import Activity, SignUp
@@ -53,7 +55,8 @@ def activity_detail(request, pk):
         "units": activity.units.all(),
         "can_sign_up": activity.status == Activity.Status.OPEN
         and activity.starts_at > timezone.now()
-        and not activity.is_mine,
+        and not activity.is_mine
+        and holds_role(request.user, Role.PARTY_MEMBER, activity.community_id),
         "can_cancel": activity.is_mine
         and activity.status == Activity.Status.OPEN
         and activity.starts_at > timezone.now(),
