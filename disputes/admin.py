@@ -92,7 +92,7 @@ class CaseLedgerResource(ScopedResource):
     """The mediation ledger (调解台账); parties' names and phones masked."""
 
     community = fields.Field(attribute="community__name", column_name=_("community"))
-    room = fields.Field(attribute="room__name", column_name=_("room"))
+    room = fields.Field(attribute="room__name", column_name=_("mediation room"))
     source = fields.Field(column_name=_("source"))
     kind = fields.Field(column_name=_("type"))
     status = fields.Field(column_name=_("status"))

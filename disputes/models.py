@@ -293,7 +293,10 @@ class DisputeCase(TimeStampedModel):
         verbose_name=_("community"),
     )
     room = models.ForeignKey(
-        MediationRoom, on_delete=models.PROTECT, related_name="cases", verbose_name=_("room")
+        MediationRoom,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("mediation room"),
     )
     year = models.PositiveSmallIntegerField(_("year"), editable=False)
     sequence = models.PositiveIntegerField(_("sequence"), editable=False)
@@ -491,7 +494,10 @@ class MediationSession(TimeStampedModel):
     )
     held_at = models.DateTimeField(_("held at"))
     room = models.ForeignKey(
-        MediationRoom, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("room")
+        MediationRoom,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("mediation room"),
     )
     mediators_present = models.ManyToManyField(
         Mediator, related_name="sessions", verbose_name=_("mediators present")

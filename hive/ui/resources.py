@@ -7,8 +7,10 @@ user's scope is a row error, and the admin imports all rows or none.
 """
 
 import contextlib
+import datetime
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.resources import modelresource_factory
@@ -53,10 +55,50 @@ class WholeNumberWidget(widgets.IntegerWidget):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value}) from None
 
 
+class ChoiceWidget(widgets.Widget):
+    """A choice column: the label on the sheet (get_FOO_display), the code in the
+    database; a sheet handed back may carry either."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = list(choices)
+
+    def render(self, value, obj=None, **kwargs):
+        if value in (None, ""):
+            return ""
+        return str(dict(self.choices).get(value, value))
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return ""
+        text = str(value).strip()
+        for code, label in self.choices:
+            if text in (str(code), str(label)):
+                return code
+        raise ValueError(_("“%(value)s” is not one of the choices.") % {"value": value})
+
+
+DATE_FORMAT = "%Y-%m-%d"
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def local_text(value):
+    """A date as YYYY-MM-DD, a moment as YYYY-MM-DD HH:MM in local time; else unchanged."""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime(DATETIME_FORMAT)
+    if isinstance(value, datetime.date):
+        return value.strftime(DATE_FORMAT)
+    return value
+
+
 class ScopedResource(resources.ModelResource):
     """A sheet of the rows `user` manages (managed_by): existing rows are looked up, and
     related rows named, only among them. A column without a header of its own is headed
-    by its model field's verbose name, translated (`grid__code`: the grid's)."""
+    by its model field's verbose name, translated (`grid__code`: the grid's). A choice
+    column shows its labels and takes them back; dates and moments are local text; an XLSX
+    sheet is named after the model."""
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
@@ -66,11 +108,42 @@ class ScopedResource(resources.ModelResource):
             if field.column_name == name:
                 with contextlib.suppress(FieldDoesNotExist, AttributeError):
                     field.column_name = str(opts.get_field(name.split("__")[0]).verbose_name)
+            model_field = self._model_field(field)
+            if model_field is not None and model_field.choices and not model_field.is_relation:
+                field.widget = ChoiceWidget(model_field.flatchoices)
             widget = field.widget
+            if isinstance(widget, widgets.DateTimeWidget):
+                widget.formats = (DATETIME_FORMAT, *widget.formats)
+            elif isinstance(widget, widgets.DateWidget):
+                widget.formats = (DATE_FORMAT, *widget.formats)
             if isinstance(widget, widgets.ForeignKeyWidget):
                 field.widget = ScopedForeignKeyWidget(
                     widget.model, field=widget.field, user=user, key_is_id=widget.key_is_id
                 )
+
+    def _model_field(self, field):
+        """The model field a column's attribute ends at (`grid__code`: Grid.code)."""
+        if not field.attribute:
+            return None
+        model = self._meta.model
+        model_field = None
+        for part in field.attribute.split("__"):
+            if model is None:
+                return None
+            try:
+                model_field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                return None
+            model = model_field.related_model
+        return model_field
+
+    def export_field(self, field, instance, **kwargs):
+        return local_text(super().export_field(field, instance, **kwargs))
+
+    def export(self, *args, **kwargs):
+        dataset = super().export(*args, **kwargs)
+        dataset.title = str(self._meta.model._meta.verbose_name_plural)[:31]
+        return dataset
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -6,15 +6,17 @@ import io
 import openpyxl
 import pytest
 from django import forms
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from grids import services
 from grids.admin import HouseholdResource
-from grids.models import ChangeLogEntry, Grid, Household
+from grids.models import ChangeLogEntry, Grid, Household, Resident
 from hive.ui.forms import BootstrapFormMixin, add_service_errors
 from tests.grids.test_admin import _confirm, _import
+from tests.hive.test_spreadsheets import _export
 from tests.volunteers.factories import ActivityFactory
 from volunteers.models import Activity
 
@@ -138,3 +140,25 @@ def test_a_list_without_a_sheet_of_its_own_exports_its_rows_under_chinese_header
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
     assert list(rows[0]) == ["编码", "名称"]
     assert {row[0] for row in rows[1:]} == {"A1", "A2"}
+
+
+def test_an_exported_sheet_imports_back_its_choice_labels(gw, client):
+    client.force_login(gw.staff_a)
+    sheet = _export(client, admin.site._registry[Resident])
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    resident = Resident.objects.get(pk=gw.resident_a1.pk)
+    row = rows[1 + [r[header.index("ID")] for r in rows[1:]].index(resident.pk)]
+    assert row[header.index("性别")] == resident.get_gender_display()
+    assert row[header.index("状态")] == resident.get_status_display()
+    # The sheet handed back, its gender label changed; the masked columns stay out.
+    other = {"男": "女", "女": "男"}[row[header.index("性别")]]
+    row[header.index("性别")] = other
+    keep = [i for i, h in enumerate(header) if h in {"ID", "性别", "与户主关系", "状态"}]
+    preview = _import(client, "resident", [[header[i] for i in keep], [row[i] for i in keep]])
+    assert not preview.context["result"].has_errors()
+    assert _confirm(client, "resident", preview).status_code == 302
+    before = (resident.relation, resident.status)
+    resident.refresh_from_db()
+    assert resident.get_gender_display() == other
+    assert (resident.relation, resident.status) == before
