@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "import_export",
-    "axes",
+    "hive.access.lockout_app.LockoutConfig",  # django-axes, its name translated
     "django_otp",
     "django_otp.plugins.otp_totp",
     "auditlog",

@@ -3,6 +3,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from hive import views
@@ -54,7 +55,13 @@ urlpatterns = [
     path("api/auth/token/rotate/", RotateAuthTokenView.as_view(), name="api-token-rotate"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="hive/api_docs.html", title=_("Hive API documentation")
+        ),
+        name="swagger-ui",
+    ),
     path("api/", include(router.urls)),
     path("", include(public_patterns)),
     path("portal/", include(portal_patterns)),
