@@ -59,9 +59,10 @@ class ChoiceWidget(widgets.Widget):
     """A choice column: the label on the sheet (get_FOO_display), the code in the
     database; a sheet handed back may carry either."""
 
-    def __init__(self, choices, **kwargs):
+    def __init__(self, choices, empty="", **kwargs):
         super().__init__(**kwargs)
         self.choices = list(choices)
+        self.empty = empty  # what an empty cell stores: None where the column may be NULL
 
     def render(self, value, obj=None, **kwargs):
         if value in (None, ""):
@@ -70,7 +71,7 @@ class ChoiceWidget(widgets.Widget):
 
     def clean(self, value, row=None, **kwargs):
         if value in (None, ""):
-            return ""
+            return self.empty
         text = str(value).strip()
         for code, label in self.choices:
             if text in (str(code), str(label)):
@@ -110,11 +111,13 @@ class ScopedResource(resources.ModelResource):
                     field.column_name = str(opts.get_field(name.split("__")[0]).verbose_name)
             model_field = self._model_field(field)
             if model_field is not None and model_field.choices and not model_field.is_relation:
-                field.widget = ChoiceWidget(model_field.flatchoices)
+                field.widget = ChoiceWidget(
+                    model_field.flatchoices, empty=None if model_field.null else ""
+                )
             widget = field.widget
-            if isinstance(widget, widgets.DateTimeWidget):
+            if isinstance(widget, widgets.DateTimeWidget) and widget.formats[0] != DATETIME_FORMAT:
                 widget.formats = (DATETIME_FORMAT, *widget.formats)
-            elif isinstance(widget, widgets.DateWidget):
+            elif isinstance(widget, widgets.DateWidget) and widget.formats[0] != DATE_FORMAT:
                 widget.formats = (DATE_FORMAT, *widget.formats)
             if isinstance(widget, widgets.ForeignKeyWidget):
                 field.widget = ScopedForeignKeyWidget(
