@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from grids import services
 from grids.models import ChangeLogEntry, Incident, IncidentPhoto, KeyPersonTag, Visit
@@ -156,6 +157,30 @@ def test_move_out_through_the_portal(gw, client):
     )
     assert response.status_code == 302
     assert ChangeLogEntry.objects.get().kind == "move_out"
+
+
+def test_move_out_date_starts_as_an_iso_date_the_date_input_accepts(gw, client):
+    client.force_login(gw.grid_a)
+    page = client.get(reverse("grids:household_detail", args=[gw.household_a1.pk]))
+    today = timezone.localdate()
+    html = page.content.decode()
+    assert f'name="on" value="{today:%Y-%m-%d}"' in html
+    assert f"{today:%Y/%m/%d}" not in html
+    # A date the input cannot hold is refused; the ISO one is recorded.
+    url = reverse("grids:resident_leave", args=[gw.resident_a1.pk])
+    response = client.post(url, {"what": "death", "on": "not a date"}, follow=True)
+    assert not ChangeLogEntry.objects.exists()
+    response = client.post(url, {"what": "death", "on": today.isoformat()})
+    assert response.status_code == 302
+    assert ChangeLogEntry.objects.get().occurred_on == today
+
+
+def test_grid_member_home_links_to_my_visits(gw, client):
+    client.force_login(gw.grid_a)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert reverse("grids:visit_list") in home and "我的走访" in home
+    client.force_login(gw.unit_rep_a)
+    assert reverse("grids:visit_list") not in client.get(reverse("portal:home")).content.decode()
 
 
 def test_log_a_visit(gw, client):
