@@ -57,6 +57,16 @@ def test_case_page_masks_parties_until_revealed_and_logs_the_reveal(world, media
     assert set(logged.values_list("community_id", flat=True)) == {world.a.pk}
 
 
+def test_move_form_pre_selects_no_step(world, mediator_client, case):
+    url = reverse("disputes:portal_case_detail", args=[case.pk])
+    page = mediator_client.get(url).content.decode()
+    assert '<option value="" selected>---------</option>' in page
+    response = mediator_client.post(url, {"action": "move", "to": ""})
+    assert response.status_code == 200 and response.context["move_form"].errors["to"]
+    case.refresh_from_db()
+    assert case.status == S.REGISTERED
+
+
 def test_moves_from_the_case_page(world, mediator_client, case):
     url = reverse("disputes:portal_case_detail", args=[case.pk])
     response = mediator_client.post(url, {"action": "move", "to": "accepted"})
@@ -151,6 +161,11 @@ def test_record_the_agreement_then_the_follow_up(world, mediator_client, case, s
     assert [f.pk for f in due.context["page"].object_list] == [followup.pk]
 
     url = reverse("disputes:portal_followup_record", args=[followup.pk])
+    # No outcome is pre-selected, and one must be chosen.
+    page = mediator_client.get(url).content.decode()
+    assert 'name="honoured"' in page and "checked" not in page
+    response = mediator_client.post(url, {"visited_on": today.isoformat()})
+    assert response.status_code == 200 and response.context["form"].errors["honoured"]
     before = (today - timedelta(days=1)).isoformat()
     response = mediator_client.post(url, {"visited_on": before, "honoured": "yes"})
     assert response.status_code == 200 and response.context["form"].errors["visited_on"]
