@@ -151,6 +151,18 @@ def test_lookup_form_takes_a_lowercase_code(client, world, wish):
     assert response["Location"] == wish.get_absolute_url()
 
 
+def test_lookup_takes_a_code_typed_with_dashes_and_spaces(client, world, wish):
+    code = wish.tracking_code.lower()
+    typed = f" {code[:2]}-{code[2:4]} {code[4:8]}\u3000{code[8:]} "  # "ab-cd 12…"
+    response = client.get("/wishes/track/", {"code": typed})
+    assert response.status_code == 302
+    assert response["Location"] == wish.get_absolute_url()
+    assert client.get(f"/wishes/track/{code[:4]}-{code[4:]}/").status_code == 200
+    # Dashes and spaces around a wrong code still find nothing.
+    assert client.get("/wishes/track/", {"code": "zz-zz zzzz-zzzz"}).status_code == 404
+    assert client.get("/wishes/track/", {"code": "- -"}).status_code == 404
+
+
 def test_resident_withdraws_with_the_code(client, world, wish):
     url = reverse("volunteers:wish_withdraw", args=[wish.tracking_code])
     client.post(url, {"note": "不需要了"})
