@@ -26,6 +26,10 @@ from partycommittee.models import ResidentUnit
 ISO_DATE = "%Y-%m-%d"
 
 
+# Incident actions the portal asks to confirm: nothing in the portal undoes them.
+IRREVERSIBLE_ACTIONS = frozenset({"close", "close_not_fixed", "reject", "mark_duplicate"})
+
+
 class PortalFormMixin(BootstrapFormMixin):
     """Bootstrap classes (hive.ui.forms), and `narrow()` to limit the choices."""
 

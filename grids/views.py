@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from grids import escalation, personal_data, services
 from grids.filters import HouseholdFilter, IncidentFilter
 from grids.forms import (
+    IRREVERSIBLE_ACTIONS,
     AssignForm,
     DuplicateForm,
     EscalateForm,
@@ -397,6 +398,11 @@ def incident_action(request, pk, action):
         "incident": incident,
         "form": form,
         "label": label,
+        "confirm": (
+            _("%(action)s: this cannot be undone. Continue?") % {"action": label}
+            if action in IRREVERSIBLE_ACTIONS
+            else ""
+        ),
         "unit_only": _unit_only(request.user),
     }
     return render(request, "grids/incident_action.html", context)

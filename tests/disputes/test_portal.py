@@ -222,3 +222,19 @@ def test_my_cases_query_count_does_not_grow(
     with CaptureQueriesContext(connection) as large:
         mediator_client.get(reverse("disputes:portal_cases"))
     assert len(large) == len(small)
+
+
+def test_agreement_and_steps_ask_to_confirm(world, mediator_client, case):
+    url = reverse("disputes:portal_case_detail", args=[case.pk])
+    walk(case, "mediating", actor=world.staff_a)
+    page = mediator_client.get(url).content.decode()
+    assert 'data-confirm="此操作无法撤销，确定继续吗？"' in page  # the next-step form
+    agreement = reverse("disputes:portal_agreement_new", args=[case.pk])
+    page = mediator_client.get(agreement).content.decode()
+    assert 'data-confirm="此操作无法撤销，确定继续吗？"' in page
+    # Bad input: the form comes back, still asking, and nothing is stored.
+    response = mediator_client.post(agreement, {"terms": "", "signed_on": "2026/13/45"})
+    assert response.status_code == 200 and "data-confirm=" in response.content.decode()
+    assert not Agreement.objects.exists()
+    session = reverse("disputes:portal_session_new", args=[case.pk])
+    assert "data-confirm=" not in mediator_client.get(session).content.decode()

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -474,3 +475,52 @@ def test_a_position_gives_both_coordinates_at_both_doors(gw, client, api_client)
     )
     refused_with(response, "longitude", message)
     assert not Incident.objects.exists()
+
+
+def _scripts_are_all_files(page: str) -> bool:
+    # The Content-Security-Policy forbids inline scripts: every <script> has a src.
+    return not re.findall(r"<script(?![^>]*\bsrc=)", page)
+
+
+def test_irreversible_incident_actions_ask_to_confirm(gw, client):
+    incident = services.incident_report(
+        reporter=gw.grid_a, grid=gw.a1, category="demand", location="x", description="y"
+    )
+    client.force_login(gw.staff_a)
+    reject = reverse("grids:incident_action", args=[incident.pk, "reject"])
+    page = client.get(reject).content.decode()
+    assert "data-confirm=" in page and "此操作无法撤销，确定继续吗？" in page
+    assert "hive/confirm.js" in page and _scripts_are_all_files(page)
+    # Bad input shows the form again, still asking.
+    response = client.post(reject, {"reason": ""})
+    assert response.status_code == 200 and "data-confirm=" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status != "rejected"
+    # A step that can be taken back asks nothing.
+    accept = reverse("grids:incident_action", args=[incident.pk, "accept"])
+    assert "data-confirm=" not in client.get(accept).content.decode()
+    assert finders.find("hive/confirm.js")
+
+
+def test_move_out_or_death_asks_to_confirm(gw, client):
+    client.force_login(gw.grid_a)
+    page = client.get(reverse("grids:household_detail", args=[gw.household_a1.pk])).content
+    assert 'data-confirm="此操作无法撤销，确定继续吗？"' in page.decode()
+
+
+def test_incident_form_offers_use_my_location_from_a_static_script(gw, client):
+    client.force_login(gw.grid_a)
+    url = reverse("grids:incident_create")
+    page = client.get(url).content.decode()
+    # Hidden until the script finds navigator.geolocation.
+    assert re.search(r"<button[^>]*hidden[^>]*data-locate[^>]*>使用我的位置</button>", page)
+    assert 'data-latitude="id_latitude"' in page and 'data-longitude="id_longitude"' in page
+    assert "grids/locate.js" in page and _scripts_are_all_files(page)
+    assert finders.find("grids/locate.js")
+    # Coordinates out of range (a tampered field) are refused, nothing stored.
+    response = client.post(url, _report_data(gw, latitude="200", longitude="116.4"))
+    assert response.status_code == 200 and response.context["form"].errors["latitude"]
+    assert not Incident.objects.exists()
+    response = client.post(url, _report_data(gw, latitude="39.904200", longitude="116.407400"))
+    assert response.status_code == 302
+    assert str(Incident.objects.get().latitude) == "39.904200"

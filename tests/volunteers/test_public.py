@@ -164,6 +164,8 @@ def test_lookup_takes_a_code_typed_with_dashes_and_spaces(client, world, wish):
 
 
 def test_resident_withdraws_with_the_code(client, world, wish):
+    page = client.get(wish.get_absolute_url()).content.decode()
+    assert 'data-confirm="此操作无法撤销，确定继续吗？"' in page and "hive/confirm.js" in page
     url = reverse("volunteers:wish_withdraw", args=[wish.tracking_code])
     client.post(url, {"note": "不需要了"})
     wish.refresh_from_db()
