@@ -45,6 +45,7 @@ from grids.models import (
 from grids.selectors import count_per_row, grids_of_member, grids_with_counts, incident_timeline
 from hive.access.authorization import administers
 from hive.personal_data import mask_id_number, mask_phone
+from hive.selectors import offices_of
 from hive.ui.forms import add_service_errors
 from hive.ui.paging import BEFORE, newest_first_page, parse_before
 from hive.uploads.media import file_response
@@ -81,6 +82,8 @@ def my_grid(request):
     )
     context = {
         "grids": grids,
+        # Whom to phone when no grid is assigned yet.
+        "offices": [] if grids else offices_of(request.user),
         "open_task_count": open_tasks.count(),
         "assigned_count": assigned.count(),
         "key_person_count": Resident.objects.visible_to(request.user)

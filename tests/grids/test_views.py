@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from grids import services
 from grids.models import ChangeLogEntry, Incident, IncidentPhoto, KeyPersonTag, Visit
+from hive.access.roles import Role
 from hive.models import PersonalDataAccess
-from tests.factories import refused_with
+from tests.factories import refused_with, user_with_role
 from tests.grids.factories import (
     BuildingFactory,
     GridTaskFactory,
@@ -524,3 +525,20 @@ def test_incident_form_offers_use_my_location_from_a_static_script(gw, client):
     response = client.post(url, _report_data(gw, latitude="39.904200", longitude="116.407400"))
     assert response.status_code == 302
     assert str(Incident.objects.get().latitude) == "39.904200"
+
+
+def test_member_without_a_grid_is_shown_the_office_phone(gw, client):
+    newcomer = user_with_role(Role.GRID_MEMBER, community=gw.a, username="newcomer")
+    client.force_login(newcomer)
+    page = client.get(reverse("grids:my_grid")).content.decode()
+    assert "请联系社区办公室" in page and "data-office-phone" not in page  # no number yet
+    gw.a.phone = "0571-88886666"
+    gw.a.save(update_fields=["phone"])
+    page = client.get(reverse("grids:my_grid")).content.decode()
+    assert 'href="tel:0571-88886666"' in page
+    # Only the member's own community, and not once a grid is assigned.
+    gw.b.phone = "0571-11112222"
+    gw.b.save(update_fields=["phone"])
+    assert "0571-11112222" not in client.get(reverse("grids:my_grid")).content.decode()
+    client.force_login(gw.grid_a)
+    assert "data-office-phone" not in client.get(reverse("grids:my_grid")).content.decode()
