@@ -89,6 +89,12 @@ def test_honeypot_filled_is_refused_and_nothing_is_stored(client, world):
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert MicroWish.objects.count() == 0
+    # The refusal says to phone the office: its number is there when it has one.
+    assert "data-office-phone" not in response.content.decode()
+    world.a.phone = "0571-88886666"
+    world.a.save(update_fields=["phone"])
+    response = post(client, form_data(world, website="http://spam.example"))
+    assert 'href="tel:0571-88886666"' in response.content.decode()
 
 
 def test_rate_limit_per_address_refuses_kindly(client, world, settings):
