@@ -119,10 +119,13 @@ class MoveForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, case: DisputeCase, user, **kwargs):
         super().__init__(*args, **kwargs)
         # The stubs type form.fields as plain Fields; this is a choice field.
-        self.fields["to"].choices = [  # type: ignore[attr-defined]
+        steps = [
             (step.target, step.label)
             for step in DisputeCase.workflow.available(case, user)
             if step.name in PORTAL_MOVES
         ]
+        # A blank first choice: the browser would otherwise pre-select the first step
+        # (perhaps "failed"), and a hurried tap on Save would record it.
+        self.fields["to"].choices = [("", "---------"), *steps] if steps else []  # type: ignore[attr-defined]
         if not any(v == DisputeCase.Status.REFERRED for v, _label in self.fields["to"].choices):  # type: ignore[attr-defined]
             del self.fields["referred_to"]

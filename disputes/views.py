@@ -179,7 +179,12 @@ def portal_agreement_new(request, pk):
     return render(
         request,
         "disputes/portal_form.html",
-        {"case": case, "form": form, "heading": _("Record the agreement")},
+        {
+            "case": case,
+            "form": form,
+            "heading": _("Record the agreement"),
+            "confirm": _("This cannot be undone. Continue?"),
+        },
     )
 
 

@@ -30,6 +30,7 @@ class GridsConfig(AppConfig):
                 _("A six-small report with photos from the camera."),
             ),
             (_("My incidents"), "grids:incident_list", _("Reports you made or must handle.")),
+            (_("My visits"), "grids:visit_list", _("The visits you logged, newest first.")),
             (_("My tasks"), "grids:task_list", _("Grid tasks with their deadlines.")),
             (_("Sweeps"), "grids:sweep_list", _("Scheduled inspections of key places.")),
         ]:

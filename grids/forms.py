@@ -22,6 +22,13 @@ from hive.ui.forms import BootstrapFormMixin
 from hive.uploads import PhotosField
 from partycommittee.models import ResidentUnit
 
+# <input type="date"> takes only ISO dates; the locale's format (2026/12/05) is rejected.
+ISO_DATE = "%Y-%m-%d"
+
+
+# Incident actions the portal asks to confirm: nothing in the portal undoes them.
+IRREVERSIBLE_ACTIONS = frozenset({"close", "close_not_fixed", "reject", "mark_duplicate"})
+
 
 class PortalFormMixin(BootstrapFormMixin):
     """Bootstrap classes (hive.ui.forms), and `narrow()` to limit the choices."""
@@ -138,8 +145,8 @@ class ResidentAddForm(PortalFormMixin, forms.ModelForm):
             "moved_in_on",
         ]
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
-            "moved_in_on": forms.DateInput(attrs={"type": "date"}),
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
+            "moved_in_on": forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         }
 
     def __init__(self, *args, community, **kwargs):
@@ -163,7 +170,7 @@ class LeaveForm(PortalFormMixin, forms.Form):
     on = forms.DateField(
         initial=timezone.localdate,
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
     note = forms.CharField(max_length=200, required=False, label=_("Note"))
 

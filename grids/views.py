@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from grids import escalation, personal_data, services
 from grids.filters import HouseholdFilter, IncidentFilter
 from grids.forms import (
+    IRREVERSIBLE_ACTIONS,
     AssignForm,
     DuplicateForm,
     EscalateForm,
@@ -44,6 +45,7 @@ from grids.models import (
 from grids.selectors import count_per_row, grids_of_member, grids_with_counts, incident_timeline
 from hive.access.authorization import administers
 from hive.personal_data import mask_id_number, mask_phone
+from hive.selectors import offices_of
 from hive.ui.forms import add_service_errors
 from hive.ui.paging import BEFORE, newest_first_page, parse_before
 from hive.uploads.media import file_response
@@ -80,6 +82,8 @@ def my_grid(request):
     )
     context = {
         "grids": grids,
+        # Whom to phone when no grid is assigned yet.
+        "offices": [] if grids else offices_of(request.user),
         "open_task_count": open_tasks.count(),
         "assigned_count": assigned.count(),
         "key_person_count": Resident.objects.visible_to(request.user)
@@ -397,6 +401,11 @@ def incident_action(request, pk, action):
         "incident": incident,
         "form": form,
         "label": label,
+        "confirm": (
+            _("%(action)s: this cannot be undone. Continue?") % {"action": label}
+            if action in IRREVERSIBLE_ACTIONS
+            else ""
+        ),
         "unit_only": _unit_only(request.user),
     }
     return render(request, "grids/incident_action.html", context)

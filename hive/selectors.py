@@ -2,9 +2,20 @@
 
 from django.db.models import Model, QuerySet
 
-from hive.models import TimelineEntry
+from hive.models import Community, TimelineEntry, User
 
 
 def timeline_for(obj: Model) -> QuerySet[TimelineEntry]:
     """The transitions of one object, oldest first, with their actors."""
     return TimelineEntry.objects.for_object(obj).select_related("actor", "content_type")
+
+
+def offices_of(user: User) -> list[Community]:
+    """The community offices a user is told to phone: those of the communities they hold
+    a role in, when the office has a public number."""
+    return list(
+        Community.objects.filter(role_assignments__user=user)
+        .exclude(phone="")
+        .distinct()
+        .order_by("name")
+    )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hive.personal_data import mask_phone, personal_data_reveal
-from hive.selectors import timeline_for
+from hive.selectors import offices_of, timeline_for
 from partycommittee import services
 from partycommittee.forms import ResourceItemForm, ResponsibilityProgressForm, UnitProfileForm
 from partycommittee.models import (
@@ -30,7 +30,9 @@ def unit_home(request):
     units = list(_my_units(request.user).select_related("community"))
     for unit in units:
         unit.contact_phone_masked = mask_phone(unit.contact_phone)
-    return render(request, "partycommittee/unit_home.html", {"units": units})
+    # Whom to phone when no unit is linked yet.
+    offices = [] if units else offices_of(request.user)
+    return render(request, "partycommittee/unit_home.html", {"units": units, "offices": offices})
 
 
 @login_required

@@ -79,7 +79,8 @@ class WishForm(BootstrapFormMixin, forms.Form):
 
 
 class TrackLookupForm(BootstrapFormMixin, forms.Form):
-    code = forms.CharField(label=_("Tracking code"), max_length=20)
+    # Room for the dashes and spaces a resident may type; wish_by_code removes them.
+    code = forms.CharField(label=_("Tracking code"), max_length=40)
 
 
 class WithdrawForm(BootstrapFormMixin, forms.Form):

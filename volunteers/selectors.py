@@ -18,13 +18,14 @@ from volunteers.models import (
     PointsScheme,
     SignUp,
     StarRating,
+    normalise_tracking_code,
 )
 
 
 def wish_by_code(code: str) -> MicroWish | None:
     """The wish with this tracking code, or None. A malformed code and an unknown one
     get the same answer, so the tracking page tells a guesser nothing."""
-    code = (code or "").strip().upper()
+    code = normalise_tracking_code(code)
     if not code or len(code) > 20:
         return None
     return MicroWish.objects.select_related("community").filter(tracking_code=code).first()

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from hive.selectors import offices_of
 from hive.ui.forms import add_service_errors
 from partycommittee.evaluations import selectors, services
 from partycommittee.evaluations.forms import DutyReportForm, SheetForm
@@ -42,7 +43,11 @@ def evaluation_list(request):
     return render(
         request,
         "partycommittee/evaluation_list.html",
-        {"rounds": rounds, "has_units": bool(unit_ids)},
+        {
+            "rounds": rounds,
+            "has_units": bool(unit_ids),
+            "offices": [] if unit_ids else offices_of(request.user),
+        },
     )
 
 

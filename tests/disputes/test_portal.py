@@ -57,6 +57,16 @@ def test_case_page_masks_parties_until_revealed_and_logs_the_reveal(world, media
     assert set(logged.values_list("community_id", flat=True)) == {world.a.pk}
 
 
+def test_move_form_pre_selects_no_step(world, mediator_client, case):
+    url = reverse("disputes:portal_case_detail", args=[case.pk])
+    page = mediator_client.get(url).content.decode()
+    assert '<option value="" selected>---------</option>' in page
+    response = mediator_client.post(url, {"action": "move", "to": ""})
+    assert response.status_code == 200 and response.context["move_form"].errors["to"]
+    case.refresh_from_db()
+    assert case.status == S.REGISTERED
+
+
 def test_moves_from_the_case_page(world, mediator_client, case):
     url = reverse("disputes:portal_case_detail", args=[case.pk])
     response = mediator_client.post(url, {"action": "move", "to": "accepted"})
@@ -151,6 +161,11 @@ def test_record_the_agreement_then_the_follow_up(world, mediator_client, case, s
     assert [f.pk for f in due.context["page"].object_list] == [followup.pk]
 
     url = reverse("disputes:portal_followup_record", args=[followup.pk])
+    # No outcome is pre-selected, and one must be chosen.
+    page = mediator_client.get(url).content.decode()
+    assert 'name="honoured"' in page and "checked" not in page
+    response = mediator_client.post(url, {"visited_on": today.isoformat()})
+    assert response.status_code == 200 and response.context["form"].errors["honoured"]
     before = (today - timedelta(days=1)).isoformat()
     response = mediator_client.post(url, {"visited_on": before, "honoured": "yes"})
     assert response.status_code == 200 and response.context["form"].errors["visited_on"]
@@ -207,3 +222,19 @@ def test_my_cases_query_count_does_not_grow(
     with CaptureQueriesContext(connection) as large:
         mediator_client.get(reverse("disputes:portal_cases"))
     assert len(large) == len(small)
+
+
+def test_agreement_and_steps_ask_to_confirm(world, mediator_client, case):
+    url = reverse("disputes:portal_case_detail", args=[case.pk])
+    walk(case, "mediating", actor=world.staff_a)
+    page = mediator_client.get(url).content.decode()
+    assert 'data-confirm="此操作无法撤销，确定继续吗？"' in page  # the next-step form
+    agreement = reverse("disputes:portal_agreement_new", args=[case.pk])
+    page = mediator_client.get(agreement).content.decode()
+    assert 'data-confirm="此操作无法撤销，确定继续吗？"' in page
+    # Bad input: the form comes back, still asking, and nothing is stored.
+    response = mediator_client.post(agreement, {"terms": "", "signed_on": "2026/13/45"})
+    assert response.status_code == 200 and "data-confirm=" in response.content.decode()
+    assert not Agreement.objects.exists()
+    session = reverse("disputes:portal_session_new", args=[case.pk])
+    assert "data-confirm=" not in mediator_client.get(session).content.decode()

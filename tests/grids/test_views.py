@@ -3,15 +3,18 @@
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from grids import services
 from grids.models import ChangeLogEntry, Incident, IncidentPhoto, KeyPersonTag, Visit
+from hive.access.roles import Role
 from hive.models import PersonalDataAccess
-from tests.factories import refused_with
+from tests.factories import refused_with, user_with_role
 from tests.grids.factories import (
     BuildingFactory,
     GridTaskFactory,
@@ -156,6 +159,30 @@ def test_move_out_through_the_portal(gw, client):
     )
     assert response.status_code == 302
     assert ChangeLogEntry.objects.get().kind == "move_out"
+
+
+def test_move_out_date_starts_as_an_iso_date_the_date_input_accepts(gw, client):
+    client.force_login(gw.grid_a)
+    page = client.get(reverse("grids:household_detail", args=[gw.household_a1.pk]))
+    today = timezone.localdate()
+    html = page.content.decode()
+    assert f'name="on" value="{today:%Y-%m-%d}"' in html
+    assert f"{today:%Y/%m/%d}" not in html
+    # A date the input cannot hold is refused; the ISO one is recorded.
+    url = reverse("grids:resident_leave", args=[gw.resident_a1.pk])
+    response = client.post(url, {"what": "death", "on": "not a date"}, follow=True)
+    assert not ChangeLogEntry.objects.exists()
+    response = client.post(url, {"what": "death", "on": today.isoformat()})
+    assert response.status_code == 302
+    assert ChangeLogEntry.objects.get().occurred_on == today
+
+
+def test_grid_member_home_links_to_my_visits(gw, client):
+    client.force_login(gw.grid_a)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert reverse("grids:visit_list") in home and "我的走访" in home
+    client.force_login(gw.unit_rep_a)
+    assert reverse("grids:visit_list") not in client.get(reverse("portal:home")).content.decode()
 
 
 def test_log_a_visit(gw, client):
@@ -449,3 +476,69 @@ def test_a_position_gives_both_coordinates_at_both_doors(gw, client, api_client)
     )
     refused_with(response, "longitude", message)
     assert not Incident.objects.exists()
+
+
+def _scripts_are_all_files(page: str) -> bool:
+    # The Content-Security-Policy forbids inline scripts: every <script> has a src.
+    return not re.findall(r"<script(?![^>]*\bsrc=)", page)
+
+
+def test_irreversible_incident_actions_ask_to_confirm(gw, client):
+    incident = services.incident_report(
+        reporter=gw.grid_a, grid=gw.a1, category="demand", location="x", description="y"
+    )
+    client.force_login(gw.staff_a)
+    reject = reverse("grids:incident_action", args=[incident.pk, "reject"])
+    page = client.get(reject).content.decode()
+    assert "data-confirm=" in page and "此操作无法撤销，确定继续吗？" in page
+    assert "hive/confirm.js" in page and _scripts_are_all_files(page)
+    # Bad input shows the form again, still asking.
+    response = client.post(reject, {"reason": ""})
+    assert response.status_code == 200 and "data-confirm=" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status != "rejected"
+    # A step that can be taken back asks nothing.
+    accept = reverse("grids:incident_action", args=[incident.pk, "accept"])
+    assert "data-confirm=" not in client.get(accept).content.decode()
+    assert finders.find("hive/confirm.js")
+
+
+def test_move_out_or_death_asks_to_confirm(gw, client):
+    client.force_login(gw.grid_a)
+    page = client.get(reverse("grids:household_detail", args=[gw.household_a1.pk])).content
+    assert 'data-confirm="此操作无法撤销，确定继续吗？"' in page.decode()
+
+
+def test_incident_form_offers_use_my_location_from_a_static_script(gw, client):
+    client.force_login(gw.grid_a)
+    url = reverse("grids:incident_create")
+    page = client.get(url).content.decode()
+    # Hidden until the script finds navigator.geolocation.
+    assert re.search(r"<button[^>]*hidden[^>]*data-locate[^>]*>使用我的位置</button>", page)
+    assert 'data-latitude="id_latitude"' in page and 'data-longitude="id_longitude"' in page
+    assert "grids/locate.js" in page and _scripts_are_all_files(page)
+    assert finders.find("grids/locate.js")
+    # Coordinates out of range (a tampered field) are refused, nothing stored.
+    response = client.post(url, _report_data(gw, latitude="200", longitude="116.4"))
+    assert response.status_code == 200 and response.context["form"].errors["latitude"]
+    assert not Incident.objects.exists()
+    response = client.post(url, _report_data(gw, latitude="39.904200", longitude="116.407400"))
+    assert response.status_code == 302
+    assert str(Incident.objects.get().latitude) == "39.904200"
+
+
+def test_member_without_a_grid_is_shown_the_office_phone(gw, client):
+    newcomer = user_with_role(Role.GRID_MEMBER, community=gw.a, username="newcomer")
+    client.force_login(newcomer)
+    page = client.get(reverse("grids:my_grid")).content.decode()
+    assert "请联系社区办公室" in page and "data-office-phone" not in page  # no number yet
+    gw.a.phone = "0571-88886666"
+    gw.a.save(update_fields=["phone"])
+    page = client.get(reverse("grids:my_grid")).content.decode()
+    assert 'href="tel:0571-88886666"' in page
+    # Only the member's own community, and not once a grid is assigned.
+    gw.b.phone = "0571-11112222"
+    gw.b.save(update_fields=["phone"])
+    assert "0571-11112222" not in client.get(reverse("grids:my_grid")).content.decode()
+    client.force_login(gw.grid_a)
+    assert "data-office-phone" not in client.get(reverse("grids:my_grid")).content.decode()

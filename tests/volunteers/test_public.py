@@ -89,6 +89,12 @@ def test_honeypot_filled_is_refused_and_nothing_is_stored(client, world):
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert MicroWish.objects.count() == 0
+    # The refusal says to phone the office: its number is there when it has one.
+    assert "data-office-phone" not in response.content.decode()
+    world.a.phone = "0571-88886666"
+    world.a.save(update_fields=["phone"])
+    response = post(client, form_data(world, website="http://spam.example"))
+    assert 'href="tel:0571-88886666"' in response.content.decode()
 
 
 def test_rate_limit_per_address_refuses_kindly(client, world, settings):
@@ -151,7 +157,21 @@ def test_lookup_form_takes_a_lowercase_code(client, world, wish):
     assert response["Location"] == wish.get_absolute_url()
 
 
+def test_lookup_takes_a_code_typed_with_dashes_and_spaces(client, world, wish):
+    code = wish.tracking_code.lower()
+    typed = f" {code[:2]}-{code[2:4]} {code[4:8]}\u3000{code[8:]} "  # "ab-cd 12…"
+    response = client.get("/wishes/track/", {"code": typed})
+    assert response.status_code == 302
+    assert response["Location"] == wish.get_absolute_url()
+    assert client.get(f"/wishes/track/{code[:4]}-{code[4:]}/").status_code == 200
+    # Dashes and spaces around a wrong code still find nothing.
+    assert client.get("/wishes/track/", {"code": "zz-zz zzzz-zzzz"}).status_code == 404
+    assert client.get("/wishes/track/", {"code": "- -"}).status_code == 404
+
+
 def test_resident_withdraws_with_the_code(client, world, wish):
+    page = client.get(wish.get_absolute_url()).content.decode()
+    assert 'data-confirm="此操作无法撤销，确定继续吗？"' in page and "hive/confirm.js" in page
     url = reverse("volunteers:wish_withdraw", args=[wish.tracking_code])
     client.post(url, {"note": "不需要了"})
     wish.refresh_from_db()

@@ -16,6 +16,7 @@ from volunteers.models.wishes import (
     MicroWish,
     WishPhoto,
     new_tracking_code,
+    normalise_tracking_code,
     wish_photo_path,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "TeamMembership",
     "WishPhoto",
     "new_tracking_code",
+    "normalise_tracking_code",
     "wish_photo_path",
 ]

@@ -30,6 +30,12 @@ def new_tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_CODE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
 
 
+def normalise_tracking_code(code: str) -> str:
+    """The code as stored: residents copy it from a text message or a note as
+    "ab-cd 12…", so spaces and dashes go and letters are upper-cased."""
+    return "".join(ch for ch in (code or "") if ch not in " -\u3000\t").upper()
+
+
 class MicroWishQuerySet(ScopedQuerySet):
     def role_condition(self, user, scope):
         # Party members see the published wishes of their communities (the wall) and
