@@ -13,6 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
+from import_export.forms import SelectableFieldsExportForm
 from import_export.resources import modelresource_factory
 
 from hive.models import Community
@@ -182,9 +183,21 @@ class CommunityResource(ScopedResource):
                 row[column] = communities[0]
 
 
+class HeadedExportForm(SelectableFieldsExportForm):
+    """The export page's boxes name each column by its sheet header (translated), not by
+    its code name ("Grid Code")."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource().fields.get(field_name)
+        return str(field.column_name) if field is not None else field_name
+
+
 class ScopedImportExportMixin:
     """Admin mixin: every sheet is a ScopedResource told the request's user; a model
-    without a resource of its own gets a plain one."""
+    without a resource of its own gets a plain one; the export page names the columns by
+    their headers."""
+
+    export_form_class = HeadedExportForm
 
     def get_resource_classes(self, request):
         return self.resource_classes or [

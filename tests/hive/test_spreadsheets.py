@@ -99,3 +99,12 @@ def test_select_all_on_the_export_page_is_bound_from_a_static_file(world, client
     page = client.get(reverse("admin:grids_incident_export")).content.decode()
     assert 'class="select-toggle"' in page and "export_select_all.js" in page
     assert "onchange=" not in page
+
+
+def test_the_export_page_names_the_columns_by_their_headers(world, client):
+    """The boxes staff tick say the sheet's (Chinese) headers, not the code names."""
+    Town(world)
+    client.force_login(world.street_admin)
+    page = client.get(reverse("admin:grids_incident_export")).content.decode()
+    assert "Grid Code" not in page and "Reporter Name" not in page
+    assert "类别" in page
