@@ -21,8 +21,9 @@ def _jpeg(folder):
     return path
 
 
-def _act(person, incident_pk, label, fill=None):
-    """Press an action button on the incident page, fill its form, send it."""
+def _act(person, incident_pk, label, fill=None, confirms=False):
+    """Press an action button on the incident page, fill its form, send it (an
+    irreversible step asks first: the person agrees)."""
     page = person.goto(f"/portal/grids/incidents/{incident_pk}/")
     link = page.locator("[data-actions]").get_by_role("link", name=label, exact=True)
     page = person.goto(link.get_attribute("href"))
@@ -32,8 +33,17 @@ def _act(person, incident_pk, label, fill=None):
             page.get_by_role("combobox", name=field).select_option(**value)
         else:
             page.get_by_label(field).fill(value)
+    asked = []
+
+    def agree(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", agree)
     page.get_by_role("button", name=label, exact=True).click()
     expect(page.get_by_role("alert")).to_have_text(f"已完成：{label}。")
+    page.remove_listener("dialog", agree)
+    assert bool(asked) == confirms, asked
     return page
 
 
@@ -73,7 +83,7 @@ def test_grid_member_reports_with_a_photo_and_staff_assign_resolve_and_close(
     member.snap("resolved")
 
     _act(staff, incident.pk, "核验")
-    page = _act(staff, incident.pk, "办结")
+    page = _act(staff, incident.pk, "办结", confirms=True)
     expect(page.get_by_text("已办结").first).to_be_visible()
     staff.snap("closed")
 
