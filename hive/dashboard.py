@@ -379,8 +379,7 @@ def dashboard_page(*, user, period: Period, communities: list[Community], now=No
     )
     page.rows = {s.key: _rows(s.metrics, columns, page.with_total) for s in sections}
     charts = sorted((c for part in parts() for c in part.charts(page)), key=lambda c: c.order)
-    with_block = [part for part in parts() if part.block is not None]
-    blocks = [part.block for part in with_block if part.block is not None]
+    blocks = [(part.name, part.block) for part in parts() if part.block is not None]
     return {
         "columns": [community for community, _f in columns],
         "with_total": page.with_total,
@@ -388,11 +387,11 @@ def dashboard_page(*, user, period: Period, communities: list[Community], now=No
         "blocks": [
             {
                 "community": community,
-                **{k: v for block in blocks for k, v in block(page, community, f).items()},
+                **{k: v for _name, block in blocks for k, v in block(page, community, f).items()},
             }
             for community, f in columns
         ],
-        "block_templates": [f"{part.name}/dashboard_block.html" for part in with_block],
+        "block_templates": [f"{name}/dashboard_block.html" for name, _block in blocks],
         "charts": {c.key: c.data for c in charts},
         "chart_titles": {c.key: c.title for c in charts},
     }

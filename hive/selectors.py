@@ -2,6 +2,7 @@
 
 from django.db.models import Model, QuerySet
 
+from hive.access.scoping import access_scope
 from hive.models import Community, TimelineEntry, User
 
 
@@ -13,9 +14,5 @@ def timeline_for(obj: Model) -> QuerySet[TimelineEntry]:
 def offices_of(user: User) -> list[Community]:
     """The community offices a user is told to phone: those of the communities they hold
     a role in, when the office has a public number."""
-    return list(
-        Community.objects.filter(role_assignments__user=user)
-        .exclude(phone="")
-        .distinct()
-        .order_by("name")
-    )
+    community_ids = access_scope(user).member_community_ids
+    return list(Community.objects.filter(pk__in=community_ids).exclude(phone="").order_by("name"))
