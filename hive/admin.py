@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from hive import workbench
 from hive.access.authorization import administers_any
 from hive.access.roles import Role
 from hive.access.scoping import access_scope
@@ -752,3 +753,25 @@ class LoginLockoutAdmin(AccessAttemptAdmin):
         self.message_user(
             request, _("%(count)d lock-out records removed.") % {"count": count}, messages.SUCCESS
         )
+
+
+# --- Where the core's models sit on the admin home (hive.workbench) ---------------------------
+# Not named here, and so in the street administrator's "System" group: the timeline rows,
+# the outbox, the retention runs and the other apps' internals (lock-outs, schedules).
+
+workbench.group(
+    workbench.Group(
+        "accounts",
+        _("Communities and accounts"),
+        order=60,
+        models=(Community, User, ApiToken, Street),
+    )
+)
+workbench.group(
+    workbench.Group(
+        "personal_data",
+        _("Residents' personal data"),
+        order=70,
+        models=(ConsentRecord, PersonalDataAccess),
+    )
+)

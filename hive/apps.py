@@ -9,7 +9,7 @@ class HiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from hive import checks, dashboard  # noqa: F401  (checks registers the system checks)
+        from hive import checks, dashboard, workbench  # noqa: F401  (checks registers the system checks)
         from hive.access import authentication, security
         from hive.personal_data import audit, registry
         from hive.queue import schedules
@@ -51,6 +51,7 @@ class HiveConfig(AppConfig):
             )
         )
         dashboard.autodiscover()
+        workbench.autodiscover()
         # The landing page and the wish walls list the communities.
         from hive.models import Community, Street
         from hive.ops.page_cache import refresh_on_change

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from hive.workbench import grouped_app_list, sees_system, waiting_for
+
 
 class HiveAdminSite(admin.AdminSite):
     site_header = _("Hive · party-building-led grassroots governance")
@@ -32,20 +34,32 @@ class HiveAdminSite(admin.AdminSite):
             user.is_active,
             user.is_staff,
             user.is_superuser,
+            sees_system(user),
             tuple(sorted(user.get_all_permissions())) if user.is_active else (),
         )
 
     def get_app_list(self, request, app_label=None):
-        """Django's app list, remembered per process for everyone with the same
-        permissions: it depends on nothing else (no ModelAdmin here decides its module or
-        view permission from anything but the user's permissions and superuser flag)."""
+        """Django's app list, grouped by task on the home page and in the navigation
+        (hive.workbench; an app's own page keeps its app), remembered per process for
+        everyone with the same permissions: it depends on nothing else (no ModelAdmin here
+        decides its module or view permission from anything but the user's permissions and
+        superuser flag; the system group, on whether the user administers a street)."""
         key = self._nav_fingerprint(request, app_label)
         app_list = self._app_lists.get(key)
         if app_list is None:
             if len(self._app_lists) >= self._APP_LISTS_MAX:
                 self._app_lists.clear()
-            app_list = self._app_lists[key] = super().get_app_list(request, app_label)
+            app_list = super().get_app_list(request, app_label)
+            if app_label is None:
+                app_list = grouped_app_list(app_list, request.user)
+            self._app_lists[key] = app_list
         return app_list
+
+    def index(self, request, extra_context=None):
+        """The workbench: what waits for this user above the grouped models."""
+        return super().index(
+            request, {"waiting": waiting_for(request.user), **(extra_context or {})}
+        )
 
     def each_context(self, request):
         from hive.access.authorization import administers_any

@@ -32,6 +32,7 @@ from partycommittee.evaluations.models import (
     UnitResult,
 )
 from partycommittee.evaluations.resources import results_dataset
+from partycommittee.evaluations.selectors import owed_in_open_round_q
 
 Status = EvaluationRound.Status
 
@@ -368,6 +369,21 @@ class CommunitySheetForm(forms.ModelForm):
         return data
 
 
+class OwedFilter(admin.SimpleListFilter):
+    """The sheets still owed in a round that is open now (the admin home's to-do)."""
+
+    title = _("owed")
+    parameter_name = "owed"
+
+    def lookups(self, request, model_admin):
+        return [("open_round", _("Still owed in an open round"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open_round":
+            return queryset.filter(owed_in_open_round_q())
+        return queryset
+
+
 @admin.register(EvaluationSheet)
 class EvaluationSheetAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = CommunitySheetForm
@@ -381,7 +397,7 @@ class EvaluationSheetAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "overall",
         "submitted_at",
     ]
-    list_filter = ["round", "kind", "status"]
+    list_filter = ["round", "kind", "status", OwedFilter]
     list_select_related = ["round__community", "rater_unit", "ratee_unit"]
     search_fields = ["rater_unit__name", "ratee_unit__name"]
     actions = ["submit_selected"]

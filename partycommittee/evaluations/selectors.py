@@ -120,3 +120,8 @@ def owed_by_units(
 
 
 SUBMISSION_LABELS = dict(SubmissionStatus.choices)
+
+
+def owed_in_open_round_q() -> Q:
+    """Sheets (or duty reports) still owed in a round that is open now."""
+    return Q(status__in=OWED_STATUSES, round__status=EvaluationRound.Status.OPEN)

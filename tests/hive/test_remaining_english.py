@@ -30,10 +30,12 @@ handler404 = project_urls.handler404
 
 def test_the_admin_index_names_the_lock_out_app_and_its_hidden_headers_in_chinese(world, client):
     client.force_login(world.street_admin)
-    page = client.get(reverse("admin:index")).content.decode()
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "登录失败记录" in home and ">Axes<" not in home  # in the System group
+    page = client.get(reverse("admin:app_list", args=["axes"])).content.decode()
     assert "登录锁定" in page and ">Axes<" not in page
     for english in ["Model name", "Add link", "Change or view list link"]:
-        assert english not in page
+        assert english not in page and english not in home
     assert "模型名称" in page
 
 
