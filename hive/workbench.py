@@ -71,7 +71,9 @@ class Waiting:
 def waiting_for(user: "AnyUser") -> list[Waiting]:
     """Every to-do the user may open, in tray order, with its count (zeros included: an
     empty tray is news too)."""
-    rows = []
+    rows: list[Waiting] = []
+    if user is None:
+        return rows
     for tray in sorted(_TRAYS.values(), key=lambda tray: (tray.order, tray.name)):
         if not user.has_perm(tray.permission):
             continue
