@@ -35,6 +35,7 @@ from hive.models import (
 )
 from hive.personal_data import personal_data_reveal
 from hive.personal_data.registry import declared
+from hive.queue import admin as queue_admin  # noqa: F401  (the beat schedules' admin)
 from hive.services import api_tokens_revoke, second_factor_reset, user_sync_staff_flag
 from hive.ui.forms import add_service_errors
 
