@@ -180,7 +180,17 @@ class AgreementInline(admin.StackedInline):
 class ProjectAdminForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = ["community", "title", "description", "demands", "resources", "units", "meeting"]
+        fields = [
+            "community",
+            "title",
+            "description",
+            "demands",
+            "resources",
+            "units",
+            "meeting",
+            "is_public",
+            "public_results",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -221,8 +231,8 @@ def _step_action(step):
 class ProjectAdmin(ExportAdmin):
     form = ProjectAdminForm
     resource_classes = [ProjectResource]
-    list_display = ["title", "status", "community", "created_at"]
-    list_filter = ["community", "status"]
+    list_display = ["title", "status", "is_public", "community", "created_at"]
+    list_filter = ["community", "status", "is_public"]
     search_fields = ["title", "description"]
     filter_horizontal = ["demands", "resources", "units"]
     inlines = [ResponsibilityInline, AgreementInline]

@@ -302,6 +302,8 @@ class ProjectSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "resources",
             "units",
             "meeting",
+            "is_public",
+            "public_results",
             "created_at",
         ]
         read_only_fields = ["status"]

@@ -13,6 +13,13 @@ class PartyCommitteeConfig(AppConfig):
 
         grant_to_staff("partycommittee.*")
 
+        # The public progress page shows projects (and their units' names).
+        from hive.ops.page_cache import refresh_on_change
+        from partycommittee.models import Project, ResidentUnit
+
+        refresh_on_change(Project, uid="partycommittee.public_progress")
+        refresh_on_change(ResidentUnit, uid="partycommittee.public_progress.units")
+
         reps = frozenset({Role.UNIT_REP})
         register(
             PortalLink(

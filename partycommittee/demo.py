@@ -58,6 +58,14 @@ PROJECTS = [
     ("消防安全演练", S.COMPLETED, [15, 2]),
     ("废旧厂房改停车场", S.CANCELLED, [11]),
 ]
+# Published on the public progress page, with what residents are told of the results.
+PUBLIC_RESULTS = {
+    "社区食堂助老餐": "",
+    "平安楼院创建": "",
+    "金融知识进社区": "",
+    "健康义诊月": "已在社区服务中心开展义诊4场，为312名居民测量血压血糖，建立健康档案86份。",
+    "消防安全演练": "完成12栋楼的消防演练，更换灭火器140具，清理楼道堆物37处。",
+}
 CHAIN = [
     S.SOLICITED,
     S.RESOURCES_COMBED,
@@ -202,6 +210,10 @@ def seed(context) -> None:
             project.units.set([units[i] for i in unit_indexes])
             project.demands.set(demands[:1] if "助老" in title else [])
             _walk(project, status, staff)
+        if title in PUBLIC_RESULTS and not project.is_public:
+            project.is_public = True
+            project.public_results = PUBLIC_RESULTS[title]
+            project.save(update_fields=["is_public", "public_results", "updated_at"])
         for unit in project.units.all():
             Responsibility.objects.get_or_create(
                 project=project,

@@ -21,6 +21,9 @@ urlpatterns = [
     path("portal/unit/projects/", views.project_list, name="project_list"),
     path("portal/unit/projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("portal/unit/meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    # Public: what the co-construction projects have reached (no login).
+    path("projects/", views.public_progress_index, name="public_progress_index"),
+    path("projects/<slug:community_code>/", views.public_progress, name="public_progress"),
 ]
 # The three-double evaluation's portal pages (partycommittee/evaluations/urls.py).
 urlpatterns += evaluation_urls

@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from hive.models import Community
+from hive.ops.page_cache import cache_public_page
 from hive.personal_data import mask_phone, personal_data_reveal
 from hive.selectors import offices_of, timeline_for
-from partycommittee import services
+from partycommittee import selectors, services
 from partycommittee.forms import ResourceItemForm, ResponsibilityProgressForm, UnitProfileForm
 from partycommittee.models import (
     JointMeeting,
@@ -161,3 +163,23 @@ def meeting_detail(request, pk):
         "partycommittee/meeting_detail.html",
         {"meeting": meeting, "attendance": attendance},
     )
+
+
+# --- Public: the progress of co-construction projects (no login) ---------------------------
+
+
+@require_GET
+@cache_public_page
+def public_progress_index(request):
+    communities = Community.objects.select_related("street")
+    return render(
+        request, "partycommittee/public_progress_index.html", {"communities": communities}
+    )
+
+
+@require_GET
+@cache_public_page
+def public_progress(request, community_code):
+    community = get_object_or_404(Community.objects.select_related("street"), code=community_code)
+    context = {"community": community, "projects": selectors.public_progress(community)}
+    return render(request, "partycommittee/public_progress.html", context)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
+from hive.personal_data import contains_personal_number
 from hive.uploads import DocumentField
 from hive.workflow import Action, Workflow
 from partycommittee.models.meetings import JointMeeting
@@ -182,6 +183,20 @@ class Project(TimeStampedModel):
         related_name="projects",
         verbose_name=_("decided at meeting"),
     )
+    # Decidim's accountability: residents follow a project once staff publish it.
+    is_public = models.BooleanField(
+        _("shown to residents"),
+        default=False,
+        help_text=_(
+            "List the project on the community's public progress page: its step, the units "
+            "taking part and the results below."
+        ),
+    )
+    public_results = models.TextField(
+        _("results for residents"),
+        blank=True,
+        help_text=_("What the project has achieved so far, in words residents read."),
+    )
 
     objects = UnitParticipationQuerySet.as_manager()
 
@@ -223,6 +238,19 @@ class Project(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    PUBLIC_TEXT_FIELDS = ("title", "description", "public_results")
+
+    def clean(self):
+        # What the public page shows carries no phone or ID number (the core's reader).
+        if self.is_public:
+            errors = {
+                name: _("Shown to residents: leave phone and ID numbers out of this text.")
+                for name in self.PUBLIC_TEXT_FIELDS
+                if contains_personal_number(getattr(self, name))
+            }
+            if errors:
+                raise ValidationError(errors)
 
 
 class AgreementQuerySet(models.QuerySet):
