@@ -79,14 +79,18 @@ def agreement_document(case: DisputeCase) -> AgreementDocument | None:
     if agreement is None:
         return None
     masks = declared(CaseParty).masks
+
+    def shown(party: CaseParty, field: str) -> str:
+        value = getattr(party, field) or ""
+        return masks[field](value) if field in masks else value
+
     parties = [
         PartyLine(
             role=party.role,
             role_label=str(party.get_role_display()),
-            **{
-                field: masks[field](getattr(party, field)) if field in masks else getattr(party, field)
-                for field in ("name", "phone", "address")
-            },
+            name=shown(party, "name"),
+            phone=shown(party, "phone"),
+            address=shown(party, "address"),
         )
         for party in case.parties.order_by("role", "id")
     ]
