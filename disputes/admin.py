@@ -3,8 +3,10 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -477,8 +479,38 @@ class DisputeCaseAdmin(
                 self.admin_site.admin_view(self.statistics_view),
                 name="disputes_disputecase_statistics",
             ),
+            path(
+                "<int:pk>/agreement/",
+                self.admin_site.admin_view(self.agreement_view),
+                name="disputes_disputecase_agreement",
+            ),
             *super().get_urls(),
         ]
+
+    # --- the printable agreement ------------------------------------------------------
+
+    def agreement_view(self, request, pk):
+        from disputes.views import agreement_document_response
+
+        # Scoped like the change page: a case the staff member does not manage is a 404.
+        cases = self.get_queryset(request).prefetch_related(None)
+        case = get_object_or_404(cases.select_related("community", "room"), pk=pk)
+        if not self.has_view_permission(request, case):
+            raise PermissionDenied
+        return agreement_document_response(
+            request, case, back_url=reverse("admin:disputes_disputecase_change", args=[case.pk])
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        pk = unquote(object_id)
+        if pk.isdigit() and Agreement.objects.filter(case_id=pk).exists():
+            extra_context = {
+                **(extra_context or {}),
+                "agreement_document_url": reverse(
+                    "admin:disputes_disputecase_agreement", args=[pk]
+                ),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def statistics_view(self, request):
         if not self.has_view_permission(request):

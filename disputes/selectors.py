@@ -2,7 +2,8 @@
 
 import statistics
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -11,8 +12,9 @@ from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from disputes.models import DisputeCase, FollowUp
+from disputes.models import Agreement, CaseParty, DisputeCase, FollowUp
 from hive import periods
+from hive.personal_data.registry import declared
 
 if TYPE_CHECKING:
     from hive.access.scoping import AnyUser
@@ -36,6 +38,72 @@ def followups_due(user: "AnyUser", *, within_days: int = 7) -> QuerySet[FollowUp
         .order_by("due_on", "id")
     )
     return due
+
+
+# --- The printable agreement (调解协议书) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartyLine:
+    """A party as the document prints it: the declared masks applied to every personal
+    field (hive.personal_data.registry), so the sheet never carries a full phone or
+    address."""
+
+    role: str
+    role_label: str
+    name: str
+    phone: str
+    address: str
+
+
+@dataclass(frozen=True)
+class AgreementDocument:
+    case: DisputeCase
+    agreement: Agreement
+    parties: list[PartyLine]
+    mediators: list[str]
+    signed_on: date
+
+    @property
+    def copies(self) -> int:
+        """One for each party and one kept by the mediation room."""
+        return len(self.parties) + 1
+
+
+def agreement_document(case: DisputeCase) -> AgreementDocument | None:
+    """What the printed mediation agreement of `case` shows, or None when the case has
+    no agreement yet. The caller has checked that the viewer may see the case; the
+    parties are masked here, whoever looks (the sheet is for printing and filing, and a
+    masked view is not logged: only reveals are, hive.personal_data)."""
+    agreement = Agreement.objects.filter(case=case).first()
+    if agreement is None:
+        return None
+    masks = declared(CaseParty).masks
+
+    def shown(party: CaseParty, field: str) -> str:
+        value = getattr(party, field) or ""
+        return masks[field](value) if field in masks else value
+
+    parties = [
+        PartyLine(
+            role=party.role,
+            role_label=str(party.get_role_display()),
+            name=shown(party, "name"),
+            phone=shown(party, "phone"),
+            address=shown(party, "address"),
+        )
+        for party in case.parties.order_by("role", "id")
+    ]
+    mediators = [
+        str(mediator.user) for mediator in case.mediators.select_related("user").order_by("id")
+    ]
+    return AgreementDocument(
+        case=case,
+        agreement=agreement,
+        parties=parties,
+        mediators=mediators,
+        signed_on=agreement.signed_on,
+    )
 
 
 # --- Statistics -------------------------------------------------------------------------

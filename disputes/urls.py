@@ -19,6 +19,11 @@ urlpatterns = [
         "portal/cases/<int:pk>/agreement/", views.portal_agreement_new, name="portal_agreement_new"
     ),
     path(
+        "portal/cases/<int:pk>/agreement/print/",
+        views.portal_agreement_document,
+        name="portal_agreement_document",
+    ),
+    path(
         "portal/cases/<int:pk>/followups/new/",
         views.portal_followup_schedule,
         name="portal_followup_schedule",

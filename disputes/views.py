@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +22,7 @@ from disputes.forms import (
     SessionForm,
 )
 from disputes.models import Agreement, DisputeCase, FollowUp
-from disputes.selectors import followups_due, portal_cases
+from disputes.selectors import agreement_document, followups_due, portal_cases
 from hive.personal_data import mask_address, mask_name, mask_phone, personal_data_reveal
 from hive.selectors import timeline_for
 from hive.ui.forms import add_service_errors
@@ -252,4 +254,34 @@ def portal_followup_record(request, pk):
             "heading": _("Record a follow-up visit"),
             "followup": followup,
         },
+    )
+
+
+def agreement_document_response(
+    request: HttpRequest, case: DisputeCase, *, back_url: str
+) -> HttpResponse:
+    """The printable mediation agreement (调解协议书) of a case the viewer may see: one
+    page for both doors, the admin's and the mediator's portal. No agreement yet is a
+    404 that says so."""
+    document = agreement_document(case)
+    if document is None:
+        return render(
+            request,
+            "disputes/agreement_missing.html",
+            {"case": case, "back_url": back_url},
+            status=404,
+        )
+    return render(
+        request,
+        "disputes/agreement_document.html",
+        {"document": document, "case": case, "back_url": back_url},
+    )
+
+
+@login_required
+@require_GET
+def portal_agreement_document(request, pk):
+    case = _case(request, pk)
+    return agreement_document_response(
+        request, case, back_url=reverse("disputes:portal_case_detail", args=[case.pk])
     )
