@@ -218,9 +218,8 @@ def candidate_parts(user: User) -> dict[str, str]:
         "name": str(user),
         "roles": separator.join(roles),
         "grids": separator.join(grids),
-        "load": ngettext(
-            "%(count)s incident in hand", "%(count)s incidents in hand", load
-        ) % {"count": load},
+        "load": ngettext("%(count)s incident in hand", "%(count)s incidents in hand", load)
+        % {"count": load},
     }
 
 

@@ -221,14 +221,16 @@ def incident_dispatch(
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.status not in Incident.DISPATCH_STATES:
         raise TransitionNotAllowed(
-            _("Only a reported, accepted or assigned incident can be dispatched; this one is %(status)s.")
+            _(
+                "Only a reported, accepted or assigned incident can be dispatched; "
+                "this one is %(status)s."
+            )
             % {"status": incident.get_status_display()},
             code="illegal",
         )
     if incident.status == Incident.Status.REPORTED:
         incident = incident_accept(incident=incident, actor=actor)
     return incident_assign(incident=incident, actor=actor, assignee=assignee, unit=unit, note=note)
-
 
 
 def _require_assignee_or_staff(actor: User, incident: Incident) -> None:

@@ -362,9 +362,7 @@ def test_portal_assign_form_offers_only_the_candidates_labelled_alike(gw, client
     assert isinstance(form, AssignForm)
     field = form.fields["assignee"]
     assert list(field.queryset) == list(assignee_candidates(incident))
-    labels = dict(
-        (value.value, label) for value, label in field.choices if value != ""
-    )
+    labels = {value.value: label for value, label in field.choices if value != ""}
     assert set(labels) == {gw.grid_a.pk, gw.grid_a_deputy.pk, gw.grid_a2.pk, gw.staff_a.pk}
     assert _in_hand(1) in labels[gw.grid_a.pk]
     assert str(Role.GRID_MEMBER.label) in labels[gw.grid_a.pk]
