@@ -249,7 +249,12 @@ class DispatchForm(forms.Form):
         label=_("or to a resident unit"),
         help_text=_("The unit's representatives take the work on in the portal."),
     )
-    note = forms.CharField(max_length=500, required=False, label=_("Note"))
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        label=_("Note"),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),  # the admin's width
+    )
 
     def __init__(self, *args, incident, **kwargs):
         self.incident = incident
