@@ -214,8 +214,7 @@ def incident_dispatch(
     admin's dispatch panel. One transaction: a refused assignment leaves the report
     unaccepted. An accepted or assigned incident is (re)assigned only.
 
-    Authorization: checked here (require_administers, again by incident_accept and
-    incident_assign).
+    Authorization: checked here (require_administers, as incident_accept/incident_assign do).
     """
     require_administers(actor, incident.community_id)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
