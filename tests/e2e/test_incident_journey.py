@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from grids import services
 from grids.models import Incident
 from tests.grids.factories import GridFactory
 
@@ -29,7 +30,9 @@ def _act(person, incident_pk, label, fill=None, confirms=False):
     page = person.goto(link.get_attribute("href"))
     expect(page.get_by_role("heading", level=1)).to_have_text(label)
     for field, value in (fill or {}).items():
-        if isinstance(value, dict):
+        if callable(value):
+            value(page)
+        elif isinstance(value, dict):
             page.get_by_role("combobox", name=field).select_option(**value)
         else:
             page.get_by_label(field).fill(value)
@@ -73,7 +76,14 @@ def test_grid_member_reports_with_a_photo_and_staff_assign_resolve_and_close(
     staff.login(world.staff_a.username, None)
     _act(staff, incident.pk, "受理")
     staff.snap("accepted")
-    _act(staff, incident.pk, "派单", {"派给个人": {"label": str(world.grid_a)}})
+    # The picker's rows read "name · role · grid · load": pick the grid member by name.
+    pick = re.compile("^" + re.escape(str(world.grid_a)) + " · ")
+    _act(
+        staff,
+        incident.pk,
+        "派单",
+        {"派给个人": lambda page: page.get_by_role("radio", name=pick).check()},
+    )
     expect(staff.page.get_by_text("已派单").first).to_be_visible()
     staff.snap("assigned")
 
@@ -91,3 +101,37 @@ def test_grid_member_reports_with_a_photo_and_staff_assign_resolve_and_close(
     assert incident.status == Incident.Status.CLOSED
     assert incident.assignee == world.grid_a
     assert incident.closed_at is not None
+
+
+def test_staff_accept_and_assign_in_one_screen_of_the_admin(world, journey):
+    grid = GridFactory(community=world.a, code="A1", name="一网格", member=world.grid_a)
+    incident = services.incident_report(
+        reporter=world.grid_a,
+        grid=grid,
+        category="hidden_danger",
+        location="5号楼车棚",
+        description="电动车飞线充电",
+    )
+
+    staff = journey("staff")
+    staff.page.set_viewport_size({"width": 1366, "height": 900})
+    staff.login(world.staff_a.username, None)
+    page = staff.goto(f"/admin/grids/incident/{incident.pk}/change/")
+    panel = page.locator("#dispatch_form")
+    expect(panel).to_be_visible()
+    # The incident's own grid's member comes first, with their load.
+    expect(panel.locator("tbody tr").first).to_contain_text(str(world.grid_a))
+    staff.snap("dispatch-panel")
+
+    panel.locator("input[type=submit]").click()  # nobody chosen: the page again, an error
+    expect(page.locator("#dispatch_form .errorlist")).to_be_visible()
+    staff.snap("dispatch-refused")
+
+    panel.get_by_role("radio", name=str(world.grid_a)).check()
+    panel.locator("input[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/admin/grids/incident/{incident.pk}/change/$"))
+    expect(page.locator(".messagelist .success")).to_contain_text(str(world.grid_a))
+    staff.snap("dispatched")
+
+    incident.refresh_from_db()
+    assert (incident.status, incident.assignee) == (Incident.Status.ASSIGNED, world.grid_a)
