@@ -628,8 +628,9 @@ class IncidentAdmin(CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
     def dispatch_view(self, request, pk):
         """POST only: the service decides; a refusal shows the change page again with
         the errors on the panel's form, and nothing is stored."""
-        incident = get_object_or_404(Incident.objects.select_related("community"), pk=pk)
-        # Another community's incident is a 403 (NotAuthorized), whatever was posted.
+        # Out of the user's scope is a 404, as on the change page; in scope but not run by
+        # the user (a read-only view of it) is a 403 (NotAuthorized).
+        incident = get_object_or_404(self.get_queryset(request).select_related("community"), pk=pk)
         require_administers(request.user, incident.community_id)
         change_url = reverse("admin:grids_incident_change", args=[incident.pk])
         if request.method != "POST":

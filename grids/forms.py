@@ -259,10 +259,21 @@ class DispatchForm(forms.Form):
     def __init__(self, *args, incident, **kwargs):
         self.incident = incident
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignee_candidates(incident)
+        candidates = assignee_candidates(incident)
+        self.fields["assignee"].queryset = candidates
         self.fields["unit"].queryset = ResidentUnit.objects.filter(
             community_id=incident.community_id, is_active=True
         )
+        if not self.is_bound:
+            # Who it goes to today, or else the incident's own grid member: most dispatches
+            # are then one press of the button.
+            if incident.assignee_id or incident.assigned_unit_id:
+                self.initial.setdefault("assignee", incident.assignee_id)
+                self.initial.setdefault("unit", incident.assigned_unit_id)
+            else:
+                own = next((user for user in candidates if user.in_incident_grid), None)
+                if own is not None:
+                    self.initial.setdefault("assignee", own.pk)
 
     def clean(self):
         data = super().clean()

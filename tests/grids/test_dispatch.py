@@ -329,13 +329,14 @@ def test_admin_dispatch_in_a_wrong_state_shows_the_services_refusal(gw, client):
     assert (incident.status, incident.assignee) == (Incident.Status.RESOLVED, None)
 
 
-def test_admin_dispatch_in_another_community_is_forbidden(gw, client):
+def test_admin_dispatch_in_another_community_is_not_found(gw, client):
+    """Out of scope is a 404 (the incident's number is not confirmed to exist)."""
     incident = _report(gw)
     client.force_login(gw.staff_b)
 
     response = client.post(_dispatch_url(incident), {"assignee": gw.grid_a.pk})
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     incident.refresh_from_db()
     assert (incident.status, incident.assignee) == (Incident.Status.REPORTED, None)
 
@@ -381,3 +382,15 @@ def test_portal_assign_refuses_a_crafted_outsider(gw, client):
     assert "assignee" in response.context["form"].errors
     incident.refresh_from_db()
     assert incident.status == Incident.Status.ACCEPTED
+
+
+def test_the_picker_starts_on_the_incidents_own_grid_member(gw, client):
+    """One press of the button dispatches to the grid's own member; a reassignment starts
+    on whoever has it now."""
+    incident = _report(gw)
+    client.force_login(gw.staff_a)
+    form = client.get(_change_url(incident)).context["dispatch_form"]
+    assert form["assignee"].value() == gw.grid_a.pk
+    services.incident_dispatch(incident=incident, actor=gw.staff_a, assignee=gw.grid_a2)
+    form = client.get(_change_url(incident)).context["dispatch_form"]
+    assert form["assignee"].value() == gw.grid_a2.pk
