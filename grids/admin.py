@@ -615,6 +615,10 @@ class IncidentAdmin(CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
+        # Every field is read-only here (the workflow changes incidents): no Save buttons.
+        extra_context.update(
+            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+        )
         if "dispatch_form" not in extra_context:
             incident = self.get_object(request, object_id)
             if (
