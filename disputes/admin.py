@@ -162,7 +162,9 @@ class CaseLedgerResource(ScopedResource):
 class PartyFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
-        if any(self.errors):
+        # Parties are checked when the case is registered; afterwards the inline only shows
+        # them (masked), and the case's other fields must stay editable.
+        if any(self.errors) or not self.instance._state.adding:
             return
         rows = [
             form.cleaned_data
@@ -400,8 +402,16 @@ class DisputeCaseAdmin(
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        # A registered case keeps its community, number and registration time.
-        return [*self.readonly_fields, "community", "registered_at", "source"]
+        # A registered case keeps its community, number and registration time; a
+        # finished one its mediators (as services.case_assign_mediators refuses).
+        fixed = ["mediators"] if obj.status in DisputeCase.FINAL_STATES else []
+        return [*self.readonly_fields, "community", "registered_at", "source", *fixed]
+
+    def save_related(self, request, form, formsets, change):
+        # The mediators the form adds are told, as at every other door.
+        before = set(form.instance.mediators.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        services.case_mediators_told(form.instance, before=before)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("mediators__user")

@@ -319,11 +319,7 @@ def case_register(
     CaseParty.objects.bulk_create(rows)
     if chosen:
         case.mediators.set(chosen)
-        _notify_mediators(
-            case,
-            title=_("A case was assigned to you: %(number)s") % {"number": case.number},
-            key=f"case-assigned-{case.pk}",
-        )
+        case_mediators_told(case)
     return case
 
 
@@ -381,16 +377,30 @@ def case_assign_mediators(
     before = set(case.mediators.values_list("pk", flat=True))
     case.mediators.set(chosen)
     _touch(case)
-    for mediator in chosen:
-        if mediator.pk not in before:
-            notify(
-                recipients=[mediator.user],
-                title=_("A case was assigned to you: %(number)s") % {"number": case.number},
-                url=_case_url(case),
-                key=f"case-assigned-{case.pk}-{mediator.pk}",
-                community=case.community,
-            )
+    case_mediators_told(case, before=before)
     return case
+
+
+def case_mediators_told(case: DisputeCase, *, before: Iterable[int] = ()) -> int:
+    """Tell the active mediators of `case` who were not among `before` (mediator ids)
+    that the case is theirs: after registration, assignment in the portal or the API, or
+    the admin's case form. Returns how many were told.
+
+    Authorization: the caller's.
+    """
+    told = 0
+    for mediator in case.mediators.select_related("user"):
+        if mediator.pk in before or not mediator.is_active:
+            continue
+        notify(
+            recipients=[mediator.user],
+            title=_("A case was assigned to you: %(number)s") % {"number": case.number},
+            url=_case_url(case),
+            key=f"case-assigned-{case.pk}-{mediator.pk}",
+            community=case.community,
+        )
+        told += 1
+    return told
 
 
 # --- Workflow ----------------------------------------------------------------------------

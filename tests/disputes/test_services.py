@@ -54,7 +54,8 @@ class TestRegistration:
         assert list(case.mediators.all()) == [med_a]
         assert states(case) == ["registered"]
         assert (
-            Notification.objects.get(recipient=world.mediator_a).key == f"case-assigned-{case.pk}"
+            Notification.objects.get(recipient=world.mediator_a).key
+            == f"case-assigned-{case.pk}-{med_a.pk}"
         )
 
     def test_numbers_run_per_community_and_year(self, world, room_a, room_b, case):

@@ -2,16 +2,18 @@
 setup of rooms, partners and mediators, consultations."""
 
 import io
+from html.parser import HTMLParser
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from disputes.models import CaseParty, Consultation, DisputeCase, Mediator, PartnerInstitution
 from hive.access.roles import Role
-from hive.models import TimelineEntry
+from hive.models import Notification, TimelineEntry
 from partycommittee.models import ResidentUnit
 from tests.disputes.factories import register, walk
 from tests.factories import user_with_role
@@ -62,6 +64,87 @@ def test_staff_register_a_case_in_the_admin(world, client, room_a, med_a):
     assert list(case.mediators.all()) == [med_a]
     assert case.parties.count() == 2
     assert TimelineEntry.objects.for_object(case).get().to_state == "registered"
+    # The mediator is told, as when the case is registered in the portal or the API.
+    assert Notification.objects.filter(
+        recipient=med_a.user, key=f"case-assigned-{case.pk}-{med_a.pk}"
+    ).exists()
+
+
+class _FormValues(HTMLParser):
+    """The values a browser would send for the admin's change form, as rendered."""
+
+    def __init__(self, form_id):
+        super().__init__()
+        self.form_id, self.inside, self.select, self.textarea = form_id, False, None, None
+        self.data = MultiValueDict()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside or "name" not in attrs and tag != "option":
+            return
+        if tag == "input" and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.data.appendlist(attrs["name"], attrs.get("value", "on"))
+            else:
+                self.data.appendlist(attrs["name"], attrs.get("value", ""))
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.data.appendlist(self.select, attrs.get("value", ""))
+        elif tag == "textarea":
+            self.textarea = attrs["name"]
+            self.data.appendlist(self.textarea, "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "form":
+            self.inside = False
+
+    def handle_data(self, data):
+        if self.textarea:
+            values = self.data.getlist(self.textarea)
+            values[-1] += data.lstrip("\n") if not values[-1] else data
+            self.data.setlist(self.textarea, values)
+
+
+def test_a_mediator_added_in_the_admin_case_form_is_told_once(world, client, room_a, med_a):
+    """Also: a registered case can be saved in the admin at all (its parties, shown
+    masked and read-only, were checked again as if being registered, and refused)."""
+    other = Mediator.objects.create(
+        community=world.a,
+        user=user_with_role(Role.MEDIATOR, community=world.a, username="med_two"),
+    )
+    case = register(community=world.a, room=room_a, actor=world.staff_a, mediators=[med_a])
+    client.force_login(world.staff_a)
+    url = reverse("admin:disputes_disputecase_change", args=[case.pk])
+    parser = _FormValues("disputecase_form")
+    parser.feed(client.get(url).content.decode())
+    data = parser.data
+    data.setlist("mediators", [str(med_a.pk), str(other.pk)])
+    response = client.post(url, {key: data.getlist(key) for key in data})
+    assert response.status_code == 302, response.context["errors"]
+    assert set(case.mediators.all()) == {med_a, other}
+    told = Notification.objects.filter(key__startswith=f"case-assigned-{case.pk}-")
+    # med_a once, at registration; med_two now.
+    assert sorted(told.values_list("recipient__username", flat=True)) == sorted(
+        [med_a.user.username, "med_two"]
+    )
+
+
+def test_a_finished_case_keeps_its_mediators_in_the_admin(world, client, room_a, med_a):
+    case = register(community=world.a, room=room_a, actor=world.staff_a, mediators=[med_a])
+    DisputeCase.objects.filter(pk=case.pk).update(
+        status=DisputeCase.Status.CLOSED, closed_at=timezone.now()
+    )
+    client.force_login(world.staff_a)
+    page = client.get(reverse("admin:disputes_disputecase_change", args=[case.pk]))
+    assert "mediators" not in page.context["adminform"].form.fields
 
 
 @pytest.mark.parametrize(
