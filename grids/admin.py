@@ -1,6 +1,8 @@
 """Staff's door to grids: everything, scoped to their community; .xlsx import of buildings,
 households and residents (row-level errors) and .xlsx export of every list."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -42,6 +44,7 @@ from hive.admin import (
 )
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
+from hive.ui.admin_lists import WorkQueueAdminMixin, short_text_column
 from hive.ui.forms import add_service_errors
 from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 
@@ -438,8 +441,17 @@ class KeyPlaceAdmin(PersonalDataAdminMixin, ExportOnly, GridChildAdmin):
 
 
 @admin.register(GridTask)
-class GridTaskAdmin(ExportOnly, GridChildAdmin):
-    list_display = ["title", "grid", "responsible", "deadline", "status"]
+class GridTaskAdmin(WorkQueueAdminMixin, ExportOnly, GridChildAdmin):
+    queue_open_states = [GridTask.Status.OPEN]
+    deadline_field = "deadline"
+    due_soon = timedelta(days=2)
+    list_display = [
+        short_text_column(GridTask, "title"),
+        "grid",
+        "responsible",
+        "deadline_column",
+        "status",
+    ]
     list_filter = ["status"]
     search_fields = ["title"]
     list_select_related = ["grid", "responsible"]
@@ -510,21 +522,26 @@ class IncidentResource(ScopedResource):
 
 
 @admin.register(Incident)
-class IncidentAdmin(CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
+class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
     """Staff report on a resident's behalf here; the workflow steps are actions, and the
-    portal page of each incident offers every step with its inputs."""
+    portal page of each incident offers every step with its inputs. The list puts open
+    reports first, overdue at the top."""
 
     resource_classes = [IncidentResource]
+    queue_open_states = Incident.OPEN_STATES
+    deadline_field = "deadline"
+    due_soon = timedelta(hours=24)
     list_display = [
         "id",
+        short_text_column(Incident, "description", length=24),
+        short_text_column(Incident, "location", length=14),
         "category",
         "status",
         "grid",
         "priority",
         "assignee",
         "assigned_unit",
-        "deadline",
-        "overdue_badge",
+        "deadline_column",
         "created_at",
     ]
     list_filter = ["category", "status", "priority", OverdueFilter]
@@ -571,9 +588,9 @@ class IncidentAdmin(CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
             '<a href="{}">{}</a>', obj.get_absolute_url(), _("Open the incident page")
         )
 
-    @admin.display(description=_("overdue"), boolean=True)
-    def overdue_badge(self, obj):
-        return obj.is_overdue
+    def queue_overdue_q(self, now):
+        # The same rows as the "overdue" filter and the dashboard's count.
+        return overdue_q(now)
 
     def create_through_service(self, request, obj, form):
         data = {name: form.cleaned_data.get(name) for name in self.add_fields}

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.expressions import OrderBy
@@ -176,23 +177,25 @@ class WorkQueueAdminMixin:
             return status in self.queue_open_states
         return status not in self.queue_final_states
 
+    def _deadline_name(self) -> str:
+        if not self.deadline_field:
+            raise ImproperlyConfigured(f"{type(self).__name__} names no deadline_field.")
+        return self.deadline_field
+
     def queue_now(self) -> datetime.date:
         """What a deadline is compared with: now for a DateTimeField, today for a date."""
-        assert self.deadline_field
-        field = self.model._meta.get_field(self.deadline_field)
+        field = self.model._meta.get_field(self._deadline_name())
         if isinstance(field, models.DateTimeField):
             return timezone.now()
         return timezone.localdate()
 
     def queue_overdue_q(self, now: datetime.date) -> Q:
         """Open and past the deadline; an app with its own rule (a selector) overrides it."""
-        assert self.deadline_field
-        return self.queue_open_q() & Q(**{f"{self.deadline_field}__lt": now})
+        return self.queue_open_q() & Q(**{f"{self._deadline_name()}__lt": now})
 
     def deadline_mark_for(self, obj):
-        assert self.deadline_field
         return deadline_mark(
-            getattr(obj, self.deadline_field),
+            getattr(obj, self._deadline_name()),
             is_open=self.queue_is_open(obj),
             due_soon=self.due_soon,
         )
