@@ -104,6 +104,13 @@ def short_text(text: Any, *, length: int = 30) -> SafeString | None:
     return format_html('<span class="hive-short" title="{}">{}</span>', text, cut)
 
 
+def _field(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ImproperlyConfigured(f"{model.__name__}.{name} is not a concrete field.")
+    return field
+
+
 def short_text_column(
     model: type[models.Model],
     field_name: str,
@@ -113,7 +120,7 @@ def short_text_column(
 ) -> Callable[[models.Model], Any]:
     """A list_display column showing `field_name` through short_text, sortable by it,
     headed by the field's verbose name."""
-    field = model._meta.get_field(field_name)
+    field = _field(model, field_name)
 
     @admin.display(description=description or field.verbose_name, ordering=field_name)
     def column(obj):
@@ -161,7 +168,7 @@ class WorkQueueAdminMixin:
             def deadline_column(self, obj):
                 return self.deadline_mark_for(obj)
 
-            cls.deadline_column = deadline_column  # type: ignore[attr-defined]
+            cls.deadline_column = deadline_column
 
     # --- which rows are open, which overdue ---------------------------------------
 
@@ -184,7 +191,7 @@ class WorkQueueAdminMixin:
 
     def queue_now(self) -> datetime.date:
         """What a deadline is compared with: now for a DateTimeField, today for a date."""
-        field = self.model._meta.get_field(self._deadline_name())
+        field = _field(self.model, self._deadline_name())
         if isinstance(field, models.DateTimeField):
             return timezone.now()
         return timezone.localdate()
@@ -206,7 +213,7 @@ class WorkQueueAdminMixin:
         open_q = self.queue_open_q()
         age = F(self.queue_age_field)
         if self.deadline_field:
-            field = self.model._meta.get_field(self.deadline_field)
+            field = _field(self.model, self.deadline_field)
             rank = Case(
                 When(self.queue_overdue_q(self.queue_now()), then=Value(0)),
                 When(open_q, then=Value(1)),
@@ -217,7 +224,7 @@ class WorkQueueAdminMixin:
             within = Case(When(open_q, then=F(self.deadline_field)), output_field=type(field)())
         else:
             rank = Case(When(open_q, then=Value(1)), default=Value(2), output_field=IntegerField())
-            age_field = self.model._meta.get_field(self.queue_age_field)
+            age_field = _field(self.model, self.queue_age_field)
             within = Case(When(open_q, then=age), output_field=type(age_field)())
         return [rank.asc(), within.asc(nulls_last=True), age.desc()]
 
