@@ -40,6 +40,7 @@ from hive.admin import (
 )
 from hive.models import Community, RoleAssignment, User
 from hive.personal_data import mask_address, mask_name, mask_phone
+from hive.ui.admin_lists import WorkQueueAdminMixin, short_text_column
 from hive.ui.forms import add_service_errors
 from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 
@@ -312,6 +313,7 @@ class StatisticsForm(forms.Form):
 
 @admin.register(DisputeCase)
 class DisputeCaseAdmin(
+    WorkQueueAdminMixin,
     CreateThroughServiceMixin,
     ScopedImportExportMixin,
     ScopedAdminMixin,
@@ -322,9 +324,12 @@ class DisputeCaseAdmin(
     change_list_template = "admin/disputes/disputecase/change_list.html"
     resource_classes = [CaseLedgerResource]
     export_formats = [XLSX]
+    # A case has no deadline of its own: open ones first, the longest registered at the top.
+    queue_final_states = DisputeCase.FINAL_STATES
+    queue_age_field = "registered_at"
     list_display = [
         "number",
-        "title",
+        short_text_column(DisputeCase, "title", length=24),
         "kind",
         "room",
         "status",

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin, ImportExportMixin
 
 from hive.admin import PersonalDataAdminMixin, ScopedAdminMixin, run_for_each, with_reason
+from hive.ui.admin_lists import WorkQueueAdminMixin, short_text_column
 from hive.ui.forms import add_service_errors
 from hive.ui.resources import ScopedImportExportMixin
 from partycommittee import services
@@ -260,16 +263,21 @@ class ProjectAdmin(ExportAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(ExportAdmin):
+class ResponsibilityAdmin(WorkQueueAdminMixin, ExportAdmin):
     resource_classes = [ResponsibilityResource]
-    list_display = ["task", "unit", "deadline", "status", "overdue", "community"]
+    queue_final_states = [Responsibility.Status.DONE]
+    deadline_field = "deadline"
+    due_soon = timedelta(days=7)
+    list_display = [
+        short_text_column(Responsibility, "task"),
+        "unit",
+        "deadline_column",
+        "status",
+        "community",
+    ]
     list_filter = ["community", "status", "deadline"]
     search_fields = ["task", "unit__name"]
     list_select_related = ["community", "unit"]
-
-    @admin.display(boolean=True, description=_("overdue"))
-    def overdue(self, obj):
-        return obj.is_overdue
 
 
 class NominationInline(ScopedAdminMixin, admin.TabularInline):

@@ -2,13 +2,13 @@
 setup of rooms, partners and mediators, consultations."""
 
 import io
-from html.parser import HTMLParser
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
-from django.utils.datastructures import MultiValueDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from openpyxl import load_workbook
 
 from disputes.models import CaseParty, Consultation, DisputeCase, Mediator, PartnerInstitution
@@ -82,7 +82,7 @@ class _FormValues(HTMLParser):
         attrs = dict(attrs)
         if tag == "form":
             self.inside = attrs.get("id") == self.form_id
-        if not self.inside or "name" not in attrs and tag != "option":
+        if not self.inside or ("name" not in attrs and tag != "option"):
             return
         if tag == "input" and attrs.get("type") not in ("submit", "button", "file"):
             if attrs.get("type") in ("checkbox", "radio"):

@@ -20,6 +20,7 @@ from hive.admin import (
     run_for_each,
     with_reason,
 )
+from hive.ui.admin_lists import WorkQueueAdminMixin, short_text_column
 from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 from volunteers import services
 from volunteers.models import (
@@ -237,16 +238,20 @@ class PointAwardForm(forms.ModelForm):
 
 
 @admin.register(PointAward)
-class PointAwardAdmin(CreateThroughServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
-    """Propose with the add form; a second staff member approves or rejects."""
+class PointAwardAdmin(
+    WorkQueueAdminMixin, CreateThroughServiceMixin, ScopedAdminMixin, admin.ModelAdmin
+):
+    """Propose with the add form; a second staff member approves or rejects. Awards
+    waiting for approval come first, the oldest at the top."""
 
     form = PointAwardForm
+    queue_open_states = [PointAward.Status.PENDING]
     list_display = [
         "created_at",
         "member",
         "rule",
         "points",
-        "reason",
+        short_text_column(PointAward, "reason"),
         "status",
         "requested_by",
         "decided_by",

@@ -18,6 +18,7 @@ from import_export.formats.base_formats import XLSX
 from hive.admin import ReadOnlyAdminMixin, ScopedAdminMixin, run_for_each, with_reason
 from hive.personal_data import mask_address, mask_name, mask_phone, personal_data_reveal
 from hive.selectors import timeline_for
+from hive.ui.admin_lists import WorkQueueAdminMixin, short_text_column
 from hive.ui.resources import ScopedImportExportMixin, ScopedResource
 from volunteers import services
 from volunteers.forms import AssignForm, RejectForm, StaffConfirmForm
@@ -115,13 +116,22 @@ class WishPhotoInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline)
 
 
 @admin.register(MicroWish)
-class MicroWishAdmin(ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+class MicroWishAdmin(
+    WorkQueueAdminMixin, ScopedImportExportMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin
+):
     change_list_template = "admin/volunteers/microwish/change_list.html"
     resource_classes = [WishLedgerResource]
     export_formats = [XLSX]
+    # A wish has no deadline: open ones first, the longest waiting at the top. A fulfilled
+    # one still waits for the resident's (or staff's) confirmation.
+    queue_final_states = [
+        MicroWish.Status.CONFIRMED,
+        MicroWish.Status.REJECTED,
+        MicroWish.Status.WITHDRAWN,
+    ]
     list_display = [
         "tracking_code",
-        "title",
+        short_text_column(MicroWish, "title", length=20),
         "category",
         "community",
         "status",
