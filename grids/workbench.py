@@ -1,7 +1,7 @@
 """The grids' part of the admin home (hive.workbench): incidents waiting for staff, and
 where the grid models sit."""
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import (
@@ -21,45 +21,29 @@ from grids.models import (
 )
 from grids.selectors import overdue_q
 from hive import workbench
-from hive.dashboard import changelist_url
 
 Status = Incident.Status
 
-# The steps that wait for staff, each with the list that shows its incidents.
-_STEPS = [
-    ("accept", Status.REPORTED, _("Incidents to accept")),
-    ("assign", Status.ACCEPTED, _("Incidents to assign")),
-    ("verify", Status.RESOLVED, _("Incidents to verify")),
-    ("close", Status.VERIFIED, _("Incidents to close")),
-]
-
-
-def _status_url(status):
-    return lambda: changelist_url("grids_incident", None, status__exact=status)
-
-
-def _counts(user):
-    return Incident.objects.managed_by(user).aggregate(
-        **{key: Count("pk", filter=Q(status=status)) for key, status, _label in _STEPS},
-        overdue=Count("pk", filter=overdue_q()),
-    )
-
-
 workbench.register(
-    workbench.Tray(
+    workbench.counting_tray(
         name="grids.incidents",
         order=10,
-        permission="grids.view_incident",
-        todos=(
-            *(workbench.ToDo(key, label, _status_url(status)) for key, status, label in _STEPS),
-            workbench.ToDo(
-                "overdue",
-                _("Overdue incidents"),
-                lambda: changelist_url("grids_incident", None, overdue="yes"),
-                urgent=True,
+        model=Incident,
+        counted=[
+            *(
+                workbench.Counted(key, label, Q(status=status), {"status__exact": status})
+                for key, status, label in [
+                    ("accept", Status.REPORTED, _("Incidents to accept")),
+                    ("assign", Status.ACCEPTED, _("Incidents to assign")),
+                    ("verify", Status.RESOLVED, _("Incidents to verify")),
+                    ("close", Status.VERIFIED, _("Incidents to close")),
+                ]
             ),
-        ),
-        counts=_counts,
+            # overdue_q reads the clock: called at each count.
+            workbench.Counted(
+                "overdue", _("Overdue incidents"), overdue_q, {"overdue": "yes"}, urgent=True
+            ),
+        ],
     )
 )
 

@@ -17,8 +17,9 @@ Each feature app declares, in its own `workbench` module (found at startup by
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
-from django.db.models import Model
+from django.db.models import Count, Model, Q
 from django.urls import reverse
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,47 @@ class Tray:
 
 
 _TRAYS: dict[str, Tray] = {}
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A to-do counted as the rows of the tray's model matching `where` (a Q, or a
+    function giving one when the clock matters), listed by the admin changelist filtered
+    with `params` (the query string that list accepts for the same rows)."""
+
+    key: str
+    label: "_StrPromise"
+    where: Q | Callable[[], Q]
+    params: Mapping[str, str]
+    urgent: bool = False
+
+
+def counting_tray(*, name: str, order: int, model: type[Model], counted: Iterable[Counted]) -> Tray:
+    """A tray of to-dos over one model, counted together with one aggregate query over
+    the rows the user runs (`model.objects.managed_by(user)`)."""
+    counted = tuple(counted)
+    opts = model._meta
+    changelist = f"admin:{opts.app_label}_{opts.model_name}_changelist"
+
+    def url(params: Mapping[str, str]) -> Callable[[], str]:
+        return lambda: f"{reverse(changelist)}?{urlencode(params)}"
+
+    def counts(user: "AnyUser") -> Mapping[str, int]:
+        manager: Any = model._default_manager
+        return manager.managed_by(user).aggregate(
+            **{
+                item.key: Count("pk", filter=item.where() if callable(item.where) else item.where)
+                for item in counted
+            }
+        )
+
+    return Tray(
+        name=name,
+        order=order,
+        permission=f"{opts.app_label}.view_{opts.model_name}",
+        todos=tuple(ToDo(item.key, item.label, url(item.params), item.urgent) for item in counted),
+        counts=counts,
+    )
 
 
 def register(tray: Tray) -> None:

@@ -1,11 +1,9 @@
 """The party committee's part of the admin home (hive.workbench): sheets still owed in an
 open evaluation round, and where the co-construction and evaluation models sit."""
 
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from hive import workbench
-from hive.dashboard import changelist_url
 from partycommittee.evaluations.models import (
     DutyReport,
     EvaluationPolicy,
@@ -25,26 +23,19 @@ from partycommittee.models import (
     Responsibility,
 )
 
-
-def _sheet_counts(user):
-    return EvaluationSheet.objects.managed_by(user).aggregate(
-        sheets_owed=Count("pk", filter=owed_in_open_round_q())
-    )
-
-
 workbench.register(
-    workbench.Tray(
+    workbench.counting_tray(
         name="partycommittee.sheets",
         order=50,
-        permission="partycommittee.view_evaluationsheet",
-        todos=(
-            workbench.ToDo(
+        model=EvaluationSheet,
+        counted=[
+            workbench.Counted(
                 "sheets_owed",
                 _("Score sheets missing in an open round"),
-                lambda: changelist_url("partycommittee_evaluationsheet", None, owed="open_round"),
-            ),
-        ),
-        counts=_sheet_counts,
+                owed_in_open_round_q(),
+                {"owed": "open_round"},
+            )
+        ],
     )
 )
 
