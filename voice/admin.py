@@ -121,7 +121,7 @@ class SubmissionInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline
     model = Submission
     extra = 0
     fields = ["tracking_code", "source", "unit", "text", "status", "demand", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["tracking_code", "source", "unit", "text", "status", "demand", "created_at"]
     show_change_link = True
 
 
@@ -264,7 +264,7 @@ class WishDemandAdmin(CreateThroughServiceMixin, ScopedAdminMixin, admin.ModelAd
         class ScopedForm(WishToDemandForm):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
-                self.fields["wish"].queryset = wishes  # type: ignore[attr-defined]
+                self.fields["wish"].queryset = wishes
 
         return ScopedForm
 
@@ -300,7 +300,7 @@ class DemandSubmissionInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Tabular
     fk_name = "demand"
     extra = 0
     fields = ["tracking_code", "solicitation", "source", "unit", "text", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["tracking_code", "solicitation", "source", "unit", "text", "created_at"]
     show_change_link = True
     verbose_name = _("demand submission merged into this demand")
     verbose_name_plural = _("demand submissions merged into this demand")
@@ -311,7 +311,7 @@ class DemandWishInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline
     fk_name = "demand"
     extra = 0
     fields = ["wish", "created_by", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["wish", "created_by", "created_at"]
     show_change_link = True
 
 
@@ -322,10 +322,9 @@ def _extend_demand_admin() -> None:
     if demand_admin is None:
         return
     extra = [DemandSubmissionInline, DemandWishInline]
-    demand_admin.inlines = [
-        *[inline for inline in demand_admin.inlines if inline not in extra],
-        *extra,
-    ]
+    inlines = [*[inline for inline in demand_admin.inlines if inline not in extra], *extra]
+    # On this one registered instance only (Django reads `self.inlines`).
+    setattr(demand_admin, "inlines", inlines)  # noqa: B010
 
 
 _extend_demand_admin()

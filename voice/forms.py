@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hive.ui.forms import BootstrapFormMixin, PublicTextField
 from hive.validators import mobile_phone_validator
-from partycommittee.models import DemandItem
+from partycommittee.models import DemandItem, ResidentUnit
 from voice.models import Topic, WishDemand
 
 HONEYPOT_FIELD = "website"
@@ -86,7 +86,9 @@ class SubmissionForm(_PublicContactForm):
 class UnitSubmissionForm(BootstrapFormMixin, forms.Form):
     """The portal form of a unit representative: the unit and the demand."""
 
-    unit = forms.ModelChoiceField(label=_("Resident unit"), queryset=None)
+    unit: "forms.ModelChoiceField[ResidentUnit]" = forms.ModelChoiceField(
+        label=_("Resident unit"), queryset=None
+    )
     text = PublicTextField(
         label=_("What is needed"),
         min_length=5,
@@ -96,7 +98,7 @@ class UnitSubmissionForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = units
 
 
 class TrackLookupForm(BootstrapFormMixin, forms.Form):

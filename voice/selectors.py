@@ -10,20 +10,25 @@ from voice.models import Solicitation, Submission, Suggestion
 from volunteers.models.wishes import normalise_tracking_code
 
 
-def _by_code(queryset, code: str):
+def _valid_code(code: str) -> str:
     # A malformed code and an unknown one get the same answer.
     code = normalise_tracking_code(code)
-    if not code or len(code) > 20:
-        return None
-    return queryset.filter(tracking_code=code).first()
+    return code if code and len(code) <= 20 else ""
 
 
 def suggestion_by_code(code: str) -> Suggestion | None:
-    return _by_code(Suggestion.objects.select_related("community"), code)
+    code = _valid_code(code)
+    if not code:
+        return None
+    return Suggestion.objects.select_related("community").filter(tracking_code=code).first()
 
 
 def submission_by_code(code: str) -> Submission | None:
-    return _by_code(Submission.objects.select_related("community", "solicitation", "demand"), code)
+    code = _valid_code(code)
+    if not code:
+        return None
+    submissions = Submission.objects.select_related("community", "solicitation", "demand")
+    return submissions.filter(tracking_code=code).first()
 
 
 def public_suggestions(community: Community | int) -> QuerySet[Suggestion]:

@@ -1,7 +1,7 @@
 """Every write with a rule in it for the suggestion box and demand solicitation."""
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,9 @@ def _window() -> int:
     return settings.HIVE_VOICE_DUPLICATE_WINDOW_SECONDS
 
 
-def _store_once(model: type[Model], row: Any, *, now: datetime, extra) -> tuple[Any, bool]:
+def _store_once(
+    model: type[Model], row: Any, *, now: datetime, extra: Callable[[Any], None]
+) -> tuple[Any, bool]:
     """Save `row` unless the same one came within the duplicate window; `extra()` runs in
     the same transaction (consent, timeline). Two copies racing each other are stopped by
     the unique (fingerprint, window) constraint."""
@@ -99,7 +101,7 @@ def suggestion_submit(
         fingerprint=_fingerprint(community.pk, resident_phone, topic, text),
     )
 
-    def extra(row):
+    def extra(row: Any) -> None:
         if resident_phone:
             consent_record(
                 notice=SUGGESTION_NOTICE,
@@ -234,7 +236,7 @@ def submission_submit(
         fingerprint=_fingerprint(solicitation.pk, unit.pk if unit else "", resident_phone, text),
     )
 
-    def extra(row):
+    def extra(row: Any) -> None:
         if resident_phone:
             consent_record(
                 notice=SUBMISSION_NOTICE,
