@@ -10,13 +10,13 @@ class VoiceConfig(AppConfig):
         from hive.access.roles import Role, grant_to_staff
         from hive.ops.page_cache import refresh_on_change
         from hive.ui import portal
-        from voice.models import Solicitation, Suggestion
+        from voice.models import Suggestion
 
         grant_to_staff("voice.*")
 
-        # The public pages: answered suggestions, and the open solicitations.
+        # The cached public list of answered suggestions (the list of open solicitations
+        # is not cached: a window opens and closes with the clock, not with a save).
         refresh_on_change(Suggestion, shown=Suggestion.is_or_was_public, uid="voice.suggestions")
-        refresh_on_change(Solicitation, uid="voice.solicitations")
 
         portal.register(
             portal.PortalLink(
