@@ -124,6 +124,9 @@ class SubmissionInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline
     readonly_fields = ["tracking_code", "source", "unit", "text", "status", "demand", "created_at"]
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit", "demand")
+
 
 @admin.register(Solicitation)
 class SolicitationAdmin(CreateThroughServiceMixin, ScopedAdminMixin, admin.ModelAdmin):
@@ -302,6 +305,10 @@ class DemandSubmissionInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Tabular
     fields = ["tracking_code", "solicitation", "source", "unit", "text", "created_at"]
     readonly_fields = ["tracking_code", "solicitation", "source", "unit", "text", "created_at"]
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("solicitation", "unit")
+
     verbose_name = _("demand submission merged into this demand")
     verbose_name_plural = _("demand submissions merged into this demand")
 
@@ -313,6 +320,9 @@ class DemandWishInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline
     fields = ["wish", "created_by", "created_at"]
     readonly_fields = ["wish", "created_by", "created_at"]
     show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("wish", "created_by")
 
 
 def _extend_demand_admin() -> None:
