@@ -9,8 +9,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-# Imported for its registrations: the demand's admin must be there to be extended.
+# Imported for their registrations: the demand's and the wish's admins are extended below.
 import partycommittee.admin  # noqa: F401
+import volunteers.admin  # noqa: F401
 from hive.admin import (
     CreateThroughServiceMixin,
     PersonalDataAdminMixin,
@@ -21,7 +22,7 @@ from hive.admin import (
 )
 from partycommittee.models import DemandItem
 from voice import services
-from voice.forms import AnswerForm, MergeForm, WishToDemandForm
+from voice.forms import AnswerForm, DemandCategoryForm, MergeForm, WishToDemandForm
 from voice.models import Solicitation, Submission, Suggestion, WishDemand
 from volunteers.models import MicroWish
 
@@ -325,6 +326,43 @@ class DemandWishInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline
         return super().get_queryset(request).select_related("wish", "created_by")
 
 
+@admin.action(description=_("Turn the selected micro-wishes into demands (asks for a category)"))
+def wishes_to_demands(modeladmin, request, queryset):
+    """On the micro-wish list (volunteers' admin): each selected wish becomes a demand of
+    the demand list, linked to it (voice.services.wish_to_demand)."""
+    form = DemandCategoryForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        run_for_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda wish, user: services.wish_to_demand(wish=wish, actor=user, **form.cleaned_data),
+            success_message=gettext("%(count)s micro-wishes added to the demand list."),
+        )
+        return None
+    return _intermediate(
+        modeladmin,
+        request,
+        queryset,
+        form=form,
+        title=_("Turn micro-wishes into demands"),
+        intro=_(
+            "Each selected wish becomes a demand of the demand list, linked to it, with the "
+            "wish's wording and without the resident's contact. The wish itself goes on."
+        ),
+        button=_("Add to the demand list"),
+        action_name="wishes_to_demands",
+    )
+
+
+def _extend_wish_admin() -> None:
+    """Offer the action on the micro-wish list without volunteers knowing about voice."""
+    wish_admin = admin.site._registry.get(MicroWish)
+    if wish_admin is None or wishes_to_demands in (wish_admin.actions or ()):
+        return
+    setattr(wish_admin, "actions", [*(wish_admin.actions or ()), wishes_to_demands])  # noqa: B010
+
+
 def _extend_demand_admin() -> None:
     """Add the two inlines to the demand's admin, registered by partycommittee, without
     partycommittee knowing about voice (it must not import it)."""
@@ -338,3 +376,4 @@ def _extend_demand_admin() -> None:
 
 
 _extend_demand_admin()
+_extend_wish_admin()

@@ -129,6 +129,18 @@ class MergeForm(forms.Form):
     )
 
 
+class DemandCategoryForm(forms.Form):
+    """Used in the admin: the category and priority of the demands micro-wishes become."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=DemandItem.Category.choices)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=DemandItem.Priority.choices,
+        coerce=int,
+        initial=DemandItem.Priority.NORMAL,
+    )
+
+
 class AnswerForm(forms.Form):
     """Used in the admin: the answer to one or several suggestions."""
 

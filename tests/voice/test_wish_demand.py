@@ -75,3 +75,23 @@ def test_contact_on_answered_suggestions_is_erased_after_the_retention_period(wo
     waiting.refresh_from_db()
     assert (old.resident_name, old.resident_phone) == (ERASED, "")
     assert waiting.resident_phone
+
+
+def test_the_micro_wish_list_offers_the_one_step_action(world, client):
+    mine = MicroWishFactory(community=world.a)
+    theirs = MicroWishFactory(community=world.b)
+    client.force_login(world.staff_a)
+    changelist = reverse("admin:volunteers_microwish_changelist")
+    selected = {"action": "wishes_to_demands", "_selected_action": [mine.pk, theirs.pk]}
+    asked = client.post(changelist, selected)
+    assert asked.status_code == 200 and 'name="category"' in asked.content.decode()
+    done = client.post(
+        changelist, {**selected, "apply": "1", "category": "elderly", "priority": "2"}
+    )
+    assert done.status_code == 302
+    # Only the wish of the staff member's own community (the list is scoped).
+    assert list(WishDemand.objects.values_list("wish", flat=True)) == [mine.pk]
+    again = client.post(
+        changelist, {**selected, "apply": "1", "category": "elderly", "priority": "2"}
+    )
+    assert again.status_code == 302 and WishDemand.objects.count() == 1
