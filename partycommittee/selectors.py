@@ -55,7 +55,8 @@ def public_projects(community: Community) -> QuerySet[Project]:
 
 def project_progress(project: Project) -> list[dict[str, Any]]:
     """Each step of `project` with whether it is done, current or still ahead."""
-    current = PROJECT_STEPS.index(project.status) if project.status in PROJECT_STEPS else -1
+    steps = [str(step) for step in PROJECT_STEPS]
+    current = steps.index(project.status) if project.status in steps else -1
     return [
         {
             "label": Project.Status(status).label,
@@ -78,7 +79,7 @@ def public_progress(community: Community) -> list[dict[str, Any]]:
             "status": project.get_status_display(),
             "is_completed": project.status == Project.Status.COMPLETED,
             "steps": project_progress(project),
-            "step_number": project.step_index + 1,
+            "step_number": project.step_index + 1,  # type: ignore[attr-defined]  # annotated
             "step_count": len(PROJECT_STEPS),
             "units": [unit.name for unit in project.units.all()],
             "demands": [mask_personal_text(demand.title) for demand in project.demands.all()],
