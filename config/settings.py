@@ -37,7 +37,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # In dependency order: seed_demo seeds them in this order (grids escalates demo disputes to
 # the mediation rooms disputes creates, and assigns work to partycommittee's units).
-PROJECT_APPS = ["hive", "partycommittee", "disputes", "grids", "volunteers", "open311"]
+PROJECT_APPS = ["hive", "partycommittee", "disputes", "grids", "volunteers", "open311", "voice"]
 
 INSTALLED_APPS = [
     "hive.ui.admin_site.HiveAdminConfig",
@@ -425,6 +425,16 @@ HIVE_WISH_STALE_DAYS = env_int("HIVE_WISH_STALE_DAYS", 3)
 HIVE_WISH_CLAIM_REMINDER_HOURS = env_int("HIVE_WISH_CLAIM_REMINDER_HOURS", 72)
 # The personal-data notice promises: kept until the wish is closed, then two years.
 HIVE_WISH_RETENTION_DAYS = env_int("HIVE_WISH_RETENTION_DAYS", 730)
+# --- voice: suggestion box and demand solicitation ------------------------------------
+# The same protections as the wish form: per address, per phone, and a duplicate window.
+HIVE_VOICE_RATE_PER_ADDRESS = env_str("HIVE_VOICE_RATE_PER_ADDRESS", "20/h")
+HIVE_VOICE_RATE_PER_PHONE = env_str("HIVE_VOICE_RATE_PER_PHONE", "5/d")
+HIVE_VOICE_DUPLICATE_WINDOW_SECONDS = env_int("HIVE_VOICE_DUPLICATE_WINDOW_SECONDS", 600)
+# The version of the personal-data notice on the suggestion and demand forms.
+HIVE_VOICE_NOTICE_VERSION = env_str("HIVE_VOICE_NOTICE_VERSION", "2026.1")
+# The notice promises: a name and phone left for a reply are kept until the suggestion is
+# answered (or the demand accepted or declined), then one year.
+HIVE_VOICE_RETENTION_DAYS = env_int("HIVE_VOICE_RETENTION_DAYS", 365)
 # Only for scripts/bench_wishes.py: adds /bench/ping, a bare JSON view to compare against.
 HIVE_BENCH = env_bool("HIVE_BENCH", default=False)
 

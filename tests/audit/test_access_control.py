@@ -118,6 +118,18 @@ RULES: dict[str, Rule] = {
     ),
     "volunteers:wall_index": Public(),
     "volunteers:wall": Public("hive.Community", kwargs={"community_code": "code"}),
+    "voice:suggestion_list": Public("hive.Community", kwargs={"community_code": "code"}),
+    "voice:suggestion_new": Public("hive.Community", kwargs={"community_code": "code"}),
+    "voice:solicitation_list": Public("hive.Community", kwargs={"community_code": "code"}),
+    "voice:submission_new": Public(
+        "voice.Solicitation", kwargs={"community_code": "community.code"}
+    ),
+    "voice:track_lookup": Public(),
+    "voice:suggestion_track": Public("voice.Suggestion", kwargs={"code": "tracking_code"}),
+    "voice:submission_track": Public("voice.Submission", kwargs={"code": "tracking_code"}),
+    "voice:portal_solicitations": Portal(),
+    # Only a unit representative of the solicitation's community sends demands there.
+    "voice:portal_submission_new": Portal("voice.Solicitation", see={"unit"}),
     # --- portal: core -------------------------------------------------------------------
     "portal:home": Portal(),
     "portal:notifications": Portal(),

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FEATURE_APPS = ["grids", "disputes", "partycommittee", "volunteers", "open311"]
+FEATURE_APPS = ["grids", "disputes", "partycommittee", "volunteers", "open311", "voice"]
 
 
 def _imported(source: str) -> set[str]:

@@ -1,0 +1,174 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hive.ui.forms import BootstrapFormMixin, PublicTextField
+from hive.validators import mobile_phone_validator
+from partycommittee.models import DemandItem, ResidentUnit
+from voice.models import Topic, WishDemand
+
+HONEYPOT_FIELD = "website"
+
+
+class _PublicContactForm(BootstrapFormMixin, forms.Form):
+    """The optional contact, the consent it needs, and the honeypot, shared by the public
+    suggestion and demand forms."""
+
+    resident_name = forms.CharField(label=_("Your name (optional)"), max_length=30, required=False)
+    resident_phone = forms.CharField(
+        label=_("Mobile phone (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("Only if you want the community office to reply to you."),
+    )
+    consent = forms.BooleanField(
+        label=_("I have read the personal-data notice above and agree."), required=False
+    )
+    # A field people never see; bots fill every field they find.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def clean_resident_phone(self):
+        phone = re.sub(r"[\s-]", "", self.cleaned_data["resident_phone"])
+        if phone.startswith("+86"):
+            phone = phone[3:]
+        if phone:
+            mobile_phone_validator(phone)
+        return phone
+
+    def clean_resident_name(self):
+        return " ".join(self.cleaned_data["resident_name"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get(HONEYPOT_FIELD):
+            raise forms.ValidationError(
+                _("Your message could not be accepted. Please phone your community office."),
+                code="honeypot",
+            )
+        has_contact = cleaned.get("resident_name") or cleaned.get("resident_phone")
+        if has_contact and not cleaned.get("consent"):
+            self.add_error(
+                "consent",
+                _("Please read and accept the personal-data notice, or leave no name and phone."),
+            )
+        return cleaned
+
+
+class SuggestionForm(_PublicContactForm):
+    topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
+    text = PublicTextField(
+        label=_("Your suggestion"),
+        min_length=5,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Plain text, at most 1000 characters."),
+    )
+    field_order = ["topic", "text", "resident_name", "resident_phone", "consent", "website"]
+
+
+class SubmissionForm(_PublicContactForm):
+    text = PublicTextField(
+        label=_("What is needed"),
+        min_length=5,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Plain text, at most 1000 characters."),
+    )
+    field_order = ["text", "resident_name", "resident_phone", "consent", "website"]
+
+
+class UnitSubmissionForm(BootstrapFormMixin, forms.Form):
+    """The portal form of a unit representative: the unit and the demand."""
+
+    unit: "forms.ModelChoiceField[ResidentUnit]" = forms.ModelChoiceField(
+        label=_("Resident unit"), queryset=None
+    )
+    text = PublicTextField(
+        label=_("What is needed"),
+        min_length=5,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class TrackLookupForm(BootstrapFormMixin, forms.Form):
+    code = forms.CharField(label=_("Tracking code"), max_length=40)
+
+
+class MergeForm(forms.Form):
+    """Used in the admin: the demand the selected submissions become."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=DemandItem.Category.choices)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=DemandItem.Priority.choices,
+        coerce=int,
+        initial=DemandItem.Priority.NORMAL,
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: the first submission's text."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Empty: the submissions' texts."),
+    )
+
+
+class DemandCategoryForm(forms.Form):
+    """Used in the admin: the category and priority of the demands micro-wishes become."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=DemandItem.Category.choices)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=DemandItem.Priority.choices,
+        coerce=int,
+        initial=DemandItem.Priority.NORMAL,
+    )
+
+
+class AnswerForm(forms.Form):
+    """Used in the admin: the answer to one or several suggestions."""
+
+    text = forms.CharField(
+        label=_("Answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    public = forms.BooleanField(
+        label=_("Publish the answer on the community's page (without personal data)"),
+        required=False,
+    )
+
+
+class WishToDemandForm(forms.ModelForm):
+    """Used in the admin: the micro-wish to turn into a demand, and the demand's category
+    (the view narrows the wishes to those the user manages)."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=DemandItem.Category.choices)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=DemandItem.Priority.choices,
+        coerce=int,
+        initial=DemandItem.Priority.NORMAL,
+    )
+
+    class Meta:
+        model = WishDemand
+        fields = ["wish"]
+
+    def _post_clean(self):
+        # The service builds the row: the demand it points at does not exist yet.
+        pass
