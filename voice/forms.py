@@ -1,19 +1,18 @@
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hive.ui.forms import BootstrapFormMixin, PublicTextField
-from hive.validators import mobile_phone_validator
+from hive.ui.public_forms import PublicSubmissionForm, clean_mobile
 from partycommittee.models import DemandItem, ResidentUnit
 from voice.models import Topic, WishDemand
 
-HONEYPOT_FIELD = "website"
 
+class _PublicContactForm(PublicSubmissionForm):
+    """The optional contact and the consent it needs (hive.ui.public_forms), shared by
+    the public suggestion and demand forms."""
 
-class _PublicContactForm(BootstrapFormMixin, forms.Form):
-    """The optional contact, the consent it needs, and the honeypot, shared by the public
-    suggestion and demand forms."""
+    refusal_message = _("Your message could not be accepted. Please phone your community office.")
+    consent_required = False
 
     resident_name = forms.CharField(label=_("Your name (optional)"), max_length=30, required=False)
     resident_phone = forms.CharField(
@@ -23,34 +22,16 @@ class _PublicContactForm(BootstrapFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
         help_text=_("Only if you want the community office to reply to you."),
     )
-    consent = forms.BooleanField(
-        label=_("I have read the personal-data notice above and agree."), required=False
-    )
-    # A field people never see; bots fill every field they find.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
 
     def clean_resident_phone(self):
-        phone = re.sub(r"[\s-]", "", self.cleaned_data["resident_phone"])
-        if phone.startswith("+86"):
-            phone = phone[3:]
-        if phone:
-            mobile_phone_validator(phone)
-        return phone
+        phone = self.cleaned_data["resident_phone"]
+        return clean_mobile(phone) if phone.strip() else ""
 
     def clean_resident_name(self):
         return " ".join(self.cleaned_data["resident_name"].split())
 
     def clean(self):
         cleaned = super().clean()
-        if self.data.get(HONEYPOT_FIELD):
-            raise forms.ValidationError(
-                _("Your message could not be accepted. Please phone your community office."),
-                code="honeypot",
-            )
         has_contact = cleaned.get("resident_name") or cleaned.get("resident_phone")
         if has_contact and not cleaned.get("consent"):
             self.add_error(
@@ -69,7 +50,7 @@ class SuggestionForm(_PublicContactForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Plain text, at most 1000 characters."),
     )
-    field_order = ["topic", "text", "resident_name", "resident_phone", "consent", "website"]
+    field_order = ["topic", "text", "resident_name", "resident_phone"]
 
 
 class SubmissionForm(_PublicContactForm):
@@ -80,7 +61,7 @@ class SubmissionForm(_PublicContactForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Plain text, at most 1000 characters."),
     )
-    field_order = ["text", "resident_name", "resident_phone", "consent", "website"]
+    field_order = ["text", "resident_name", "resident_phone"]
 
 
 class UnitSubmissionForm(BootstrapFormMixin, forms.Form):

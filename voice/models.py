@@ -18,11 +18,11 @@ from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
 from hive.personal_data import mask_personal_text
+from hive.submissions import new_tracking_code
 from hive.workflow import Action, Workflow, by_staff
 from partycommittee.models import DemandItem, ResidentUnit
 from partycommittee.models.units import units_represented_by
 from volunteers.models import MicroWish
-from volunteers.models.wishes import new_tracking_code
 
 
 class Topic(models.TextChoices):

@@ -1,14 +1,12 @@
 """Every write with a rule in it for the suggestion box and demand solicitation."""
 
-import hashlib
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +14,7 @@ from hive.access.authorization import NotAuthorized, holds_role, require_adminis
 from hive.access.roles import Role
 from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.personal_data.consent import consent_record
+from hive.submissions import store_once, submission_fingerprint
 from hive.workflow import transition
 from partycommittee.models import DemandItem, ResidentUnit
 from voice.models import Solicitation, Submission, Suggestion, WishDemand
@@ -25,50 +24,8 @@ SUGGESTION_NOTICE = "voice_suggestion"
 SUBMISSION_NOTICE = "voice_submission"
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _fingerprint(*parts: object) -> str:
-    """The same sender saying the same thing to the same place: one row."""
-    joined = "\x1f".join(_normalise(str(part)) for part in parts)
-    return hashlib.sha256(joined.encode()).hexdigest()
-
-
 def _window() -> int:
-    return settings.HIVE_VOICE_DUPLICATE_WINDOW_SECONDS
-
-
-def _store_once(
-    model: type[Model], row: Any, *, now: datetime, extra: Callable[[Any], None]
-) -> tuple[Any, bool]:
-    """Save `row` unless the same one came within the duplicate window; `extra()` runs in
-    the same transaction (consent, timeline). Two copies racing each other are stopped by
-    the unique (fingerprint, window) constraint."""
-    window = _window()
-    existing = (
-        model._default_manager.filter(
-            fingerprint=row.fingerprint, created_at__gte=now - timedelta(seconds=window)
-        )
-        .order_by("created_at")
-        .first()
-    )
-    if existing is not None:
-        return existing, False
-    row.dedup_window = int(now.timestamp()) // window
-    row.clean_fields(exclude=["community", "tracking_code", "fingerprint", "dedup_window"])
-    try:
-        with transaction.atomic():
-            row.save()
-            extra(row)
-    except IntegrityError:
-        existing = model._default_manager.filter(
-            fingerprint=row.fingerprint, dedup_window=row.dedup_window
-        ).first()
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
+    return int(settings.HIVE_VOICE_DUPLICATE_WINDOW_SECONDS)
 
 
 # --- Suggestion box -------------------------------------------------------------------
@@ -98,7 +55,7 @@ def suggestion_submit(
         resident_name=resident_name,
         resident_phone=resident_phone,
         consent_at=now if has_contact else None,
-        fingerprint=_fingerprint(community.pk, resident_phone, topic, text),
+        fingerprint=submission_fingerprint(community.pk, resident_phone, topic, text),
     )
 
     def extra(row: Any) -> None:
@@ -116,7 +73,7 @@ def suggestion_submit(
             subject=row, community=community, from_state="", to_state=Suggestion.Status.SUBMITTED
         )
 
-    return _store_once(Suggestion, suggestion, now=now, extra=extra)
+    return store_once(suggestion, now=now, window=_window(), extra=extra)
 
 
 @transaction.atomic
@@ -233,7 +190,9 @@ def submission_submit(
         consent_at=now if (resident_name or resident_phone) else None,
         unit=unit,
         submitted_by=submitted_by,
-        fingerprint=_fingerprint(solicitation.pk, unit.pk if unit else "", resident_phone, text),
+        fingerprint=submission_fingerprint(
+            solicitation.pk, unit.pk if unit else "", resident_phone, text
+        ),
     )
 
     def extra(row: Any) -> None:
@@ -255,7 +214,7 @@ def submission_submit(
             to_state=Submission.Status.SUBMITTED,
         )
 
-    return _store_once(Submission, submission, now=now, extra=extra)
+    return store_once(submission, now=now, window=_window(), extra=extra)
 
 
 @transaction.atomic

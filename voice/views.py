@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django_ratelimit.core import is_ratelimited
 
 from hive.access.roles import Role
 from hive.access.scoping import access_scope
@@ -19,33 +18,24 @@ from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.selectors import timeline_for
 from hive.ui.forms import add_service_errors
+from hive.ui.public_forms import over_address_limit, over_phone_limit
 from partycommittee.models import ResidentUnit
 from voice import selectors, services
 from voice.forms import SubmissionForm, SuggestionForm, TrackLookupForm, UnitSubmissionForm
 from voice.models import Solicitation, Submission
 
-# --- Rate limits (django-ratelimit, as on the wish form) -------------------------------
+# --- Rate limits (hive.ui.public_forms) -----------------------------------------------------
 
 
 def _over_address_limit(request) -> bool:
-    return is_ratelimited(
-        request,
-        group="voice.submit.address",
-        key="ip",
-        rate=settings.HIVE_VOICE_RATE_PER_ADDRESS,
-        increment=True,
+    return over_address_limit(
+        request, group="voice.submit", rate=settings.HIVE_VOICE_RATE_PER_ADDRESS
     )
 
 
 def _over_phone_limit(request, phone: str) -> bool:
-    if not phone:
-        return False
-    return is_ratelimited(
-        request,
-        group="voice.submit.phone",
-        key=lambda group, request: phone,
-        rate=settings.HIVE_VOICE_RATE_PER_PHONE,
-        increment=True,
+    return bool(phone) and over_phone_limit(
+        request, group="voice.submit", phone=phone, rate=settings.HIVE_VOICE_RATE_PER_PHONE
     )
 
 

@@ -61,6 +61,9 @@ class PublicSubmissionForm(BootstrapFormMixin, forms.Form):
     (shown before the consent box and the honeypot) and may name the refusal a bot gets."""
 
     refusal_message = _("This could not be accepted. Please phone your community office.")
+    # False where contact details are optional: the form then asks for consent only
+    # when some are given (its own clean()).
+    consent_required = True
 
     consent = forms.BooleanField(
         label=_("I have read the personal-data notice above and agree."),
@@ -77,6 +80,7 @@ class PublicSubmissionForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("consent", HONEYPOT_FIELD):  # after the subclass's own fields
             self.fields[name] = self.fields.pop(name)
+        self.fields["consent"].required = self.consent_required
 
     def clean(self):
         cleaned = super().clean()

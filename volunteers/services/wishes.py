@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from hive.access.roles import Role
 from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
 from hive.personal_data.consent import WISH_NOTICE, consent_record
-from hive.submissions import duplicate_window_seconds, submission_fingerprint
+from hive.submissions import duplicate_window_seconds, store_once, submission_fingerprint
 from hive.workflow import transition
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.signals import wish_confirmed
@@ -82,15 +82,6 @@ def wish_submit(
         title=title,
         description=description,
     )
-    existing = (
-        MicroWish.objects.filter(
-            fingerprint=fingerprint, consent_at__gte=now - timedelta(seconds=window)
-        )
-        .order_by("consent_at")
-        .first()
-    )
-    if existing is not None:
-        return existing, False
     wish = MicroWish(
         community=community,
         category=category,
@@ -101,38 +92,26 @@ def wish_submit(
         address=address,
         consent_at=now,
         fingerprint=fingerprint,
-        dedup_window=int(now.timestamp()) // window,
     )
-    # Field rules only (phone format, lengths, choices): the database enforces the
-    # constraints, and checking them here would cost a query each on every submission.
-    wish.clean_fields(exclude=["community", "tracking_code", "fingerprint", "dedup_window"])
-    try:
-        with transaction.atomic():
-            wish.save()
-            consent_record(
-                notice=WISH_NOTICE,
-                notice_version=notice_version or settings.HIVE_WISH_NOTICE_VERSION,
-                channel=channel,
-                phone=resident_phone,
-                obj=wish,
-                community=community,
-                accepted_at=now,
-            )
-            TimelineEntry.objects.create(
-                subject=wish,
-                community=community,
-                from_state="",
-                to_state=MicroWish.Status.SUBMITTED,
-            )
-    except IntegrityError:
-        # A copy sent at the same moment won the race; that one is the wish.
-        existing = MicroWish.objects.filter(
-            fingerprint=fingerprint, dedup_window=wish.dedup_window
-        ).first()
-        if existing is None:
-            raise
-        return existing, False
-    return wish, True
+
+    def record(wish: MicroWish) -> None:
+        consent_record(
+            notice=WISH_NOTICE,
+            notice_version=notice_version or settings.HIVE_WISH_NOTICE_VERSION,
+            channel=channel,
+            phone=resident_phone,
+            obj=wish,
+            community=community,
+            accepted_at=now,
+        )
+        TimelineEntry.objects.create(
+            subject=wish,
+            community=community,
+            from_state="",
+            to_state=MicroWish.Status.SUBMITTED,
+        )
+
+    return store_once(wish, now=now, window=window, since_field="consent_at", extra=record)
 
 
 def _lock(wish: MicroWish) -> MicroWish:
