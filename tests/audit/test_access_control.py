@@ -117,6 +117,8 @@ RULES: dict[str, Rule] = {
         "volunteers.MicroWish", kwargs={"code": "tracking_code"}, method="POST"
     ),
     "volunteers:wall_index": Public(),
+    "partycommittee:public_progress_index": Public(),
+    "partycommittee:public_progress": Public("hive.Community", kwargs={"community_code": "code"}),
     "volunteers:wall": Public("hive.Community", kwargs={"community_code": "code"}),
     "voice:suggestion_list": Public("hive.Community", kwargs={"community_code": "code"}),
     "voice:suggestion_new": Public("hive.Community", kwargs={"community_code": "code"}),
@@ -194,6 +196,9 @@ RULES: dict[str, Rule] = {
     "disputes:portal_case_detail": Portal("disputes.DisputeCase", see=MEDIATOR),
     "disputes:portal_session_new": Portal("disputes.DisputeCase", see=MEDIATOR),
     "disputes:portal_agreement_new": Portal("disputes.DisputeCase", see=MEDIATOR),
+    "disputes:portal_agreement_document": Portal(
+        "disputes.DisputeCase", see=MEDIATOR, pick={"agreement__isnull": False}
+    ),
     "disputes:portal_followup_schedule": Portal(
         "disputes.DisputeCase", see=MEDIATOR, method="POST"
     ),
