@@ -1,7 +1,10 @@
 """Reused reads of the grids app."""
 
 import datetime
+import itertools
 import re
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +27,51 @@ from hive.access.roles import Role
 from hive.models import RoleAssignment, TimelineEntry, User
 
 _MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
+
+
+# --- Where a point lies -------------------------------------------------------------------
+
+
+def _point_in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
+    """Ray casting: a point is inside when a ray to the right crosses the ring an odd
+    number of times."""
+    inside = False
+    for (x1, y1, *_z1), (x2, y2, *_z2) in itertools.pairwise(ring):
+        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+            inside = not inside
+    return inside
+
+
+def boundary_contains(
+    boundary: dict[str, Any] | None, *, longitude: float, latitude: float
+) -> bool:
+    """Whether a GeoJSON Polygon/MultiPolygon (as grids.validators accepts) holds the point."""
+    if not boundary:
+        return False
+    if boundary.get("type") == "Feature":
+        boundary = boundary.get("geometry") or {}
+    coordinates = boundary.get("coordinates") or []
+    polygons = [coordinates] if boundary.get("type") == "Polygon" else coordinates
+    for rings in polygons:
+        if _point_in_ring(rings[0], longitude, latitude) and not any(
+            _point_in_ring(hole, longitude, latitude) for hole in rings[1:]
+        ):
+            return True
+    return False
+
+
+def grid_at(
+    community_id: int, *, latitude: Decimal | float, longitude: Decimal | float
+) -> Grid | None:
+    """The grid of the community whose boundary holds the point (the first by code when
+    boundaries overlap), or None: the one rule for Open311 and residents' reports."""
+    grids = Grid.objects.filter(community_id=community_id, boundary__isnull=False).order_by(
+        "code", "pk"
+    )
+    for grid in grids:
+        if boundary_contains(grid.boundary, longitude=float(longitude), latitude=float(latitude)):
+            return grid
+    return None
 
 
 def overdue_q(now: datetime.datetime | None = None) -> Q:

@@ -31,6 +31,7 @@ from grids.models.places import (
     ResidentTag,
     member_grid_ids,
 )
+from grids.models.resident_reports import ResidentReport
 from grids.models.sweeps import Sweep, SweepCheck, SweepQuerySet
 from grids.models.visits import FiveRole, GridTask, GridTaskQuerySet, Visit
 
@@ -60,6 +61,7 @@ __all__ = [
     "ReplyTemplate",
     "Resident",
     "ResidentQuerySet",
+    "ResidentReport",
     "ResidentTag",
     "Sweep",
     "SweepCheck",
