@@ -156,7 +156,7 @@ declare(
         # HIVE_REPORT_RETENTION_DAYS (two years). The incident stays in the ledger.
         retention=RetentionRule(
             key="grids.resident_report_contact",
-            label=gettext_lazy("Residents' contact details on finished reports (随手拍)"),
+            label=gettext_lazy("Residents' contact details on their finished incident reports"),
             age_field="updated_at",
             days_setting="HIVE_REPORT_RETENTION_DAYS",
             action=ANONYMISE,

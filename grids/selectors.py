@@ -22,9 +22,18 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from grids.models import Grid, Household, Incident, Resident
+from grids.models import (
+    Grid,
+    Household,
+    Incident,
+    IncidentReply,
+    Resident,
+    ResidentReport,
+    public_status,
+)
 from hive.access.roles import Role
 from hive.models import RoleAssignment, TimelineEntry, User
+from hive.submissions import normalise_tracking_code
 
 _MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 
@@ -213,3 +222,39 @@ def incident_timeline(incident: Incident) -> QuerySet[TimelineEntry]:
         .select_related("actor", "content_type")
         .order_by("created_at", "id")
     )
+
+
+# --- A resident's own report (随手拍), public ------------------------------------------------
+
+
+def resident_report_by_code(code: str) -> ResidentReport | None:
+    """The report with this tracking code, or None. A malformed code and an unknown one
+    get the same answer, so the tracking page tells a guesser nothing."""
+    code = normalise_tracking_code(code)
+    if not code or len(code) > 20:
+        return None
+    report: ResidentReport | None = (
+        ResidentReport.objects.select_related("incident__community", "incident__grid")
+        .filter(tracking_code=code)
+        .first()
+    )
+    return report
+
+
+def public_progress(incident: Incident) -> list[dict[str, Any]]:
+    """The steps of a report as its resident sees them: when, and the plain-words state;
+    no actor and no staff note (notes name people: "assigned to …"). Repeated states
+    (assigned, then in progress: both "being handled") show once."""
+    steps: list[dict[str, Any]] = []
+    entries = TimelineEntry.objects.for_object(incident).order_by("created_at", "pk")
+    for to_state, created_at in entries.values_list("to_state", "created_at"):
+        label = public_status(to_state)
+        if steps and steps[-1]["label"] == label:
+            continue
+        steps.append({"label": label, "at": created_at, "state": to_state})
+    return steps
+
+
+def public_replies(incident: Incident) -> QuerySet[IncidentReply]:
+    """The community's replies to the report, without their authors."""
+    return IncidentReply.objects.filter(incident=incident).only("body", "created_at", "incident")

@@ -13,6 +13,25 @@ from hive.models import TimeStampedModel
 from hive.submissions import new_tracking_code
 from hive.validators import mobile_phone_validator
 
+# What a resident reads for each state of their report: plain words, no internal steps.
+PUBLIC_STATUS = {
+    Incident.Status.REPORTED: _("Received, waiting to be taken on"),
+    Incident.Status.ACCEPTED: _("Taken on by the community"),
+    Incident.Status.ASSIGNED: _("Being handled"),
+    Incident.Status.IN_PROGRESS: _("Being handled"),
+    Incident.Status.RESOLVED: _("Handled, being checked"),
+    Incident.Status.VERIFIED: _("Handled and checked"),
+    Incident.Status.CLOSED: _("Done"),
+    Incident.Status.CLOSED_NOT_FIXED: _("Closed: it could not be fixed"),
+    Incident.Status.REJECTED: _("Not taken on"),
+    Incident.Status.DUPLICATE: _("Already reported by someone else: handled with that report"),
+    Incident.Status.ESCALATED: _("Passed to the mediation room"),
+}
+
+
+def public_status(status: str) -> str:
+    return str(PUBLIC_STATUS.get(status, status))
+
 
 class ResidentReport(TimeStampedModel):
     """The resident side of an incident a resident reported from the public form."""
