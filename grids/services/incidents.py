@@ -283,6 +283,7 @@ def _resident_report_since(fingerprint: str, since: datetime.datetime) -> Reside
     return report
 
 
+@transaction.atomic
 def resident_report_rate(*, report: ResidentReport, rating: int, note: str = "") -> ResidentReport:
     """The resident's satisfaction (满意度回访), once the incident is verified or closed;
     stored once: a second rating is refused.
@@ -290,17 +291,16 @@ def resident_report_rate(*, report: ResidentReport, rating: int, note: str = "")
     Authorization: the caller's (whoever holds the tracking code)."""
     if not 1 <= int(rating) <= 5:
         raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
-    status = Incident.objects.filter(pk=report.incident_id).values_list("status", flat=True).first()
-    if status not in ResidentReport.RATEABLE_STATES:
-        raise ValidationError(_("You can rate the handling once the report is dealt with."))
-    now = timezone.now()
-    # A conditional UPDATE: two presses at once store one rating.
-    stored = ResidentReport.objects.filter(pk=report.pk, rating__isnull=True).update(
-        rating=int(rating), rating_note=(note or "").strip()[:500], rated_at=now, updated_at=now
-    )
-    if not stored:
+    # Lock the row: two presses at once must not both store a rating.
+    report = ResidentReport.objects.select_related("incident").select_for_update().get(pk=report.pk)
+    if report.rating is not None:
         raise ValidationError(_("You have already rated this report. Thank you."))
-    report.refresh_from_db()
+    if report.incident.status not in ResidentReport.RATEABLE_STATES:
+        raise ValidationError(_("You can rate the handling once the report is dealt with."))
+    report.rating = int(rating)
+    report.rating_note = (note or "").strip()[:500]
+    report.rated_at = timezone.now()
+    report.save(update_fields=["rating", "rating_note", "rated_at", "updated_at"])
     return report
 
 
