@@ -250,7 +250,8 @@ dashboard.register(
         figures=figures,
         sections=sections,
         charts=charts,
-        models=("grids.Grid", "grids.Incident", "grids.ResidentReport"),
+        # A resident's report is saved with its incident; its rating invalidates by itself.
+        models=("grids.Grid", "grids.Incident"),
         block=block,
         order=20,
     )

@@ -70,7 +70,7 @@ def report_new(request):
                     notice_version=settings.HIVE_REPORT_NOTICE_VERSION,
                 )
             except ValidationError as exc:
-                form.add_error("where" if "where" in getattr(exc, "error_dict", {}) else None, exc)
+                form.add_error(None, exc)
             else:
                 code = incident.resident_report.tracking_code
                 if created:

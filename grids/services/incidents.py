@@ -31,6 +31,7 @@ from grids.models import (
 from grids.selectors import eligible_assignees, grid_at
 from grids.services.places import _require_grid_access
 from hive.access.authorization import administers, community_staff, require_administers
+from hive.dashboard import dashboard_invalidate
 from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
 from hive.personal_data.consent import RESIDENT_REPORT_NOTICE, consent_record
@@ -301,6 +302,8 @@ def resident_report_rate(*, report: ResidentReport, rating: int, note: str = "")
     report.rating_note = (note or "").strip()[:500]
     report.rated_at = timezone.now()
     report.save(update_fields=["rating", "rating_note", "rated_at", "updated_at"])
+    # The dashboard counts ratings; the report carries no community of its own.
+    dashboard_invalidate(community_id=report.incident.community_id)
     return report
 
 
