@@ -398,3 +398,12 @@ def test_grid_at_and_open311_place_by_the_same_boundary(gw):
 def test_demo_like_deadline_follows_the_category(gw):
     incident = _report(gw)
     assert incident.deadline - incident.created_at < datetime.timedelta(hours=73)
+
+
+def test_the_demo_has_resident_reports_at_several_statuses(gw, world):
+    from grids.demo import _seed_resident_reports
+
+    _seed_resident_reports(world.a, [gw.a1, gw.a2], world.staff_a)
+    statuses = sorted(ResidentReport.objects.values_list("incident__status", flat=True))
+    assert statuses == ["assigned", "closed", "reported"]
+    assert ResidentReport.objects.get(incident__status="closed").rating == 5
