@@ -74,9 +74,9 @@ def grid_at(
 ) -> Grid | None:
     """The grid of the community whose boundary holds the point (the first by code when
     boundaries overlap), or None: the one rule for Open311 and residents' reports."""
-    grids = Grid.objects.filter(community_id=community_id, boundary__isnull=False).order_by(
-        "code", "pk"
-    )
+    grids: QuerySet[Grid] = Grid.objects.filter(
+        community_id=community_id, boundary__isnull=False
+    ).order_by("code", "pk")
     for grid in grids:
         if boundary_contains(grid.boundary, longitude=float(longitude), latitude=float(latitude)):
             return grid

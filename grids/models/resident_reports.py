@@ -1,6 +1,8 @@
 """A resident's own report of a six-small incident (随手拍): no account, a tracking code,
 the contact details the resident left, and their satisfaction once it is handled."""
 
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -8,13 +10,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from grids.models.incidents import Incident
-from hive.access.scoping import scoped_through
+from hive.access.scoping import ScopedQuerySet
 from hive.models import TimeStampedModel
 from hive.submissions import new_tracking_code
 from hive.validators import mobile_phone_validator
 
 # What a resident reads for each state of their report: plain words, no internal steps.
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, Any] = {
     Incident.Status.REPORTED: _("Received, waiting to be taken on"),
     Incident.Status.ACCEPTED: _("Taken on by the community"),
     Incident.Status.ASSIGNED: _("Being handled"),
@@ -31,6 +33,15 @@ PUBLIC_STATUS = {
 
 def public_status(status: str) -> str:
     return str(PUBLIC_STATUS.get(status, status))
+
+
+class ResidentReportQuerySet(ScopedQuerySet["ResidentReport"]):
+    """Staff see their communities' reports; portal roles those of the incidents they see."""
+
+    community_path = "incident__community"
+
+    def role_condition(self, user: Any, scope: Any) -> Q:
+        return Q(incident__in=Incident.objects.visible_to(user).values("pk"))
 
 
 class ResidentReport(TimeStampedModel):
@@ -72,8 +83,7 @@ class ResidentReport(TimeStampedModel):
     rating_note = models.TextField(_("resident's comment"), max_length=500, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
-    # Staff see their communities' reports; portal roles those of the incidents they see.
-    objects = scoped_through("incident").as_manager()
+    objects = ResidentReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -145,7 +145,8 @@ def resident_report_grid(
     if building is not None:
         if building.community_id != community.pk:
             raise ValidationError({"where": _("Choose a building of this community.")})
-        return building.grid
+        placed: Grid = building.grid
+        return placed
     if grid is not None:
         if grid.community_id != community.pk:
             raise ValidationError({"where": _("Choose a grid of this community.")})
@@ -154,7 +155,7 @@ def resident_report_grid(
         located = grid_at(community.pk, latitude=latitude, longitude=longitude)
         if located is not None:
             return located
-    only = list(Grid.objects.filter(community=community)[:2])
+    only: list[Grid] = list(Grid.objects.filter(community=community)[:2])
     if len(only) == 1:
         return only[0]
     raise ValidationError(
