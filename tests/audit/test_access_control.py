@@ -117,6 +117,15 @@ RULES: dict[str, Rule] = {
         "volunteers.MicroWish", kwargs={"code": "tracking_code"}, method="POST"
     ),
     "volunteers:wall_index": Public(),
+    "grids:report_new": Public(),
+    "grids:report_track_lookup": Public(),
+    "grids:report_track_photo": Skip(
+        "the demo has no photo files: tests/grids/test_resident_reports"
+    ),
+    "grids:report_track": Public("grids.ResidentReport", kwargs={"code": "tracking_code"}),
+    "grids:report_rate": Public(
+        "grids.ResidentReport", kwargs={"code": "tracking_code"}, method="POST"
+    ),
     "volunteers:wall": Public("hive.Community", kwargs={"community_code": "code"}),
     # --- portal: core -------------------------------------------------------------------
     "portal:home": Portal(),
