@@ -435,6 +435,16 @@ HIVE_VOICE_NOTICE_VERSION = env_str("HIVE_VOICE_NOTICE_VERSION", "2026.1")
 # The notice promises: a name and phone left for a reply are kept until the suggestion is
 # answered (or the demand accepted or declined), then one year.
 HIVE_VOICE_RETENTION_DAYS = env_int("HIVE_VOICE_RETENTION_DAYS", 365)
+
+# --- grids: residents' own reports (随手拍) ---------------------------------------------
+# The public report form's limits, counted like the wish form's (per address, per phone).
+HIVE_REPORT_RATE_PER_ADDRESS = env_str("HIVE_REPORT_RATE_PER_ADDRESS", "20/h")
+HIVE_REPORT_RATE_PER_PHONE = env_str("HIVE_REPORT_RATE_PER_PHONE", "5/d")
+# The version of the personal-data notice on the report form, stored with each consent.
+HIVE_REPORT_NOTICE_VERSION = env_str("HIVE_REPORT_NOTICE_VERSION", "2026.1")
+# The notice promises: contact details kept until the report is finished, then two years.
+HIVE_REPORT_RETENTION_DAYS = env_int("HIVE_REPORT_RETENTION_DAYS", 730)
+
 # Only for scripts/bench_wishes.py: adds /bench/ping, a bare JSON view to compare against.
 HIVE_BENCH = env_bool("HIVE_BENCH", default=False)
 

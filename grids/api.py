@@ -329,7 +329,8 @@ class IncidentListRowSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Incident.Status.choices, read_only=True)
     status_label = serializers.CharField(read_only=True)
     location = serializers.CharField(read_only=True)
-    reporter_id = serializers.IntegerField(read_only=True)
+    # Empty for a resident's own report (随手拍, grids.ResidentReport).
+    reporter_id = serializers.IntegerField(read_only=True, allow_null=True)
     assignee_id = serializers.IntegerField(read_only=True, allow_null=True)
     assigned_unit_id = serializers.IntegerField(read_only=True, allow_null=True)
     deadline = serializers.DateTimeField(read_only=True, allow_null=True)

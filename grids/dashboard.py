@@ -2,12 +2,12 @@
 
 import datetime
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Category, Grid, Incident
+from grids.models import Category, Grid, Incident, ResidentReport
 from grids.selectors import late_q, overdue_q
 from hive import dashboard, periods
 from hive.dashboard import Chart, Metric, Section, changelist_url, chart
@@ -41,7 +41,8 @@ def figures(community_ids, period, now):
                 "by_grid": [],
                 "overdue": 0,
                 "late_by_month": {},
-            }
+            },
+            "resident_reports": {"received": 0, "rated": 0, "rating_sum": 0, "average": None},
         }
         for cid in community_ids
     }
@@ -73,6 +74,7 @@ def figures(community_ids, period, now):
     )
     for row in late:
         out[row["community_id"]]["incidents"]["late_by_month"][_month_key(row["month"])] = row["n"]
+    _resident_report_figures(out, community_ids, period)
     wanted = {gid for grids in grid_counts.values() for gid in grids}
     grid_names = {
         pk: f"{code} {name}"
@@ -84,6 +86,30 @@ def figures(community_ids, period, now):
             (gid, grid_names.get(gid, str(gid)), n) for gid, n in ranked[:TOP_GRIDS]
         ]
     return out
+
+
+def _average(rating_sum: int, rated: int) -> float | None:
+    return round(rating_sum / rated, 1) if rated else None
+
+
+def _resident_report_figures(out, community_ids, period) -> None:
+    """Residents' own reports (随手拍) received in the period, and the satisfaction
+    (满意度回访) given in the period: how many rated, the average of 1–5."""
+    reports = ResidentReport.objects.filter(incident__community_id__in=community_ids).order_by()
+    received = (
+        period.since(reports, "created_at").values("incident__community_id").annotate(n=Count("*"))
+    )
+    for row in received:
+        out[row["incident__community_id"]]["resident_reports"]["received"] = row["n"]
+    rated = (
+        period.since(reports.filter(rating__isnull=False), "rated_at")
+        .values("incident__community_id")
+        .annotate(n=Count("*"), total=Sum("rating"))
+    )
+    for row in rated:
+        counts = out[row["incident__community_id"]]["resident_reports"]
+        counts["rated"], counts["rating_sum"] = row["n"], row["total"] or 0
+        counts["average"] = _average(counts["rating_sum"], counts["rated"])
 
 
 def _incidents(page, cid, **params):
@@ -132,8 +158,36 @@ def sections(page):
         )
         for value, label in Incident.Status.choices
     ]
+
+    def average_total(all_figures):
+        rated = sum(f["resident_reports"]["rated"] for f in all_figures)
+        rating_sum = sum(f["resident_reports"]["rating_sum"] for f in all_figures)
+        return _average(rating_sum, rated), None
+
+    resident_metrics = [
+        Metric(
+            "resident-reports",
+            _("Reported by residents in the period"),
+            lambda f: f["resident_reports"]["received"],
+            lambda cid: None,
+        ),
+        Metric(
+            "resident-reports-rated",
+            _("Rated by the resident in the period"),
+            lambda f: f["resident_reports"]["rated"],
+            lambda cid: None,
+        ),
+        Metric(
+            "resident-reports-satisfaction",
+            _("Average satisfaction (1–5)"),
+            lambda f: f["resident_reports"]["average"],
+            lambda cid: None,
+            total=average_total,
+        ),
+    ]
     return [
         Section(10, "incidents", _("Six-small incidents"), incident_metrics),
+        Section(15, "resident_reports", _("Residents' own reports"), resident_metrics),
         Section(20, "statuses", _("Incidents by status"), status_metrics),
     ]
 
@@ -196,6 +250,7 @@ dashboard.register(
         figures=figures,
         sections=sections,
         charts=charts,
+        # A resident's report is saved with its incident; its rating invalidates by itself.
         models=("grids.Grid", "grids.Incident"),
         block=block,
         order=20,

@@ -173,6 +173,51 @@ def _seed_incidents(rng, community, grids, staff):
         deadline=timezone.now() - datetime.timedelta(hours=5)
     )
     _seed_mediation_and_units(community, grids, staff)
+    _seed_resident_reports(community, grids, staff)
+
+
+def _seed_resident_reports(community, grids, staff):
+    """Residents' own reports (随手拍): one waiting to be taken on, one assigned, one
+    closed and rated by the resident. Their phones are in the 1380000xxxx demo range."""
+    grid = grids[-1]
+    member = grid.member or staff
+    building = Building.objects.filter(grid=grid).order_by("pk").first()
+    reports = [
+        (
+            "hidden_danger",
+            "演示（随手拍）：楼道堆满纸箱，挡住消防通道。",
+            "刘阿姨",
+            "13800000101",
+        ),
+        ("loophole", "演示（随手拍）：小区东门的门禁坏了好几天。", "何先生", "13800000102"),
+        ("demand", "演示（随手拍）：健身器材螺丝松了，不安全。", "马大爷", "13800000103"),
+    ]
+    incidents = []
+    for category, description, name, phone in reports:
+        incident, _created = services.incident_report_by_resident(
+            community=community,
+            category=category,
+            description=description,
+            contact_name=name,
+            contact_phone=phone,
+            building=building,
+            grid=None if building else grid,
+        )
+        incidents.append(incident)
+    _waiting, assigned, closed = incidents
+    for incident in (assigned, closed):
+        services.incident_accept(incident=incident, actor=staff)
+        services.incident_assign(incident=incident, actor=staff, assignee=member)
+    services.incident_reply(
+        incident=assigned, author=staff, body="您反映的问题已受理，网格员将尽快上门查看。"
+    )
+    services.incident_start(incident=closed, actor=member)
+    services.incident_resolve(incident=closed, actor=member, resolution="已拧紧螺丝并贴了提示。")
+    services.incident_verify(incident=closed, actor=staff)
+    services.incident_close(incident=closed, actor=staff)
+    services.resident_report_rate(
+        report=closed.resident_report, rating=5, note="处理得很快，谢谢网格员！"
+    )
 
 
 def _seed_mediation_and_units(community, grids, staff):

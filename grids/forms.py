@@ -1,5 +1,6 @@
 """Portal forms (phone-first) of the grids app."""
 
+import re
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from disputes.models import DisputeCase, MediationRoom
 from grids.models import (
+    Building,
     Category,
     FiveRole,
     Grid,
@@ -20,10 +22,11 @@ from grids.models import (
     Resident,
 )
 from grids.selectors import assignee_candidates
-from grids.services import MAX_INCIDENT_PHOTOS
+from grids.services import MAX_INCIDENT_PHOTOS, MAX_RESIDENT_REPORT_PHOTOS
 from hive.access.roles import Role
 from hive.models import User
-from hive.ui.forms import BootstrapFormMixin
+from hive.ui.forms import BootstrapFormMixin, PublicTextField
+from hive.ui.public_forms import PublicSubmissionForm, clean_mobile
 from hive.uploads import PhotosField
 from partycommittee.models import ResidentUnit
 
@@ -408,3 +411,131 @@ class SweepCheckForm(PortalFormMixin, forms.Form):
     def narrow(self):
         self.fields["place"].choices = [(p.pk, str(p)) for p in self.pending_places]
         self.fields["failed_items"].choices = [(item, item) for item in self.sweep.checklist_items]
+
+
+# --- A resident's own report (随手拍), public -------------------------------------------
+
+_HTML_TAG = re.compile(r"<\s*[a-zA-Z/!?]")
+
+
+def where_choices(community) -> list[tuple[str, Any]]:
+    """The "where" select: one group per grid, its buildings then "elsewhere in this
+    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Two queries."""
+    buildings: dict[int, list[Building]] = {}
+    for building in Building.objects.filter(community=community).order_by("name", "pk"):
+        buildings.setdefault(building.grid_id, []).append(building)
+    choices: list[tuple[str, Any]] = [("", gettext("Not sure: use my location"))]
+    for grid in Grid.objects.filter(community=community).order_by("code", "pk"):
+        options = [(f"b{building.pk}", building.name) for building in buildings.get(grid.pk, [])]
+        options.append((f"g{grid.pk}", gettext("Elsewhere in this grid")))
+        choices.append((grid.name, options))
+    return choices
+
+
+class ResidentReportForm(PublicSubmissionForm):
+    """The public report form (随手拍) of one community: no account, works without
+    JavaScript (the location button only fills the two hidden coordinates)."""
+
+    refusal_message = _("Your report could not be accepted. Please phone your community office.")
+
+    category = forms.ChoiceField(label=_("What kind of problem"), choices=Category.choices)
+    description = PublicTextField(
+        label=_("What is the problem?"),
+        min_length=4,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you saw, and since when (at most 500 characters)."),
+    )
+    photos = PhotosField(
+        label=_("Photos"),
+        max_count=MAX_RESIDENT_REPORT_PHOTOS,
+        help_text=_("Up to 3 photos: JPEG, PNG or WebP."),
+    )
+    where = forms.ChoiceField(label=_("Where"), required=False)
+    location = PublicTextField(
+        label=_("Place (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_("For example “by the east gate, next to the bicycle shed”."),
+    )
+    latitude = forms.DecimalField(
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        widget=forms.HiddenInput,
+    )
+    longitude = forms.DecimalField(
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        widget=forms.HiddenInput,
+    )
+    contact_name = forms.CharField(label=_("Your name"), max_length=30)
+    contact_phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, community, **kwargs):
+        self.community = community
+        super().__init__(*args, **kwargs)
+        self.fields["where"].choices = where_choices(community)
+        self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+
+    def clean_description(self):
+        description = self.cleaned_data["description"]
+        if _HTML_TAG.search(description):
+            raise ValidationError(_("Please write plain text, without HTML."), code="html")
+        return description
+
+    def clean_contact_phone(self):
+        return clean_mobile(self.cleaned_data["contact_phone"])
+
+    def clean_contact_name(self):
+        return " ".join(self.cleaned_data["contact_name"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
+            cleaned["latitude"] = cleaned["longitude"] = None
+        where = cleaned.get("where") or ""
+        cleaned["building"] = cleaned["grid"] = None
+        if where.startswith("b") and where[1:].isdigit():
+            cleaned["building"] = (
+                Building.objects.select_related("grid")
+                .filter(community=self.community, pk=int(where[1:]))
+                .first()
+            )
+        elif where.startswith("g") and where[1:].isdigit():
+            cleaned["grid"] = Grid.objects.filter(
+                community=self.community, pk=int(where[1:])
+            ).first()
+        return cleaned
+
+
+class ReportLookupForm(BootstrapFormMixin, forms.Form):
+    # Room for the dashes and spaces a resident may type; they are removed.
+    code = forms.CharField(label=_("Tracking code"), max_length=40)
+
+
+RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
+
+
+class ReportRatingForm(BootstrapFormMixin, forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you with how it was handled? (5 = very)"),
+        choices=RATING_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Anything to add (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hive.access.authorization import NotAuthorized, administers
-from hive.personal_data import ERASED, mask_id_number, mask_phone, personal_data_reveal
+from hive.personal_data import ERASED, mask_id_number, mask_name, mask_phone, personal_data_reveal
 from hive.personal_data.registry import (
     PersonalData,
     PersonalField,
@@ -40,6 +40,18 @@ def _nobody_living(cutoff) -> Q:
 
 def _household_left() -> Q:
     return ~Q(head_name=ERASED)
+
+
+# A resident's report (随手拍) is over: the contact details go after the retention period.
+REPORT_FINISHED = ("closed", "closed_not_fixed", "rejected", "duplicate")
+
+
+def _report_finished(cutoff) -> Q:
+    return Q(incident__status__in=REPORT_FINISHED)
+
+
+def _report_contact_left() -> Q:
+    return ~Q(contact_name=ERASED) | ~Q(contact_phone="")
 
 
 def _grid_of(obj):
@@ -131,5 +143,25 @@ declare(
         "grids.KeyPlace",
         fields={"contact_name": PersonalField(), "contact_phone": PersonalField(mask_phone)},
         reveal=reveal,
+    ),
+    PersonalData(
+        "grids.ResidentReport",
+        fields={
+            "contact_name": PersonalField(mask_name, erase=ERASED),
+            "contact_phone": PersonalField(mask_phone, erase=""),
+        },
+        exported=("tracking_code", "incident_id"),
+        by_phone="contact_phone",
+        # The notice on the report form promises: kept until the report is closed, then
+        # HIVE_REPORT_RETENTION_DAYS (two years). The incident stays in the ledger.
+        retention=RetentionRule(
+            key="grids.resident_report_contact",
+            label=gettext_lazy("Residents' contact details on their finished incident reports"),
+            age_field="updated_at",
+            days_setting="HIVE_REPORT_RETENTION_DAYS",
+            action=ANONYMISE,
+            condition=_report_finished,
+            pending=_report_contact_left,
+        ),
     ),
 )

@@ -1,7 +1,10 @@
 """Reused reads of the grids app."""
 
 import datetime
+import itertools
 import re
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -19,11 +22,65 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from grids.models import Grid, Household, Incident, Resident
+from grids.models import (
+    Grid,
+    Household,
+    Incident,
+    IncidentReply,
+    Resident,
+    ResidentReport,
+    public_status,
+)
 from hive.access.roles import Role
 from hive.models import RoleAssignment, TimelineEntry, User
+from hive.submissions import normalise_tracking_code
 
 _MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
+
+
+# --- Where a point lies -------------------------------------------------------------------
+
+
+def _point_in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
+    """Ray casting: a point is inside when a ray to the right crosses the ring an odd
+    number of times."""
+    inside = False
+    for (x1, y1, *_z1), (x2, y2, *_z2) in itertools.pairwise(ring):
+        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+            inside = not inside
+    return inside
+
+
+def boundary_contains(
+    boundary: dict[str, Any] | None, *, longitude: float, latitude: float
+) -> bool:
+    """Whether a GeoJSON Polygon/MultiPolygon (as grids.validators accepts) holds the point."""
+    if not boundary:
+        return False
+    if boundary.get("type") == "Feature":
+        boundary = boundary.get("geometry") or {}
+    coordinates = boundary.get("coordinates") or []
+    polygons = [coordinates] if boundary.get("type") == "Polygon" else coordinates
+    for rings in polygons:
+        if _point_in_ring(rings[0], longitude, latitude) and not any(
+            _point_in_ring(hole, longitude, latitude) for hole in rings[1:]
+        ):
+            return True
+    return False
+
+
+def grid_at(
+    community_id: int, *, latitude: Decimal | float, longitude: Decimal | float
+) -> Grid | None:
+    """The grid of the community whose boundary holds the point (the first by code when
+    boundaries overlap), or None: the one rule for Open311 and residents' reports."""
+    grids: QuerySet[Grid] = Grid.objects.filter(
+        community_id=community_id, boundary__isnull=False
+    ).order_by("code", "pk")
+    for grid in grids:
+        if boundary_contains(grid.boundary, longitude=float(longitude), latitude=float(latitude)):
+            return grid
+    return None
 
 
 def overdue_q(now: datetime.datetime | None = None) -> Q:
@@ -165,3 +222,39 @@ def incident_timeline(incident: Incident) -> QuerySet[TimelineEntry]:
         .select_related("actor", "content_type")
         .order_by("created_at", "id")
     )
+
+
+# --- A resident's own report (随手拍), public ------------------------------------------------
+
+
+def resident_report_by_code(code: str) -> ResidentReport | None:
+    """The report with this tracking code, or None. A malformed code and an unknown one
+    get the same answer, so the tracking page tells a guesser nothing."""
+    code = normalise_tracking_code(code)
+    if not code or len(code) > 20:
+        return None
+    report: ResidentReport | None = (
+        ResidentReport.objects.select_related("incident__community", "incident__grid")
+        .filter(tracking_code=code)
+        .first()
+    )
+    return report
+
+
+def public_progress(incident: Incident) -> list[dict[str, Any]]:
+    """The steps of a report as its resident sees them: when, and the plain-words state;
+    no actor and no staff note (notes name people: "assigned to …"). Repeated states
+    (assigned, then in progress: both "being handled") show once."""
+    steps: list[dict[str, Any]] = []
+    entries = TimelineEntry.objects.for_object(incident).order_by("created_at", "pk")
+    for to_state, created_at in entries.values_list("to_state", "created_at"):
+        label = public_status(to_state)
+        if steps and steps[-1]["label"] == label:
+            continue
+        steps.append({"label": label, "at": created_at, "state": to_state})
+    return steps
+
+
+def public_replies(incident: Incident) -> QuerySet[IncidentReply]:
+    """The community's replies to the report, without their authors."""
+    return IncidentReply.objects.filter(incident=incident).only("body", "created_at", "incident")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from grids import views
+from grids import public_views, views
 
 app_name = "grids"
 urlpatterns = [
@@ -42,4 +42,14 @@ urlpatterns = [
     path("portal/grids/tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("portal/grids/sweeps/", views.sweep_list, name="sweep_list"),
     path("portal/grids/sweeps/<int:pk>/", views.sweep_detail, name="sweep_detail"),
+    # Residents' own reports (随手拍): public, no login.
+    path("report/", public_views.report_new, name="report_new"),
+    path("report/track/", public_views.report_track_lookup, name="report_track_lookup"),
+    path("report/track/<str:code>/", public_views.report_track, name="report_track"),
+    path("report/track/<str:code>/rate/", public_views.report_track_rate, name="report_rate"),
+    path(
+        "report/track/<str:code>/photos/<int:photo_pk>/",
+        public_views.report_track_photo,
+        name="report_track_photo",
+    ),
 ]

@@ -4,11 +4,9 @@ the one way an incident is created)."""
 
 import datetime
 import decimal
-import itertools
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
@@ -20,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from grids import services as grid_services
 from grids.models import Category, Grid
+from grids.selectors import grid_at
 from hive.access.authentication import token_digest
 from hive.access.authorization import NotAuthorized, require_administers
 from hive.models import Community, User
@@ -222,34 +221,6 @@ def service_attributes(
 # --- Filing a report -------------------------------------------------------------------
 
 
-def _point_in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
-    """Ray casting: a point is inside when a ray to the right crosses the ring an odd
-    number of times."""
-    inside = False
-    for (x1, y1, *_z1), (x2, y2, *_z2) in itertools.pairwise(ring):
-        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-            inside = not inside
-    return inside
-
-
-def boundary_contains(
-    boundary: dict[str, Any] | None, *, longitude: float, latitude: float
-) -> bool:
-    """Whether a GeoJSON Polygon/MultiPolygon (as grids.validators accepts) holds the point."""
-    if not boundary:
-        return False
-    if boundary.get("type") == "Feature":
-        boundary = boundary.get("geometry") or {}
-    coordinates = boundary.get("coordinates") or []
-    polygons = [coordinates] if boundary.get("type") == "Polygon" else coordinates
-    for rings in polygons:
-        if _point_in_ring(rings[0], longitude, latitude) and not any(
-            _point_in_ring(hole, longitude, latitude) for hole in rings[1:]
-        ):
-            return True
-    return False
-
-
 def request_grid(
     *,
     partner: PartnerKey,
@@ -267,11 +238,9 @@ def request_grid(
                 return grid
         raise ValidationError({"attribute[grid]": _("No grid of this community has this code.")})
     if latitude is not None and longitude is not None:
-        for grid in grids:
-            if boundary_contains(
-                grid.boundary, longitude=float(longitude), latitude=float(latitude)
-            ):
-                return grid
+        located = grid_at(community_id, latitude=latitude, longitude=longitude)
+        if located is not None:
+            return located
     if partner.default_grid is not None:
         return partner.default_grid
     if len(grids) == 1:

@@ -31,11 +31,13 @@ from grids.models.places import (
     ResidentTag,
     member_grid_ids,
 )
+from grids.models.resident_reports import PUBLIC_STATUS, ResidentReport, public_status
 from grids.models.sweeps import Sweep, SweepCheck, SweepQuerySet
 from grids.models.visits import FiveRole, GridTask, GridTaskQuerySet, Visit
 
 __all__ = [
     "DEFAULT_TIME_LIMIT_HOURS",
+    "PUBLIC_STATUS",
     "Building",
     "Category",
     "ChangeLogEntry",
@@ -60,6 +62,7 @@ __all__ = [
     "ReplyTemplate",
     "Resident",
     "ResidentQuerySet",
+    "ResidentReport",
     "ResidentTag",
     "Sweep",
     "SweepCheck",
@@ -67,5 +70,6 @@ __all__ = [
     "Visit",
     "incident_photo_path",
     "member_grid_ids",
+    "public_status",
     "works_on_incident",
 ]

@@ -280,6 +280,9 @@ class Incident(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="reported_incidents",
         verbose_name=_("reported by"),
+        # Empty for a resident's own report (随手拍): grids.ResidentReport holds who.
+        null=True,
+        blank=True,
     )
     on_behalf_of = models.CharField(
         _("on behalf of resident"),

@@ -4,6 +4,7 @@
 from grids.services.incidents import (
     INCIDENT_SERVICES,
     MAX_INCIDENT_PHOTOS,
+    MAX_RESIDENT_REPORT_PHOTOS,
     incident_accept,
     incident_assign,
     incident_close,
@@ -17,11 +18,14 @@ from grids.services.incidents import (
     incident_reopen,
     incident_reply,
     incident_report,
+    incident_report_by_resident,
     incident_resolve,
     incident_return_from_mediation,
     incident_send_back,
     incident_start,
     incident_verify,
+    resident_report_grid,
+    resident_report_rate,
 )
 from grids.services.places import (
     RESIDENT_EDITABLE_FIELDS,
@@ -50,6 +54,7 @@ from grids.services.visits import grid_task_complete, visit_log
 __all__ = [
     "INCIDENT_SERVICES",
     "MAX_INCIDENT_PHOTOS",
+    "MAX_RESIDENT_REPORT_PHOTOS",
     "RESIDENT_EDITABLE_FIELDS",
     "change_log_record",
     "grid_create",
@@ -69,6 +74,7 @@ __all__ = [
     "incident_reopen",
     "incident_reply",
     "incident_report",
+    "incident_report_by_resident",
     "incident_resolve",
     "incident_return_from_mediation",
     "incident_send_back",
@@ -78,6 +84,8 @@ __all__ = [
     "resident_add",
     "resident_move_out",
     "resident_record_death",
+    "resident_report_grid",
+    "resident_report_rate",
     "resident_set_tags",
     "resident_tag_add",
     "resident_tag_remove",

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from grids import escalation
 from grids.models import (
     DEFAULT_TIME_LIMIT_HOURS,
+    Building,
     Grid,
     Incident,
     IncidentOverdueFlag,
@@ -23,13 +25,17 @@ from grids.models import (
     IncidentReply,
     IncidentTimeLimit,
     ReplyTemplate,
+    ResidentReport,
     works_on_incident,
 )
-from grids.selectors import eligible_assignees
+from grids.selectors import eligible_assignees, grid_at
 from grids.services.places import _require_grid_access
 from hive.access.authorization import administers, community_staff, require_administers
-from hive.models import TimelineEntry, User
+from hive.dashboard import dashboard_invalidate
+from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
+from hive.personal_data.consent import RESIDENT_REPORT_NOTICE, consent_record
+from hive.submissions import duplicate_window_seconds, submission_fingerprint
 from hive.workflow import TransitionNotAllowed, transition
 from partycommittee.models import ResidentUnit
 
@@ -118,6 +124,188 @@ def incident_report(
         note=on_behalf_of and _("Reported on behalf of %(name)s") % {"name": on_behalf_of},
     )
     return incident
+
+
+# --- A resident's own report (随手拍) ----------------------------------------------------
+
+MAX_RESIDENT_REPORT_PHOTOS = 3
+
+
+def resident_report_grid(
+    *,
+    community: Community,
+    building: Building | None = None,
+    grid: Grid | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+) -> Grid:
+    """Where a resident's report goes: the grid of the building they picked, or the grid
+    they picked; else the grid whose boundary holds the map point; else the community's
+    only grid. A ValidationError on "where" when none of these places it."""
+    if building is not None:
+        if building.community_id != community.pk:
+            raise ValidationError({"where": _("Choose a building of this community.")})
+        placed: Grid = building.grid
+        return placed
+    if grid is not None:
+        if grid.community_id != community.pk:
+            raise ValidationError({"where": _("Choose a grid of this community.")})
+        return grid
+    if latitude is not None and longitude is not None:
+        located = grid_at(community.pk, latitude=latitude, longitude=longitude)
+        if located is not None:
+            return located
+    only: list[Grid] = list(Grid.objects.filter(community=community)[:2])
+    if len(only) == 1:
+        return only[0]
+    raise ValidationError(
+        {
+            "where": _(
+                "Choose the building or the grid where it is, so that it reaches the right "
+                "grid member."
+            )
+        }
+    )
+
+
+def resident_report_fingerprint(
+    *, community_id: int, phone: str, category: str, description: str
+) -> str:
+    """The same person reporting the same thing in the same community: one report."""
+    return submission_fingerprint(community_id, phone, category, description)
+
+
+def incident_report_by_resident(
+    *,
+    community: Community,
+    category: str,
+    description: str,
+    contact_name: str,
+    contact_phone: str,
+    building: Building | None = None,
+    grid: Grid | None = None,
+    location: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    photos: Sequence["File[bytes]"] = (),
+    notice_version: str | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[Incident, bool]:
+    """A resident reports a six-small incident from the public form (随手拍): the incident
+    enters the grid's queue as REPORTED like any report (deadline by category), with the
+    resident's contact, a tracking code, up to three photos and the consent to the
+    personal-data notice (version `notice_version`, by default HIVE_REPORT_NOTICE_VERSION).
+    Returns (incident, created).
+
+    The same report sent again within the duplicate window returns the stored one; two
+    copies racing each other are stopped by the unique (fingerprint, window) constraint.
+    Any refusal stores nothing.
+
+    Authorization: the caller's."""
+    now = now or timezone.now()
+    photos = list(photos or [])
+    if len(photos) > MAX_RESIDENT_REPORT_PHOTOS:
+        raise ValidationError(
+            {"photos": _("At most %(count)s photos.") % {"count": MAX_RESIDENT_REPORT_PHOTOS}}
+        )
+    window = duplicate_window_seconds()
+    fingerprint = resident_report_fingerprint(
+        community_id=community.pk, phone=contact_phone, category=category, description=description
+    )
+    existing = _resident_report_since(fingerprint, now - datetime.timedelta(seconds=window))
+    if existing is not None:
+        return existing.incident, False
+    placed = resident_report_grid(
+        community=community, building=building, grid=grid, latitude=latitude, longitude=longitude
+    )
+    place = (location or "").strip() or (building.name if building is not None else placed.name)
+    incident = Incident(
+        community=community,
+        grid=placed,
+        category=category,
+        location=place[:200],
+        description=description,
+        latitude=latitude,
+        longitude=longitude,
+        reporter=None,
+        deadline=incident_deadline_for(community_id=community.pk, category=category, start=now),
+    )
+    report = ResidentReport(
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        consent_at=now,
+        fingerprint=fingerprint,
+        dedup_window=int(now.timestamp()) // window,
+    )
+    incident.full_clean(exclude=["reporter"])
+    report.clean_fields(exclude=["incident", "tracking_code", "fingerprint", "dedup_window"])
+    try:
+        with transaction.atomic():
+            incident.save()
+            report.incident = incident
+            report.save()
+            _attach_photos(incident, photos, None)
+            consent_record(
+                notice=RESIDENT_REPORT_NOTICE,
+                notice_version=notice_version or settings.HIVE_REPORT_NOTICE_VERSION,
+                channel=ConsentRecord.Channel.WEB_FORM,
+                phone=contact_phone,
+                obj=report,
+                community=community,
+                accepted_at=now,
+            )
+            TimelineEntry.objects.create(
+                subject=incident,
+                community=community,
+                actor=None,
+                from_state="",
+                to_state=Incident.Status.REPORTED,
+                note=_("Reported by a resident"),
+            )
+    except IntegrityError:
+        # A copy sent at the same moment won the race; that one is the report.
+        existing = (
+            ResidentReport.objects.select_related("incident")
+            .filter(fingerprint=fingerprint, dedup_window=report.dedup_window)
+            .first()
+        )
+        if existing is None:
+            raise
+        return existing.incident, False
+    return incident, True
+
+
+def _resident_report_since(fingerprint: str, since: datetime.datetime) -> ResidentReport | None:
+    report: ResidentReport | None = (
+        ResidentReport.objects.select_related("incident")
+        .filter(fingerprint=fingerprint, consent_at__gte=since)
+        .order_by("consent_at")
+        .first()
+    )
+    return report
+
+
+@transaction.atomic
+def resident_report_rate(*, report: ResidentReport, rating: int, note: str = "") -> ResidentReport:
+    """The resident's satisfaction (满意度回访), once the incident is verified or closed;
+    stored once: a second rating is refused.
+
+    Authorization: the caller's (whoever holds the tracking code)."""
+    if not 1 <= int(rating) <= 5:
+        raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
+    # Lock the row: two presses at once must not both store a rating.
+    report = ResidentReport.objects.select_related("incident").select_for_update().get(pk=report.pk)
+    if report.rating is not None:
+        raise ValidationError(_("You have already rated this report. Thank you."))
+    if report.incident.status not in ResidentReport.RATEABLE_STATES:
+        raise ValidationError(_("You can rate the handling once the report is dealt with."))
+    report.rating = int(rating)
+    report.rating_note = (note or "").strip()[:500]
+    report.rated_at = timezone.now()
+    report.save(update_fields=["rating", "rating_note", "rated_at", "updated_at"])
+    # The dashboard counts ratings; the report carries no community of its own.
+    dashboard_invalidate(community_id=report.incident.community_id)
+    return report
 
 
 @transaction.atomic

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from hive.models import Community, ConsentRecord
 
 WISH_NOTICE = "micro_wish"
+# A resident's own report of a six-small incident (grids, 随手拍).
+RESIDENT_REPORT_NOTICE = "resident_report"
 
 
 def subject_digest(phone: str) -> str:

@@ -119,6 +119,15 @@ RULES: dict[str, Rule] = {
     "volunteers:wall_index": Public(),
     "partycommittee:public_progress_index": Public(),
     "partycommittee:public_progress": Public("hive.Community", kwargs={"community_code": "code"}),
+    "grids:report_new": Public(),
+    "grids:report_track_lookup": Public(),
+    "grids:report_track_photo": Skip(
+        "the demo has no photo files: tests/grids/test_resident_reports"
+    ),
+    "grids:report_track": Public("grids.ResidentReport", kwargs={"code": "tracking_code"}),
+    "grids:report_rate": Public(
+        "grids.ResidentReport", kwargs={"code": "tracking_code"}, method="POST"
+    ),
     "volunteers:wall": Public("hive.Community", kwargs={"community_code": "code"}),
     "voice:suggestion_list": Public("hive.Community", kwargs={"community_code": "code"}),
     "voice:suggestion_new": Public("hive.Community", kwargs={"community_code": "code"}),
