@@ -11,7 +11,7 @@ below the forms (hive.ui.public_forms):
 import datetime
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -55,11 +55,14 @@ def store_once(
     now: datetime.datetime,
     window: int | None = None,
     since_field: str = "created_at",
+    prepare: Callable[[_Row], None] = lambda row: None,
     extra: Callable[[_Row], None] = lambda row: None,
+    exclude: Iterable[str] = (),
 ) -> tuple[_Row, bool]:
     """Save `row` (with its `fingerprint` set) unless the same one came within the
     duplicate window; return (row, created). `extra(row)` runs in the same transaction
-    (the consent record, the first timeline entry). Two copies racing each other are
+    (the consent record, the first timeline entry), `prepare(row)` before the row is saved
+    (what it points to). Two copies racing each other are
     stopped by the model's unique (fingerprint, dedup_window) constraint, the check over
     the last `window` seconds (by `since_field`) catches a resend across a window edge.
     Only field rules are checked here (phone format, lengths, choices): the database
@@ -78,9 +81,12 @@ def store_once(
     if existing is not None:
         return existing, False
     row.dedup_window = int(now.timestamp()) // window  # type: ignore[attr-defined]
-    row.clean_fields(exclude=["community", "tracking_code", "fingerprint", "dedup_window"])
+    row.clean_fields(
+        exclude=["community", "tracking_code", "fingerprint", "dedup_window", *exclude]
+    )
     try:
         with transaction.atomic():
+            prepare(row)
             row.save()
             extra(row)
     except IntegrityError:

@@ -35,7 +35,7 @@ from hive.dashboard import dashboard_invalidate
 from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
 from hive.personal_data.consent import RESIDENT_REPORT_NOTICE, consent_record
-from hive.submissions import duplicate_window_seconds, submission_fingerprint
+from hive.submissions import store_once, submission_fingerprint
 from hive.workflow import TransitionNotAllowed, transition
 from partycommittee.models import ResidentUnit
 
@@ -208,13 +208,9 @@ def incident_report_by_resident(
         raise ValidationError(
             {"photos": _("At most %(count)s photos.") % {"count": MAX_RESIDENT_REPORT_PHOTOS}}
         )
-    window = duplicate_window_seconds()
     fingerprint = resident_report_fingerprint(
         community_id=community.pk, phone=contact_phone, category=category, description=description
     )
-    existing = _resident_report_since(fingerprint, now - datetime.timedelta(seconds=window))
-    if existing is not None:
-        return existing.incident, False
     placed = resident_report_grid(
         community=community, building=building, grid=grid, latitude=latitude, longitude=longitude
     )
@@ -230,59 +226,47 @@ def incident_report_by_resident(
         reporter=None,
         deadline=incident_deadline_for(community_id=community.pk, category=category, start=now),
     )
+    incident.full_clean(exclude=["reporter"])
     report = ResidentReport(
         contact_name=contact_name,
         contact_phone=contact_phone,
         consent_at=now,
         fingerprint=fingerprint,
-        dedup_window=int(now.timestamp()) // window,
     )
-    incident.full_clean(exclude=["reporter"])
-    report.clean_fields(exclude=["incident", "tracking_code", "fingerprint", "dedup_window"])
-    try:
-        with transaction.atomic():
-            incident.save()
-            report.incident = incident
-            report.save()
-            _attach_photos(incident, photos, None)
-            consent_record(
-                notice=RESIDENT_REPORT_NOTICE,
-                notice_version=notice_version or settings.HIVE_REPORT_NOTICE_VERSION,
-                channel=ConsentRecord.Channel.WEB_FORM,
-                phone=contact_phone,
-                obj=report,
-                community=community,
-                accepted_at=now,
-            )
-            TimelineEntry.objects.create(
-                subject=incident,
-                community=community,
-                actor=None,
-                from_state="",
-                to_state=Incident.Status.REPORTED,
-                note=_("Reported by a resident"),
-            )
-    except IntegrityError:
-        # A copy sent at the same moment won the race; that one is the report.
-        existing = (
-            ResidentReport.objects.select_related("incident")
-            .filter(fingerprint=fingerprint, dedup_window=report.dedup_window)
-            .first()
+
+    def attach(report: ResidentReport) -> None:
+        incident.save()
+        report.incident = incident
+
+    def record(report: ResidentReport) -> None:
+        _attach_photos(incident, photos, None)
+        consent_record(
+            notice=RESIDENT_REPORT_NOTICE,
+            notice_version=notice_version or settings.HIVE_REPORT_NOTICE_VERSION,
+            channel=ConsentRecord.Channel.WEB_FORM,
+            phone=contact_phone,
+            obj=report,
+            community=community,
+            accepted_at=now,
         )
-        if existing is None:
-            raise
-        return existing.incident, False
-    return incident, True
+        TimelineEntry.objects.create(
+            subject=incident,
+            community=community,
+            actor=None,
+            from_state="",
+            to_state=Incident.Status.REPORTED,
+            note=_("Reported by a resident"),
+        )
 
-
-def _resident_report_since(fingerprint: str, since: datetime.datetime) -> ResidentReport | None:
-    report: ResidentReport | None = (
-        ResidentReport.objects.select_related("incident")
-        .filter(fingerprint=fingerprint, consent_at__gte=since)
-        .order_by("consent_at")
-        .first()
+    stored, created = store_once(
+        report,
+        now=now,
+        since_field="consent_at",
+        prepare=attach,
+        extra=record,
+        exclude=["incident"],
     )
-    return report
+    return stored.incident, created
 
 
 @transaction.atomic
