@@ -1,7 +1,11 @@
-from django import forms
+import re
 
-from hive.ui.forms import BootstrapFormMixin
-from partycommittee.models import ResidentUnit, ResourceItem, Responsibility
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hive.ui.forms import BootstrapFormMixin, PublicTextField
+from hive.validators import mobile_phone_validator
+from partycommittee.models import Campaign, Nomination, ResidentUnit, ResourceItem, Responsibility
 
 
 class UnitProfileForm(BootstrapFormMixin, forms.ModelForm):
@@ -50,3 +54,88 @@ class ResponsibilityProgressForm(BootstrapFormMixin, forms.Form):
     progress_note = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class NominationForm(BootstrapFormMixin, forms.Form):
+    """Nominate in a campaign: a resident unit of the community, a family or a person."""
+
+    nominee_kind = forms.ChoiceField(
+        label=_("Whom you nominate"), choices=Nomination.NomineeKind.choices
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Resident unit"),
+        queryset=ResidentUnit.objects.none(),
+        required=False,
+        help_text=_("When you nominate a resident unit."),
+    )
+    nominee_name = PublicTextField(
+        label=_("Name of the family or person"),
+        required=False,
+        max_length=120,
+        help_text=_("When you nominate a family or a person, e.g. “Zhang Wei's family”."),
+    )
+    reason = PublicTextField(
+        label=_("Reason"),
+        min_length=10,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What they did for the community (at most 1000 characters)."),
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = ResidentUnit.objects.filter(
+            community_id=campaign.community_id, is_active=True
+        ).order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("nominee_kind")
+        if kind == Nomination.NomineeKind.UNIT:
+            if not cleaned.get("unit"):
+                self.add_error("unit", _("Choose the resident unit you nominate."))
+        elif kind and not cleaned.get("nominee_name", "").strip():
+            self.add_error("nominee_name", _("Name the family or person you nominate."))
+        if kind != Nomination.NomineeKind.UNIT:
+            cleaned["unit"] = None
+        return cleaned
+
+
+class PublicNominationForm(NominationForm):
+    """The public form: no account, works without JavaScript."""
+
+    nominator_name = forms.CharField(label=_("Your name"), max_length=30)
+    nominator_phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    consent = forms.BooleanField(
+        label=_("I have read the personal-data notice above and agree."),
+        error_messages={"required": _("Please read and accept the personal-data notice.")},
+    )
+    # A field people never see; bots fill every field they find.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def clean_nominator_phone(self):
+        phone = re.sub(r"[\s-]", "", self.cleaned_data["nominator_phone"])
+        if phone.startswith("+86"):
+            phone = phone[3:]
+        mobile_phone_validator(phone)
+        return phone
+
+    def clean_nominator_name(self):
+        return " ".join(self.cleaned_data["nominator_name"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get("website"):
+            raise forms.ValidationError(
+                _("Your nomination could not be accepted. Please phone your community office."),
+                code="honeypot",
+            )
+        return cleaned

@@ -163,15 +163,16 @@ def _check_window(opened: bool, message: str) -> None:
         raise ValidationError({"campaign": message}, code="window_closed")
 
 
-def _committee_seated(campaign: Campaign, user: User) -> bool:
+def seated_members(user: User):
+    """The user's seats on big party committees whose term runs today."""
     today = timezone.localdate()
-    return (
-        CommitteeMember.objects.filter(
-            committee__community_id=campaign.community_id, user=user, term_start__lte=today
-        )
-        .filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
-        .exists()
+    return CommitteeMember.objects.filter(user=user, term_start__lte=today).filter(
+        Q(term_end__isnull=True) | Q(term_end__gte=today)
     )
+
+
+def _committee_seated(campaign: Campaign, user: User) -> bool:
+    return seated_members(user).filter(committee__community_id=campaign.community_id).exists()
 
 
 # Who nominates with an account: the community's unit representatives and party members,
@@ -179,13 +180,14 @@ def _committee_seated(campaign: Campaign, user: User) -> bool:
 NOMINATING_ROLES = (Role.UNIT_REP, Role.PARTY_MEMBER)
 
 
-def nominator_refusal(*, campaign: Campaign, user: User) -> str:
-    """Why `user` may not nominate in `campaign` now, or "" when they may."""
+def nominator_refusal(*, campaign: Campaign, user: User, seated: bool | None = None) -> str:
+    """Why `user` may not nominate in `campaign` now, or "" when they may. `seated`:
+    whether they sit on the community's big party committee, when the caller knows."""
     scope = access_scope(user)
     eligible = administers(user, campaign.community_id) or any(
         campaign.community_id in scope.community_ids_for(role) for role in NOMINATING_ROLES
     )
-    if not eligible and not _committee_seated(campaign, user):
+    if not eligible and not (_committee_seated(campaign, user) if seated is None else seated):
         return _(
             "Unit representatives, party members and committee members of the community nominate."
         )
@@ -194,10 +196,10 @@ def nominator_refusal(*, campaign: Campaign, user: User) -> str:
     return ""
 
 
-def vote_refusal(*, campaign: Campaign, voter: User) -> str:
+def vote_refusal(*, campaign: Campaign, voter: User, seated: bool | None = None) -> str:
     """Why `voter` may not vote in `campaign` now, or "" when they may (vote_cast asks
-    the same, under its lock)."""
-    if not _committee_seated(campaign, voter):
+    the same, under its lock). `seated` as for nominator_refusal."""
+    if not (_committee_seated(campaign, voter) if seated is None else seated):
         return _("Only members of the big party committee vote.")
     if not campaign.voting_open():
         return _("Voting is not open for this campaign.")
@@ -280,10 +282,11 @@ def nomination_create_public(
     nominator_name: str,
     nominator_phone: str,
     unit: ResidentUnit | None = None,
-) -> Nomination:
+) -> tuple[Nomination, bool]:
     """A resident without an account nominates through the public form, giving a name and
     mobile phone for the office's follow-up (never shown publicly): at most `seats`
-    nominations per phone per campaign.
+    nominations per phone per campaign. The same nominee sent again from the same phone is
+    the nomination already stored (created False), not an error.
 
     Authorization: none (public); the view rate-limits."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -306,10 +309,13 @@ def nomination_create_public(
     }
     if errors:
         raise ValidationError(errors, code="required")
-    taken = Nomination.objects.filter(
+    mine = Nomination.objects.filter(
         campaign=campaign, nominated_by__isnull=True, nominator_phone=nomination.nominator_phone
-    ).values_list("slot", flat=True)
-    return _nomination_save(nomination, taken=taken)
+    )
+    again = mine.filter(nominee_name=nomination.nominee_name).first()
+    if again is not None:
+        return again, False
+    return _nomination_save(nomination, taken=mine.values_list("slot", flat=True)), True
 
 
 @transaction.atomic

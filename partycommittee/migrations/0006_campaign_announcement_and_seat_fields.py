@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='campaign',
             name='announced_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='When staff published the results for the objection period (公示).', null=True, verbose_name='results announced at'),
+            field=models.DateTimeField(blank=True, editable=False, help_text='When staff published the results for the objection period.', null=True, verbose_name='results announced at'),
         ),
         migrations.AddField(
             model_name='campaign',

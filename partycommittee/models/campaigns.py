@@ -55,7 +55,7 @@ class Campaign(TimeStampedModel):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("When staff published the results for the objection period (公示)."),
+        help_text=_("When staff published the results for the objection period."),
     )
     objection_days = models.PositiveSmallIntegerField(
         _("objection period (days)"),
