@@ -1,4 +1,5 @@
 import re
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -84,7 +85,8 @@ class NominationForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = ResidentUnit.objects.filter(
+        unit_field = cast(forms.ModelChoiceField, self.fields["unit"])
+        unit_field.queryset = ResidentUnit.objects.filter(
             community_id=campaign.community_id, is_active=True
         ).order_by("name")
 

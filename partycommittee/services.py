@@ -7,7 +7,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -163,7 +163,7 @@ def _check_window(opened: bool, message: str) -> None:
         raise ValidationError({"campaign": message}, code="window_closed")
 
 
-def seated_members(user: User):
+def seated_members(user: User) -> QuerySet[CommitteeMember]:
     """The user's seats on big party committees whose term runs today."""
     today = timezone.localdate()
     return CommitteeMember.objects.filter(user=user, term_start__lte=today).filter(
@@ -172,7 +172,7 @@ def seated_members(user: User):
 
 
 def _committee_seated(campaign: Campaign, user: User) -> bool:
-    return seated_members(user).filter(committee__community_id=campaign.community_id).exists()
+    return bool(seated_members(user).filter(committee__community_id=campaign.community_id).exists())
 
 
 # Who nominates with an account: the community's unit representatives and party members,
