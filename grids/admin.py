@@ -1,11 +1,16 @@
 """Staff's door to grids: everything, scoped to their community; .xlsx import of buildings,
 households and residents (row-level errors) and .xlsx export of every list."""
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields
 from import_export.admin import ExportMixin, ImportExportMixin
@@ -13,6 +18,7 @@ from import_export.formats.base_formats import XLSX
 from import_export.widgets import ForeignKeyWidget
 
 from grids import services
+from grids.forms import DispatchForm
 from grids.models import (
     Building,
     ChangeLogEntry,
@@ -31,6 +37,7 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import late_q, overdue_q
+from hive.access.authorization import administers, require_administers
 from hive.access.roles import Role
 from hive.admin import (
     CreateThroughServiceMixin,
@@ -593,6 +600,68 @@ class IncidentAdmin(CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
 
         form._post_clean = _post_clean
         return form
+
+    # --- the dispatch panel: accept and assign in one step, above the fieldsets ---------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/dispatch/",
+                self.admin_site.admin_view(self.dispatch_view),
+                name="grids_incident_dispatch",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        # Every field is read-only here (the workflow changes incidents): no Save buttons.
+        extra_context.update(
+            show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+        )
+        if "dispatch_form" not in extra_context:
+            incident = self.get_object(request, object_id)
+            if (
+                incident is not None
+                and incident.status in Incident.DISPATCH_STATES
+                and administers(request.user, incident.community_id)
+            ):
+                extra_context["dispatch_form"] = DispatchForm(incident=incident)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def dispatch_view(self, request, pk):
+        """POST only: the service decides; a refusal shows the change page again with
+        the errors on the panel's form, and nothing is stored."""
+        # Out of the user's scope is a 404, as on the change page; in scope but not run by
+        # the user (a read-only view of it) is a 403 (NotAuthorized).
+        incident = get_object_or_404(self.get_queryset(request).select_related("community"), pk=pk)
+        require_administers(request.user, incident.community_id)
+        change_url = reverse("admin:grids_incident_change", args=[incident.pk])
+        if request.method != "POST":
+            return redirect(change_url)
+        form = DispatchForm(request.POST, incident=incident)
+        if form.is_valid():
+            try:
+                incident = services.incident_dispatch(
+                    incident=incident, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Report #%(id)s is assigned to %(name)s.")
+                    % {"id": incident.pk, "name": incident.assignee or incident.assigned_unit},
+                    messages.SUCCESS,
+                )
+                return redirect(change_url)
+        # The change page as on a GET (its own form is not submitted), with this form.
+        page_request = copy.copy(request)
+        page_request.method = "GET"
+        page_request.POST = QueryDict()
+        return self.change_view(
+            page_request, str(incident.pk), extra_context={"dispatch_form": form}
+        )
 
     def _run(self, request, queryset, service, message):
         run_for_each(

@@ -1,9 +1,12 @@
 """Portal forms (phone-first) of the grids app."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from disputes.models import DisputeCase, MediationRoom
@@ -16,7 +19,9 @@ from grids.models import (
     ReplyTemplate,
     Resident,
 )
+from grids.selectors import assignee_candidates
 from grids.services import MAX_INCIDENT_PHOTOS
+from hive.access.roles import Role
 from hive.models import User
 from hive.ui.forms import BootstrapFormMixin
 from hive.uploads import PhotosField
@@ -190,9 +195,53 @@ class ResolveForm(PortalFormMixin, forms.Form):
     photos = CameraPhotosField(label=_("Photos"))
 
 
-class AssignForm(PortalFormMixin, forms.Form):
-    assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label=_("Assign to a person")
+def candidate_parts(user: User) -> dict[str, str]:
+    """What the dispatch picker says about one of selectors.assignee_candidates: name,
+    role(s) and grid(s) in the community, and how many incidents they have in hand."""
+    roles = [
+        str(role.label)
+        for role, holds in (
+            (Role.GRID_MEMBER, user.is_grid_member),  # type: ignore[attr-defined]
+            (Role.COMMUNITY_STAFF, user.is_community_staff),  # type: ignore[attr-defined]
+        )
+        if holds
+    ]
+    grids = [str(grid) for grid in user.member_grids]  # type: ignore[attr-defined]
+    grids += [
+        gettext("%(grid)s (deputy)") % {"grid": grid}
+        for grid in user.deputy_grids  # type: ignore[attr-defined]
+    ]
+    load: int = user.load  # type: ignore[attr-defined]
+    # Translators: between the items of a short list (roles, grids), e.g. "、".
+    separator = gettext(", ")
+    return {
+        "name": str(user),
+        "roles": separator.join(roles),
+        "grids": separator.join(grids),
+        "load": ngettext("%(count)s incident in hand", "%(count)s incidents in hand", load)
+        % {"count": load},
+    }
+
+
+class CandidateChoiceField(forms.ModelChoiceField):
+    """One line per candidate: name · role · grid(s) · load."""
+
+    def label_from_instance(self, obj):
+        return " · ".join(part for part in candidate_parts(obj).values() if part)
+
+
+class DispatchForm(forms.Form):
+    """Whom an incident goes to: a person among selectors.assignee_candidates (radio
+    rows, the incident's own grid first) or a resident unit, with a note. The admin's
+    dispatch panel uses it as is, the portal's assign step as AssignForm; the service
+    checks the same rule again."""
+
+    assignee = CandidateChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=None,
+        widget=forms.RadioSelect,
+        label=_("Assign to a person"),
     )
     unit = forms.ModelChoiceField(
         queryset=ResidentUnit.objects.none(),
@@ -200,25 +249,61 @@ class AssignForm(PortalFormMixin, forms.Form):
         label=_("or to a resident unit"),
         help_text=_("The unit's representatives take the work on in the portal."),
     )
-    note = forms.CharField(max_length=500, required=False, label=_("Note"))
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        label=_("Note"),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),  # the admin's width
+    )
 
-    def __init__(self, *args, community_id, **kwargs):
-        self.community_id = community_id
+    def __init__(self, *args, incident, **kwargs):
+        self.incident = incident
         super().__init__(*args, **kwargs)
-
-    def narrow(self):
-        self.fields["assignee"].queryset = User.objects.filter(
-            is_active=True, role_assignments__community_id=self.community_id
-        ).distinct()
+        candidates = assignee_candidates(incident)
+        self.fields["assignee"].queryset = candidates
         self.fields["unit"].queryset = ResidentUnit.objects.filter(
-            community_id=self.community_id, is_active=True
+            community_id=incident.community_id, is_active=True
         )
+        if not self.is_bound:
+            # Who it goes to today, or else the incident's own grid member: most dispatches
+            # are then one press of the button.
+            if incident.assignee_id or incident.assigned_unit_id:
+                self.initial.setdefault("assignee", incident.assignee_id)
+                self.initial.setdefault("unit", incident.assigned_unit_id)
+            else:
+                own = next((user for user in candidates if user.in_incident_grid), None)
+                if own is not None:
+                    self.initial.setdefault("assignee", own.pk)
 
     def clean(self):
         data = super().clean()
         if bool(data.get("assignee")) == bool(data.get("unit")):
             raise ValidationError(_("Choose either a person or a resident unit to assign to."))
         return data
+
+    @property
+    def submit_label(self) -> str:
+        if self.incident.status == Incident.Status.REPORTED:
+            return gettext("Accept and assign")
+        return gettext("Assign")
+
+    def assignee_rows(self) -> list[dict[str, Any]]:
+        """The radio buttons with what to show beside each, for a table of candidates."""
+        rows = []
+        for radio in self["assignee"]:
+            user = radio.data["value"].instance
+            rows.append(
+                {
+                    "radio": radio,
+                    "in_incident_grid": user.in_incident_grid,
+                    **candidate_parts(user),
+                }
+            )
+        return rows
+
+
+class AssignForm(PortalFormMixin, DispatchForm):
+    """The portal's assign step: the same picker as the admin's dispatch panel."""
 
 
 class EscalateForm(PortalFormMixin, forms.Form):

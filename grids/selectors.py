@@ -5,12 +5,23 @@ import re
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from grids.models import Grid, Household, Incident, Resident
-from hive.models import TimelineEntry, User
+from hive.access.roles import Role
+from hive.models import RoleAssignment, TimelineEntry, User
 
 _MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 
@@ -63,6 +74,58 @@ def grids_with_counts(grids: QuerySet[Grid]) -> QuerySet[Grid]:
         household_count=_count_per_grid(Household.objects.all()),
         open_incidents=_count_per_grid(Incident.objects.filter(status__in=Incident.OPEN_STATES)),
     )
+
+
+# Who can take an incident on: the people who work in the community's grids or office.
+ASSIGNEE_ROLES = (Role.GRID_MEMBER, Role.COMMUNITY_STAFF)
+
+
+def eligible_assignees(community_id: int) -> QuerySet[User]:
+    """The rule for who may be assigned an incident of a community: an active user holding
+    the grid-member or community-staff role there. The dispatch picker lists these people
+    (assignee_candidates) and incident_assign refuses anyone else, so the two never drift."""
+    users: QuerySet[User] = User.objects.filter(
+        is_active=True,
+        pk__in=RoleAssignment.objects.filter(
+            community_id=community_id, role__in=ASSIGNEE_ROLES
+        ).values("user_id"),
+    )
+    return users
+
+
+def assignee_candidates(incident: Incident) -> QuerySet[User]:
+    """The people an incident can be assigned to (eligible_assignees), each with:
+    `load` (incidents assigned to them now, ASSIGNED or IN_PROGRESS, anywhere),
+    `is_community_staff` and `is_grid_member` (their roles in this community),
+    `in_incident_grid` (they are the member or a deputy of the incident's grid), and
+    the grids they work in here as `member_grids` and `deputy_grids` (prefetched).
+
+    The incident's own grid's people come first, then the least loaded, then by name:
+    three queries whatever the number of people.
+    """
+    community_id = incident.community_id
+    roles_here = RoleAssignment.objects.filter(user_id=OuterRef("pk"), community_id=community_id)
+    own_grid = Grid.objects.filter(pk=incident.grid_id).filter(
+        Q(member_id=OuterRef("pk")) | Q(deputies__id=OuterRef("pk"))
+    )
+    grids_here = Grid.objects.filter(community_id=community_id).order_by("code")
+    candidates: QuerySet[User] = (
+        eligible_assignees(community_id)
+        .annotate(
+            load=count_per_row(
+                Incident.objects.filter(status__in=Incident.WORKING_STATES), "assignee_id"
+            ),
+            is_community_staff=Exists(roles_here.filter(role=Role.COMMUNITY_STAFF)),
+            is_grid_member=Exists(roles_here.filter(role=Role.GRID_MEMBER)),
+            in_incident_grid=Exists(own_grid),
+        )
+        .prefetch_related(
+            Prefetch("grids_as_member", queryset=grids_here, to_attr="member_grids"),
+            Prefetch("grids_as_deputy", queryset=grids_here, to_attr="deputy_grids"),
+        )
+        .order_by("-in_incident_grid", "load", "name", "username")
+    )
+    return candidates
 
 
 def household_search(queryset: QuerySet[Household], query: str) -> QuerySet[Household]:

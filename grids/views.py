@@ -343,7 +343,7 @@ def _incident_for(request, pk) -> Incident:
 
 def _action_form(action, incident, data=None, files=None):
     if action == "assign":
-        return AssignForm(data, community_id=incident.community_id)
+        return AssignForm(data, incident=incident)
     if action == "resolve":
         return ResolveForm(data, files)
     if action in ("send_back", "close_not_fixed", "reject", "reopen"):

@@ -139,7 +139,9 @@ def public_announcement(campaign: Campaign) -> list[dict[str, Any]]:
 
 # The steps a project goes through, in order, as its public page shows them (cancelled
 # projects are not shown).
-PROJECT_STEPS = [status for status in Project.Status if status != Project.Status.CANCELLED]
+PROJECT_STEPS: list[str] = [
+    status for status in Project.Status if status != Project.Status.CANCELLED
+]
 
 
 def public_projects(community: Community) -> QuerySet[Project]:
@@ -196,7 +198,7 @@ def public_progress(community: Community) -> list[dict[str, Any]]:
             "status": project.get_status_display(),
             "is_completed": project.status == Project.Status.COMPLETED,
             "steps": project_progress(project),
-            "step_number": project.step_index + 1,
+            "step_number": PROJECT_STEPS.index(project.status) + 1,
             "step_count": len(PROJECT_STEPS),
             "units": [unit.name for unit in project.units.all()],
             "demands": [mask_personal_text(demand.title) for demand in project.demands.all()],

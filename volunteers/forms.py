@@ -1,21 +1,19 @@
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hive.access.roles import Role
 from hive.models import Community, User
 from hive.ui.forms import BootstrapFormMixin, PublicTextField
+from hive.ui.public_forms import PublicSubmissionForm, clean_mobile
 from hive.uploads import PhotosField
-from hive.validators import mobile_phone_validator
 from partycommittee.models import ResidentUnit
 from volunteers.models import MicroWish
 
-HONEYPOT_FIELD = "website"
 
-
-class WishForm(BootstrapFormMixin, forms.Form):
+class WishForm(PublicSubmissionForm):
     """The public form: no account, works without JavaScript."""
+
+    refusal_message = _("Your wish could not be accepted. Please phone your community office.")
 
     community = forms.ModelChoiceField(
         label=_("Your community"),
@@ -47,35 +45,12 @@ class WishForm(BootstrapFormMixin, forms.Form):
         max_length=120,
         help_text=_("Building and room, or the name of your grid."),
     )
-    consent = forms.BooleanField(
-        label=_("I have read the personal-data notice above and agree."),
-        error_messages={"required": _("Please read and accept the personal-data notice.")},
-    )
-    # A field people never see; bots fill every field they find.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
 
     def clean_resident_phone(self):
-        phone = re.sub(r"[\s-]", "", self.cleaned_data["resident_phone"])
-        if phone.startswith("+86"):
-            phone = phone[3:]
-        mobile_phone_validator(phone)
-        return phone
+        return clean_mobile(self.cleaned_data["resident_phone"])
 
     def clean_resident_name(self):
         return " ".join(self.cleaned_data["resident_name"].split())
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.data.get(HONEYPOT_FIELD):
-            raise forms.ValidationError(
-                _("Your wish could not be accepted. Please phone your community office."),
-                code="honeypot",
-            )
-        return cleaned
 
 
 class TrackLookupForm(BootstrapFormMixin, forms.Form):

@@ -168,6 +168,10 @@ class Incident(TimeStampedModel):
         Status.RESOLVED,
         Status.VERIFIED,
     )
+    # Where one step accepts (if need be) and assigns: the dispatch panel's states.
+    DISPATCH_STATES = (Status.REPORTED, Status.ACCEPTED, Status.ASSIGNED)
+    # Someone has the work in hand: what counts towards a person's load.
+    WORKING_STATES = (Status.ASSIGNED, Status.IN_PROGRESS)
     # Reopening puts a finished report back in staff's hands, assigned again from there.
     # The mediation room's outcome comes back by itself: a closed case resolves the
     # incident (staff then verify and close it), a withdrawn case closes it unfixed.

@@ -25,9 +25,10 @@ from grids.models import (
     ReplyTemplate,
     works_on_incident,
 )
+from grids.selectors import eligible_assignees
 from grids.services.places import _require_grid_access
 from hive.access.authorization import administers, community_staff, require_administers
-from hive.models import RoleAssignment, TimelineEntry, User
+from hive.models import TimelineEntry, User
 from hive.notifications import notify
 from hive.workflow import TransitionNotAllowed, transition
 from partycommittee.models import ResidentUnit
@@ -136,13 +137,11 @@ def _round(incident: Incident) -> str:
 
 
 def _check_assignee(incident: Incident, assignee: User) -> None:
-    if (
-        not assignee.is_active
-        or not RoleAssignment.objects.filter(
-            user=assignee, community_id=incident.community_id
-        ).exists()
-    ):
-        raise ValidationError({"assignee": _("Assign to a person who works in this community.")})
+    # The picker's rule (selectors.assignee_candidates lists the same people).
+    if not eligible_assignees(incident.community_id).filter(pk=assignee.pk).exists():
+        raise ValidationError(
+            {"assignee": _("Assign to a grid member or a staff member of this community.")}
+        )
 
 
 def _check_unit(incident: Incident, unit: ResidentUnit) -> None:
@@ -200,6 +199,37 @@ def incident_assign(
         community=incident.community,
     )
     return incident
+
+
+@transaction.atomic
+def incident_dispatch(
+    *,
+    incident: Incident,
+    actor: User,
+    assignee: User | None = None,
+    unit: ResidentUnit | None = None,
+    note: str = "",
+) -> Incident:
+    """Accept (a new report) and assign in one step, each with its timeline entry: the
+    admin's dispatch panel. One transaction: a refused assignment leaves the report
+    unaccepted. An accepted or assigned incident is (re)assigned only.
+
+    Authorization: checked here (require_administers, as incident_accept/incident_assign do).
+    """
+    require_administers(actor, incident.community_id)
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status not in Incident.DISPATCH_STATES:
+        raise TransitionNotAllowed(
+            _(
+                "Only a reported, accepted or assigned incident can be dispatched; "
+                "this one is %(status)s."
+            )
+            % {"status": incident.get_status_display()},
+            code="illegal",
+        )
+    if incident.status == Incident.Status.REPORTED:
+        incident = incident_accept(incident=incident, actor=actor)
+    return incident_assign(incident=incident, actor=actor, assignee=assignee, unit=unit, note=note)
 
 
 def _require_assignee_or_staff(actor: User, incident: Incident) -> None:

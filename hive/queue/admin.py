@@ -3,6 +3,8 @@ that runs it: django-celery-beat's own validators let through values Celery refu
 minute of "-1"), and the add page then failed with a 500 rendering the schedule's
 description. Here such a value is a form error on its field."""
 
+from typing import Any
+
 from celery.schedules import ParseException, crontab
 from django import forms
 from django.contrib import admin
@@ -13,13 +15,13 @@ from django_celery_beat.models import CrontabSchedule
 CRONTAB_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
 
-class CrontabScheduleForm(forms.ModelForm):
+class CrontabScheduleForm(forms.ModelForm):  # type: ignore[type-arg]  # not generic at run time
     class Meta:
         model = CrontabSchedule
         fields = [*CRONTAB_FIELDS, "timezone"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         for name in CRONTAB_FIELDS:
             value = data.get(name)
             if value is None:
@@ -39,5 +41,5 @@ admin.site.unregister(CrontabSchedule)
 
 
 @admin.register(CrontabSchedule)
-class CrontabScheduleAdmin(BeatCrontabScheduleAdmin):
+class CrontabScheduleAdmin(BeatCrontabScheduleAdmin):  # type: ignore[misc]  # untyped
     form = CrontabScheduleForm

@@ -4,8 +4,6 @@ Teams, activities and party-member points arrive with their own issues; points f
 confirmed wish hook into `volunteers.services.wish_confirm` (see `volunteers.signals`).
 """
 
-import secrets
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,23 +15,17 @@ from hive.access.roles import Role
 from hive.access.scoping import ScopedQuerySet, scoped_through
 from hive.models import Community, TimeStampedModel
 from hive.personal_data import mask_personal_text
+
+# Tracking codes are the core's; named here too (the migrations name new_tracking_code).
+from hive.submissions import (  # noqa: F401
+    TRACKING_CODE_ALPHABET,
+    TRACKING_CODE_LENGTH,
+    new_tracking_code,
+    normalise_tracking_code,
+)
 from hive.uploads import PhotoField
 from hive.validators import mobile_phone_validator
 from hive.workflow import Action, Workflow, by_staff
-
-# No 0/O, 1/I/L: a resident reads the code aloud or types it from a note without doubt.
-TRACKING_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-TRACKING_CODE_LENGTH = 12  # 31**12 ≈ 7.9e17 codes (59 bits): not guessable, not sequential
-
-
-def new_tracking_code() -> str:
-    return "".join(secrets.choice(TRACKING_CODE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
-
-
-def normalise_tracking_code(code: str) -> str:
-    """The code as stored: residents copy it from a text message or a note as
-    "ab-cd 12…", so spaces and dashes go and letters are upper-cased."""
-    return "".join(ch for ch in (code or "") if ch not in " -\u3000\t").upper()
 
 
 class MicroWishQuerySet(ScopedQuerySet):

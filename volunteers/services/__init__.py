@@ -1,6 +1,7 @@
 """Every write with a rule in it, one module per concern; callers use
 `from volunteers import services` and `services.wish_claim(...)` etc."""
 
+from hive.submissions import duplicate_window_seconds
 from volunteers.services.activities import (
     activity_cancel,
     activity_cancel_sign_up,
@@ -22,7 +23,6 @@ from volunteers.services.points import (
 )
 from volunteers.services.wishes import (
     claim_reminder_after,
-    duplicate_window_seconds,
     stale_after,
     wish_assign,
     wish_assign_unit,

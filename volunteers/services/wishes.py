@@ -1,7 +1,6 @@
 """Every write with a rule in it for micro-wishes. Views, the API, the admin and the
 Celery tasks call these and nothing else."""
 
-import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -25,16 +24,13 @@ from hive.access.roles import Role
 from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
 from hive.personal_data.consent import WISH_NOTICE, consent_record
+from hive.submissions import duplicate_window_seconds, submission_fingerprint
 from hive.workflow import transition
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.signals import wish_confirmed
 
 if TYPE_CHECKING:
     from partycommittee.models import ResidentUnit
-
-
-def duplicate_window_seconds() -> int:
-    return getattr(settings, "HIVE_WISH_DUPLICATE_WINDOW_SECONDS", 600)
 
 
 logger = logging.getLogger(__name__)
@@ -48,16 +44,11 @@ def claim_reminder_after() -> timedelta:
     return timedelta(hours=getattr(settings, "HIVE_WISH_CLAIM_REMINDER_HOURS", 72))
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 def wish_fingerprint(
     *, community_id: int, phone: str, category: str, title: str, description: str
 ) -> str:
     """The same person asking the same thing in the same community: one wish."""
-    parts = [str(community_id), phone, category, _normalise(title), _normalise(description)]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return submission_fingerprint(community_id, phone, category, title, description)
 
 
 def wish_submit(

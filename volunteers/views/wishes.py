@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from hive.access.roles import Role
 from hive.access.scoping import access_scope
@@ -18,6 +17,7 @@ from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.personal_data import personal_data_reveal
 from hive.selectors import timeline_for
+from hive.ui.public_forms import over_address_limit, over_phone_limit
 from hive.uploads.media import file_response
 from volunteers import services
 from volunteers.filters import WishFilter
@@ -25,33 +25,18 @@ from volunteers.forms import ConfirmForm, FulfilForm, TrackLookupForm, WishForm,
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.selectors import wall_wishes, wish_by_code
 
-# --- Rate limits ------------------------------------------------------------------------
-# django-ratelimit's counters (cache.add + cache.incr: atomic in Redis) keyed on the
-# client address (REMOTE_ADDR, or settings.RATELIMIT_IP_META_KEY behind a proxy) and on
-# the phone number given.
-
-
-def _limited(request, **options) -> bool:
-    """Count one submission. With the cache (Redis) down the resident is let through
-    (settings.RATELIMIT_FAIL_OPEN): the duplicate window still stops a double submission."""
-    return is_ratelimited(request, increment=True, **options)
+# --- Rate limits (hive.ui.public_forms) -----------------------------------------------------
 
 
 def _over_address_limit(request) -> bool:
-    return _limited(
-        request,
-        group="volunteers.wish_submit.address",
-        key="ip",
-        rate=settings.HIVE_WISH_RATE_PER_ADDRESS,
+    return over_address_limit(
+        request, group="volunteers.wish_submit", rate=settings.HIVE_WISH_RATE_PER_ADDRESS
     )
 
 
 def _over_phone_limit(request, phone: str) -> bool:
-    return _limited(
-        request,
-        group="volunteers.wish_submit.phone",
-        key=lambda group, request: phone,
-        rate=settings.HIVE_WISH_RATE_PER_PHONE,
+    return over_phone_limit(
+        request, group="volunteers.wish_submit", phone=phone, rate=settings.HIVE_WISH_RATE_PER_PHONE
     )
 
 

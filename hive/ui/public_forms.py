@@ -1,0 +1,85 @@
+"""What every public (no-login) form does the same way: micro-wishes, residents' reports,
+suggestions, solicitation submissions, nominations.
+
+- **The form** (`PublicSubmissionForm`): a honeypot field people never see (bots fill
+  every field they find), the consent box for the personal-data notice, the mainland
+  mobile number written any usual way (`clean_mobile`).
+- **Rate limits** (`over_address_limit`, `over_phone_limit`): django-ratelimit's counters
+  (cache.add + cache.incr: atomic in Redis) keyed on the client address (REMOTE_ADDR, or
+  settings.RATELIMIT_IP_META_KEY behind a proxy) and on the phone number given, one group
+  per form. With the cache (Redis) down the resident is let through
+  (settings.RATELIMIT_FAIL_OPEN): the duplicate window still stops a double submission.
+
+The duplicate window and the tracking codes are in hive.submissions (models use them).
+"""
+
+import re
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_ratelimit.core import is_ratelimited
+
+from hive.ui.forms import BootstrapFormMixin
+from hive.validators import mobile_phone_validator
+
+HONEYPOT_FIELD = "website"
+
+
+def clean_mobile(value: str) -> str:
+    """A mainland mobile number as stored (11 digits), from "138 1234-5678" or "+86…";
+    a ValidationError otherwise."""
+    phone = re.sub(r"[\s-]", "", value or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    mobile_phone_validator(phone)
+    return phone
+
+
+def over_address_limit(request: HttpRequest, *, group: str, rate: str) -> bool:
+    """Count one submission from this address; whether it is over `rate` ("20/h")."""
+    return bool(
+        is_ratelimited(request, group=f"{group}.address", key="ip", rate=rate, increment=True)
+    )
+
+
+def over_phone_limit(request: HttpRequest, *, group: str, phone: str, rate: str) -> bool:
+    """Count one submission for this phone number; whether it is over `rate`."""
+    return bool(
+        is_ratelimited(
+            request,
+            group=f"{group}.phone",
+            key=lambda _group, _request: phone,
+            rate=rate,
+            increment=True,
+        )
+    )
+
+
+class PublicSubmissionForm(BootstrapFormMixin, forms.Form):
+    """A public form: no account, works without JavaScript. Subclasses add their fields
+    (shown before the consent box and the honeypot) and may name the refusal a bot gets."""
+
+    refusal_message = _("This could not be accepted. Please phone your community office.")
+
+    consent = forms.BooleanField(
+        label=_("I have read the personal-data notice above and agree."),
+        error_messages={"required": _("Please read and accept the personal-data notice.")},
+    )
+    # A field people never see; bots fill every field they find.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("consent", HONEYPOT_FIELD):  # after the subclass's own fields
+            self.fields[name] = self.fields.pop(name)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.data.get(HONEYPOT_FIELD):
+            raise forms.ValidationError(self.refusal_message, code="honeypot")
+        return cleaned
