@@ -1,11 +1,10 @@
-import re
 from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hive.ui.forms import BootstrapFormMixin, PublicTextField
-from hive.validators import mobile_phone_validator
+from hive.ui.public_forms import PublicSubmissionForm, clean_mobile
 from partycommittee.models import Campaign, Nomination, ResidentUnit, ResourceItem, Responsibility
 
 
@@ -103,8 +102,12 @@ class NominationForm(BootstrapFormMixin, forms.Form):
         return cleaned
 
 
-class PublicNominationForm(NominationForm):
-    """The public form: no account, works without JavaScript."""
+class PublicNominationForm(NominationForm, PublicSubmissionForm):
+    """The public form: no account, works without JavaScript (hive.ui.public_forms)."""
+
+    refusal_message = _(
+        "Your nomination could not be accepted. Please phone your community office."
+    )
 
     nominator_name = forms.CharField(label=_("Your name"), max_length=30)
     nominator_phone = forms.CharField(
@@ -112,32 +115,9 @@ class PublicNominationForm(NominationForm):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    consent = forms.BooleanField(
-        label=_("I have read the personal-data notice above and agree."),
-        error_messages={"required": _("Please read and accept the personal-data notice.")},
-    )
-    # A field people never see; bots fill every field they find.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
 
     def clean_nominator_phone(self):
-        phone = re.sub(r"[\s-]", "", self.cleaned_data["nominator_phone"])
-        if phone.startswith("+86"):
-            phone = phone[3:]
-        mobile_phone_validator(phone)
-        return phone
+        return clean_mobile(self.cleaned_data["nominator_phone"])
 
     def clean_nominator_name(self):
         return " ".join(self.cleaned_data["nominator_name"].split())
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.data.get("website"):
-            raise forms.ValidationError(
-                _("Your nomination could not be accepted. Please phone your community office."),
-                code="honeypot",
-            )
-        return cleaned

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.personal_data import mask_phone, personal_data_reveal
 from hive.selectors import offices_of, timeline_for
+from hive.ui.public_forms import over_address_limit, over_phone_limit
 from partycommittee import selectors, services
 from partycommittee.forms import (
     NominationForm,
@@ -272,23 +272,15 @@ def campaign_vote(request, pk, nomination_pk):
 
 
 def _over_nomination_limit(request, phone: str | None = None) -> bool:
-    """Count one public nomination by address, or by the phone given. With the cache
-    down the resident is let through (settings.RATELIMIT_FAIL_OPEN); the service stores a
-    repeated nomination once."""
+    """Count one public nomination by address, or by the phone given (the service stores a
+    repeated nomination once)."""
+    group = "partycommittee.nominate"
     if phone is None:
-        return is_ratelimited(
-            request,
-            group="partycommittee.nominate.address",
-            key="ip",
-            rate=settings.HIVE_NOMINATION_RATE_PER_ADDRESS,
-            increment=True,
+        return over_address_limit(
+            request, group=group, rate=settings.HIVE_NOMINATION_RATE_PER_ADDRESS
         )
-    return is_ratelimited(
-        request,
-        group="partycommittee.nominate.phone",
-        key=lambda group, request: phone,
-        rate=settings.HIVE_NOMINATION_RATE_PER_PHONE,
-        increment=True,
+    return over_phone_limit(
+        request, group=group, phone=phone, rate=settings.HIVE_NOMINATION_RATE_PER_PHONE
     )
 
 
