@@ -105,8 +105,18 @@ class Campaign(TimeStampedModel):
             errors["voting_end"] = _("Voting must close after it opens.")
         if self.kind == self.Kind.OTHER and not self.other_kind:
             errors["other_kind"] = _("Name the kind of selection.")
+        if self.pk and self.seats and self._seats_in_use() > self.seats:
+            errors["seats"] = _(
+                "Some people have already voted or nominated for more seats than that."
+            )
         if errors:
             raise ValidationError(errors)
+
+    def _seats_in_use(self) -> int:
+        """The most votes, or nominations, one person already made in this campaign."""
+        votes = self.votes.aggregate(most=models.Max("seat"))["most"] or 0
+        nominations = self.nominations.aggregate(most=models.Max("slot"))["most"] or 0
+        return max(votes, nominations)
 
     def nominations_open(self, at=None) -> bool:
         at = at or timezone.now()

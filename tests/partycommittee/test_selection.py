@@ -488,3 +488,37 @@ def test_the_public_form_is_rate_limited(world, client, settings):
     response = client.post(_public_url(campaign), _public_form(nominee_name="丙家"))
     assert response.status_code == 429
     assert Nomination.objects.count() == 2
+
+
+def test_seats_cannot_drop_below_the_votes_already_cast(world):
+    campaign = _closed(world, seats=2)
+    for seat in (1, 2):
+        _vote(campaign, NominationFactory(campaign=campaign), world.party_a, seat=seat)
+    campaign.seats = 1
+    with pytest.raises(ValidationError) as refused:
+        campaign.full_clean()
+    assert list(refused.value.error_dict) == ["seats"]
+    campaign.seats = 3
+    campaign.full_clean()
+
+
+def test_the_migration_numbers_the_votes_cast_before_the_seat_rule(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("partycommittee.migrations.0007_number_existing_votes")
+    campaign = _closed(world, seats=3)
+    first, second = (NominationFactory(campaign=campaign) for _ in range(2))
+    # Numbers out of order, as if cast in another order (the table has the constraint
+    # already here, so the new numbers must not collide on the way).
+    _vote(campaign, first, world.party_a, seat=3)
+    _vote(campaign, second, world.party_a, seat=2)
+    _vote(campaign, second, world.unit_rep_a, seat=3)
+    migration.number_votes(apps, None)
+    votes = list(Vote.objects.order_by("pk").values_list("voter_id", "seat", "seats"))
+    assert votes == [
+        (world.party_a.pk, 1, 3),
+        (world.party_a.pk, 2, 3),
+        (world.unit_rep_a.pk, 1, 3),
+    ]
