@@ -30,6 +30,7 @@ urlpatterns = [
         name="campaign_vote",
     ),
     # Public: nominate without an account, and the announced results (公示).
+    path("selection/", views.public_selection_index, name="public_selection_index"),
     path("selection/<slug:community_code>/", views.public_selection, name="public_selection"),
     path(
         "selection/<slug:community_code>/<int:pk>/",

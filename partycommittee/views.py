@@ -294,6 +294,15 @@ def _public_campaign(community_code, pk):
 
 @require_GET
 @cache_public_page
+def public_selection_index(request):
+    communities = Community.objects.select_related("street")
+    return render(
+        request, "partycommittee/public_selection_index.html", {"communities": communities}
+    )
+
+
+@require_GET
+@cache_public_page
 def public_selection(request, community_code):
     """A community's campaigns open for nominations, and the announced results."""
     community = get_object_or_404(Community.objects.select_related("street"), code=community_code)

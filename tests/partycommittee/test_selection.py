@@ -522,3 +522,13 @@ def test_the_migration_numbers_the_votes_cast_before_the_seat_rule(world):
         (world.party_a.pk, 2, 3),
         (world.unit_rep_a.pk, 1, 3),
     ]
+
+
+def test_residents_find_the_selection_pages_from_the_landing_page(world, client):
+    index = reverse("partycommittee:public_selection_index")
+    assert f'href="{index}"' in client.get("/").content.decode()
+    html = client.get(index).content.decode()
+    assert f'href="{reverse("partycommittee:public_selection", args=["a"])}"' in html
+    campaign = CampaignFactory(community=world.a)
+    listing = client.get(reverse("partycommittee:public_selection", args=["a"])).content.decode()
+    assert f'href="{_public_url(campaign)}"' in listing
