@@ -21,6 +21,7 @@ from partycommittee.models import (
     JointMeeting,
     MeetingAttendance,
     Nomination,
+    Objection,
     Project,
     ResidentUnit,
     ResourceItem,
@@ -350,3 +351,36 @@ class NominationAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin
         "slot",
     ]
     readonly_fields = ["consent_at", "slot"]
+
+
+@admin.register(Objection)
+class ObjectionAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Residents' objections to announced results; the office records how each was
+    handled. The name and phone are masked; revealing them is logged."""
+
+    list_display = [
+        "campaign",
+        "nomination",
+        "masked_name",
+        "masked_phone",
+        "created_at",
+        "handled_at",
+    ]
+    list_filter = ["campaign__community", "handled_at"]
+    search_fields = ["campaign__title", "reason"]
+    list_select_related = ["campaign", "nomination"]
+    fields = [
+        "campaign",
+        "nomination",
+        "reason",
+        "name",
+        "phone",
+        "consent_at",
+        "handled_at",
+        "handling_note",
+    ]
+    readonly_fields = ["campaign", "nomination", "reason", "consent_at"]
+
+    def has_add_permission(self, request):
+        # Objections come from residents, through the public form.
+        return False

@@ -121,3 +121,40 @@ class PublicNominationForm(NominationForm, PublicSubmissionForm):
 
     def clean_nominator_name(self):
         return " ".join(self.cleaned_data["nominator_name"].split())
+
+
+class ObjectionForm(PublicSubmissionForm):
+    """An objection to announced results, from the public page (no account)."""
+
+    refusal_message = _("Your objection could not be accepted. Please phone your community office.")
+
+    nomination = forms.ModelChoiceField(
+        label=_("Nominee you object to"),
+        queryset=Nomination.objects.none(),
+        required=False,
+        empty_label=_("The results as a whole"),
+    )
+    reason = PublicTextField(
+        label=_("Your objection"),
+        min_length=10,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What is wrong, and what you know of it (at most 1000 characters)."),
+    )
+    name = forms.CharField(label=_("Your name"), max_length=30)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        nomination_field = cast(forms.ModelChoiceField, self.fields["nomination"])
+        nomination_field.queryset = campaign.nominations.order_by("nominee_name")
+
+    def clean_phone(self):
+        return clean_mobile(self.cleaned_data["phone"])
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())

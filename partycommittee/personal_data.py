@@ -67,3 +67,33 @@ declare(
         ),
     ),
 )
+
+
+def _objection_closed(cutoff) -> Q:
+    return Q(campaign__voting_end__lt=cutoff)
+
+
+def _objector_left() -> Q:
+    return ~Q(name=ERASED) | ~Q(phone="")
+
+
+declare(
+    PersonalData(
+        "partycommittee.Objection",
+        fields={
+            "name": PersonalField(mask_name, erase=ERASED),
+            "phone": PersonalField(mask_phone, erase=""),
+        },
+        exported=("reason",),
+        by_phone="phone",
+        retention=RetentionRule(
+            key="partycommittee.objector",
+            label=_("Residents who objected to announced results"),
+            age_field="created_at",
+            days_setting="HIVE_NOMINATOR_RETENTION_DAYS",
+            action=ANONYMISE,
+            condition=_objection_closed,
+            pending=_objector_left,
+        ),
+    ),
+)

@@ -23,6 +23,7 @@ from partycommittee.models import (
     DemandItem,
     JointMeeting,
     Nomination,
+    Objection,
     Project,
     ResidentUnit,
     ResourceItem,
@@ -375,3 +376,36 @@ def campaign_announce(*, campaign: Campaign) -> Campaign:
     campaign.announced_at = now
     campaign.save(update_fields=["announced_at", "updated_at"])
     return campaign
+
+
+@transaction.atomic
+def objection_submit(
+    *,
+    campaign: Campaign,
+    reason: str,
+    name: str,
+    phone: str,
+    nomination: Nomination | None = None,
+) -> Objection:
+    """A resident objects to announced results during the objection period, leaving a
+    name and mobile phone for the office (never shown publicly).
+
+    Authorization: none (public); the view rate-limits."""
+    if not campaign.objections_open():
+        raise ValidationError(
+            {"campaign": _("Objections to this campaign's results are not open.")},
+            code="window_closed",
+        )
+    if nomination is not None and nomination.campaign_id != campaign.pk:
+        raise ValidationError({"nomination": _("Choose a nominee of this campaign.")})
+    objection = Objection(
+        campaign=campaign,
+        nomination=nomination,
+        reason=reason.strip(),
+        name=name.strip(),
+        phone=phone.strip(),
+        consent_at=timezone.now(),
+    )
+    objection.full_clean()
+    objection.save()
+    return objection

@@ -38,6 +38,11 @@ urlpatterns = [
         name="public_announcement",
     ),
     path(
+        "selection/<slug:community_code>/<int:pk>/object/",
+        views.public_object,
+        name="public_object",
+    ),
+    path(
         "selection/<slug:community_code>/<int:pk>/nominate/",
         views.public_nominate,
         name="public_nominate",

@@ -20,6 +20,7 @@ from hive.ui.public_forms import over_address_limit, over_phone_limit
 from partycommittee import selectors, services
 from partycommittee.forms import (
     NominationForm,
+    ObjectionForm,
     PublicNominationForm,
     ResourceItemForm,
     ResponsibilityProgressForm,
@@ -395,3 +396,60 @@ def public_nominate(request, community_code, pk):
 def _nomination_rate_limited(request, campaign):
     context = {"campaign": campaign, "community": campaign.community}
     return render(request, "partycommittee/public_nominate_limited.html", context, status=429)
+
+
+@never_cache
+def public_object(request, community_code, pk):
+    """Object to announced results during the objection period (公示异议)."""
+    campaign = _public_campaign(community_code, pk)
+    community = campaign.community
+    if campaign.announced_at is None:
+        return render(
+            request,
+            "partycommittee/public_announcement.html",
+            {"campaign": campaign, "community": community, "rows": None},
+            status=404,
+        )
+    form = ObjectionForm(request.POST or None, campaign=campaign)
+    if request.method == "POST":
+        group = "partycommittee.object"
+        if over_address_limit(request, group=group, rate=settings.HIVE_NOMINATION_RATE_PER_ADDRESS):
+            return _nomination_rate_limited(request, campaign)
+        if form.is_valid():
+            data = form.cleaned_data
+            if over_phone_limit(
+                request,
+                group=group,
+                phone=data["phone"],
+                rate=settings.HIVE_NOMINATION_RATE_PER_PHONE,
+            ):
+                return _nomination_rate_limited(request, campaign)
+            try:
+                services.objection_submit(
+                    campaign=campaign,
+                    nomination=data["nomination"],
+                    reason=data["reason"],
+                    name=data["name"],
+                    phone=data["phone"],
+                )
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Thank you, your objection was received. The community office will "
+                        "look into it and may phone you."
+                    ),
+                )
+                return redirect(
+                    "partycommittee:public_announcement", community_code=community.code, pk=pk
+                )
+    context = {
+        "campaign": campaign,
+        "community": community,
+        "form": form,
+        "is_open": campaign.objections_open(),
+        "retention_days": settings.HIVE_NOMINATOR_RETENTION_DAYS,
+    }
+    return render(request, "partycommittee/public_object.html", context)

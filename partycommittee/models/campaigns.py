@@ -290,3 +290,47 @@ class Vote(models.Model):
 
     def __str__(self):
         return f"{self.voter} → {self.nomination}"
+
+
+class ObjectionQuerySet(ScopedQuerySet):
+    """Objections: the community's staff only (they hold a resident's name and phone)."""
+
+    community_path = "campaign__community"
+
+
+class Objection(TimeStampedModel):
+    """A resident's objection to the announced results of a campaign (公示异议), sent
+    through the public form during the objection period, for the community office."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="objections", verbose_name=_("campaign")
+    )
+    nomination = models.ForeignKey(
+        Nomination,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="objections",
+        verbose_name=_("nominee objected to"),
+    )
+    reason = models.TextField(_("reason"), max_length=1000)
+    name = models.CharField(_("resident's name"), max_length=30)
+    phone = models.CharField(
+        _("resident's mobile phone"), max_length=11, validators=[mobile_phone_validator]
+    )
+    consent_at = models.DateTimeField(
+        _("personal-data notice accepted at"),
+        help_text=_("When the resident ticked the personal-data notice."),
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handling_note = models.TextField(_("how it was handled"), blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self):
+        return f"{self.campaign} · {self.created_at:%Y-%m-%d}" if self.created_at else "-"

@@ -532,3 +532,61 @@ def test_residents_find_the_selection_pages_from_the_landing_page(world, client)
     campaign = CampaignFactory(community=world.a)
     listing = client.get(reverse("partycommittee:public_selection", args=["a"])).content.decode()
     assert f'href="{_public_url(campaign)}"' in listing
+
+
+# --- Objections during the objection period -----------------------------------------------
+
+
+def _objection(**data):
+    return {
+        "nomination": "",
+        "reason": "该候选人家庭并非本社区居民，不符合评选条件",
+        "name": "陈军",
+        "phone": "13712345678",
+        "consent": "on",
+        "website": "",
+    } | data
+
+
+def _object_url(campaign):
+    return reverse("partycommittee:public_object", args=["a", campaign.pk])
+
+
+def test_a_resident_objects_during_the_objection_period(world, client):
+    from partycommittee.models import Objection
+
+    campaign = _closed(world)
+    nominee = NominationFactory(campaign=campaign)
+    assert client.get(_object_url(campaign)).status_code == 404  # not announced yet
+    services.campaign_announce(campaign=campaign)
+    page = client.get(reverse("partycommittee:public_announcement", args=["a", campaign.pk]))
+    assert f'href="{_object_url(campaign)}"' in page.content.decode()
+    response = client.post(_object_url(campaign), _objection(nomination=nominee.pk))
+    assert response.status_code == 302
+    objection = Objection.objects.get()
+    assert (objection.nomination, objection.phone) == (nominee, "13712345678")
+    # Not on the public page.
+    page = client.get(reverse("partycommittee:public_announcement", args=["a", campaign.pk]))
+    assert "13712345678" not in page.content.decode() and "陈军" not in page.content.decode()
+    # Staff of community A see it in the admin, masked.
+    client.force_login(world.staff_a)
+    listing = client.get(reverse("admin:partycommittee_objection_changelist"))
+    assert listing.status_code == 200 and "13712345678" not in listing.content.decode()
+
+
+def test_objections_after_the_period_and_from_bots_are_refused(world, client):
+    from partycommittee.models import Objection
+
+    campaign = _closed(world)
+    services.campaign_announce(campaign=campaign)
+    assert client.post(_object_url(campaign), _objection(website="x")).status_code == 200
+    Campaign.objects.filter(pk=campaign.pk).update(
+        announced_at=timezone.now() - datetime.timedelta(days=1), objection_days=1
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(
+        voting_end=timezone.now() - datetime.timedelta(days=2)
+    )
+    page = client.get(_object_url(campaign))
+    assert b"data-closed" in page.content
+    assert client.post(_object_url(campaign), _objection()).status_code == 200
+    assert not Objection.objects.exists()
