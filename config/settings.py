@@ -386,6 +386,9 @@ HIVE_ACCESS_LOG_RETENTION_DAYS = env_int("HIVE_ACCESS_LOG_RETENTION_DAYS", 3 * 3
 # The phone, email, device and account id a partner sends with an Open311 report: kept
 # while the report is handled, then this long after it was closed.
 HIVE_OPEN311_CONTACT_RETENTION_DAYS = env_int("HIVE_OPEN311_CONTACT_RETENTION_DAYS", 2 * 365)
+# The name and phone of a resident who nominated through the public form: kept this long
+# after the campaign's voting closed (the office follows up during the objection period).
+HIVE_NOMINATOR_RETENTION_DAYS = env_int("HIVE_NOMINATOR_RETENTION_DAYS", 365)
 # The version of the personal-data notice on the public wish form, stored with each
 # consent. Raise it whenever the notice's text changes.
 HIVE_WISH_NOTICE_VERSION = env_str("HIVE_WISH_NOTICE_VERSION", "2026.1")
@@ -420,6 +423,9 @@ CLIENT_IP_META_KEY = RATELIMIT_IP_META_KEY
 RATELIMIT_FAIL_OPEN = True
 HIVE_WISH_RATE_PER_ADDRESS = env_str("HIVE_WISH_RATE_PER_ADDRESS", "20/h")
 HIVE_WISH_RATE_PER_PHONE = env_str("HIVE_WISH_RATE_PER_PHONE", "5/d")
+# The public nomination form of selection campaigns (评先选优), counted the same way.
+HIVE_NOMINATION_RATE_PER_ADDRESS = env_str("HIVE_NOMINATION_RATE_PER_ADDRESS", "20/h")
+HIVE_NOMINATION_RATE_PER_PHONE = env_str("HIVE_NOMINATION_RATE_PER_PHONE", "5/d")
 HIVE_WISH_DUPLICATE_WINDOW_SECONDS = env_int("HIVE_WISH_DUPLICATE_WINDOW_SECONDS", 600)
 HIVE_WISH_STALE_DAYS = env_int("HIVE_WISH_STALE_DAYS", 3)
 HIVE_WISH_CLAIM_REMINDER_HOURS = env_int("HIVE_WISH_CLAIM_REMINDER_HOURS", 72)

@@ -24,6 +24,7 @@ from partycommittee.models import (
     JointMeeting,
     MeetingAttendance,
     Nomination,
+    Objection,
     Project,
     ResidentUnit,
     ResourceItem,
@@ -288,12 +289,35 @@ class NominationInline(ScopedAdminMixin, admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "kind", "seats", "nomination_start", "voting_end", "community"]
+    list_display = [
+        "title",
+        "kind",
+        "seats",
+        "nomination_start",
+        "voting_end",
+        "announced_at",
+        "community",
+    ]
     list_filter = ["community", "kind"]
     search_fields = ["title"]
     inlines = [NominationInline]
-    readonly_fields = ["results"]
+    readonly_fields = ["results", "announced_at", "objection_end"]
     list_select_related = ["community"]
+    actions = ["announce"]
+
+    @admin.action(description=_("Announce the results"), permissions=["change"])
+    def announce(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda campaign, user: services.campaign_announce(campaign=campaign),
+            success_message=gettext("Results announced for %(count)d campaign(s)."),
+        )
+
+    @admin.display(description=_("objections until"))
+    def objection_end(self, obj):
+        return obj.objection_end or "-"
 
     @admin.display(description=_("results"))
     def results(self, obj):
@@ -303,3 +327,68 @@ class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "；".join(f"{n.nominee_name} {n.vote_count}" for n in campaign_results(campaign=obj))
             or "-"
         )
+
+
+@admin.register(Nomination)
+class NominationAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Every nomination, with who made it: a member's account, or the name and phone a
+    resident left on the public form (masked; revealing them is logged)."""
+
+    list_display = [
+        "nominee_name",
+        "nominee_kind",
+        "campaign",
+        "nominated_by",
+        "masked_nominator_name",
+        "masked_nominator_phone",
+        "created_at",
+    ]
+    list_filter = ["campaign__community", "nominee_kind"]
+    search_fields = ["nominee_name", "campaign__title"]
+    list_select_related = ["campaign", "nominated_by"]
+    fields = [
+        "campaign",
+        "nominee_kind",
+        "unit",
+        "nominee_name",
+        "reason",
+        "nominated_by",
+        "nominator_name",
+        "nominator_phone",
+        "consent_at",
+        "slot",
+    ]
+    readonly_fields = ["consent_at", "slot"]
+
+
+@admin.register(Objection)
+class ObjectionAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Residents' objections to announced results; the office records how each was
+    handled. The name and phone are masked; revealing them is logged."""
+
+    list_display = [
+        "campaign",
+        "nomination",
+        "masked_name",
+        "masked_phone",
+        "created_at",
+        "handled_at",
+    ]
+    list_filter = ["campaign__community", "handled_at"]
+    search_fields = ["campaign__title", "reason"]
+    list_select_related = ["campaign", "nomination"]
+    fields = [
+        "campaign",
+        "nomination",
+        "reason",
+        "name",
+        "phone",
+        "consent_at",
+        "handled_at",
+        "handling_note",
+    ]
+    readonly_fields = ["campaign", "nomination", "reason", "consent_at"]
+
+    def has_add_permission(self, request):
+        # Objections come from residents, through the public form.
+        return False

@@ -487,6 +487,9 @@ class NominationViewSet(
     serializer_class = NominationSerializer
     filterset_class = filters.NominationFilter
     permission_classes = [IsAuthenticated, RoleWritePermission]
+    # Unit representatives, party members and committee members (any role) nominate;
+    # nomination_create checks who, the window and the per-person limit.
+    portal_write_roles = {"create": set(Role.values)}
 
 
 class VoteSerializer(ModelCleanMixin, serializers.ModelSerializer):

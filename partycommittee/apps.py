@@ -15,10 +15,19 @@ class PartyCommitteeConfig(AppConfig):
 
         # The public progress page shows projects (and their units' names).
         from hive.ops.page_cache import refresh_on_change
-        from partycommittee.models import Project, ResidentUnit
+        from partycommittee.models import Campaign, Nomination, Project, ResidentUnit
 
         refresh_on_change(Project, uid="partycommittee.public_progress")
         refresh_on_change(ResidentUnit, uid="partycommittee.public_progress.units")
+        # The public selection pages list the open campaigns and show announced results.
+        refresh_on_change(Campaign, uid="partycommittee.public_selection")
+        refresh_on_change(
+            Nomination,
+            shown=lambda row: Campaign.objects.filter(
+                pk=row.campaign_id, announced_at__isnull=False
+            ).exists(),
+            uid="partycommittee.public_selection.nominations",
+        )
 
         reps = frozenset({Role.UNIT_REP})
         register(
@@ -59,6 +68,15 @@ class PartyCommitteeConfig(AppConfig):
                 "partycommittee:evaluation_list",
                 reps,
                 _("Duty report, scores for the community and peers, and our results."),
+            )
+        )
+        register(
+            PortalLink(
+                _("Selection campaigns"),
+                "partycommittee:campaign_list",
+                # Committee members hold any role; the page says who may do what.
+                frozenset(Role.values),
+                _("Nominate civilised units, beautiful families and “three good” people; vote."),
             )
         )
         # The three-double calendar: staff see and edit these in the admin (周期任务).

@@ -20,6 +20,7 @@ from partycommittee.models import (
     ResidentUnit,
     ResourceItem,
     Responsibility,
+    Vote,
 )
 
 K = ResidentUnit.Kind
@@ -253,6 +254,46 @@ def seed(context) -> None:
                 "reason": "积极参与共建共治",
             },
         )
+
+    # A campaign already decided: voted by the committee and announced (公示), so the
+    # public announcement page has something to show.
+    families, created = Campaign.objects.get_or_create(
+        community=community,
+        title="2026年度最美家庭评选",
+        defaults={
+            "kind": Campaign.Kind.BEAUTIFUL_FAMILY,
+            "seats": 2,
+            "nomination_start": now - datetime.timedelta(days=30),
+            "nomination_end": now - datetime.timedelta(days=20),
+            "voting_start": now - datetime.timedelta(days=20),
+            "voting_end": now - datetime.timedelta(days=2),
+        },
+    )
+    if created:
+        nominees = [
+            Nomination.objects.create(
+                campaign=families,
+                nominee_kind=Nomination.NomineeKind.FAMILY,
+                nominee_name=name,
+                nominated_by=staff,
+                reason=reason,
+            )
+            for name, reason in (
+                ("王秀兰家庭", "照顾瘫痪婆婆二十年，孝老爱亲"),
+                ("李建国家庭", "全家参加社区志愿服务，累计服务三百小时"),
+                ("赵明家庭", "邻里和睦，热心调解楼栋纠纷"),
+            )
+        ]
+        # Each member's votes take their seats in order, as vote_cast would number them.
+        voters = [user for user, _unit, _position in seats]
+        for index, voter in enumerate(voters):
+            picks = [nominees[0], nominees[1 if index % 3 else 2]]
+            for seat, nominee in enumerate(picks, start=1):
+                Vote.objects.create(
+                    campaign=families, nomination=nominee, voter=voter, seat=seat, seats=2
+                )
+        families.announced_at = now - datetime.timedelta(days=1)
+        families.save(update_fields=["announced_at", "updated_at"])
 
     # The three-double evaluation's demo rounds (partycommittee/evaluations/demo.py).
     from partycommittee.evaluations.demo import seed as seed_evaluations

@@ -1,7 +1,11 @@
-from django import forms
+from typing import cast
 
-from hive.ui.forms import BootstrapFormMixin
-from partycommittee.models import ResidentUnit, ResourceItem, Responsibility
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hive.ui.forms import BootstrapFormMixin, PublicTextField
+from hive.ui.public_forms import PublicSubmissionForm, clean_mobile
+from partycommittee.models import Campaign, Nomination, ResidentUnit, ResourceItem, Responsibility
 
 
 class UnitProfileForm(BootstrapFormMixin, forms.ModelForm):
@@ -50,3 +54,107 @@ class ResponsibilityProgressForm(BootstrapFormMixin, forms.Form):
     progress_note = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class NominationForm(BootstrapFormMixin, forms.Form):
+    """Nominate in a campaign: a resident unit of the community, a family or a person."""
+
+    nominee_kind = forms.ChoiceField(
+        label=_("Whom you nominate"), choices=Nomination.NomineeKind.choices
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Resident unit"),
+        queryset=ResidentUnit.objects.none(),
+        required=False,
+        help_text=_("When you nominate a resident unit."),
+    )
+    nominee_name = PublicTextField(
+        label=_("Name of the family or person"),
+        required=False,
+        max_length=120,
+        help_text=_("When you nominate a family or a person, e.g. “Zhang Wei's family”."),
+    )
+    reason = PublicTextField(
+        label=_("Reason"),
+        min_length=10,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What they did for the community (at most 1000 characters)."),
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit_field = cast(forms.ModelChoiceField, self.fields["unit"])
+        unit_field.queryset = ResidentUnit.objects.filter(
+            community_id=campaign.community_id, is_active=True
+        ).order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("nominee_kind")
+        if kind == Nomination.NomineeKind.UNIT:
+            if not cleaned.get("unit"):
+                self.add_error("unit", _("Choose the resident unit you nominate."))
+        elif kind and not cleaned.get("nominee_name", "").strip():
+            self.add_error("nominee_name", _("Name the family or person you nominate."))
+        if kind != Nomination.NomineeKind.UNIT:
+            cleaned["unit"] = None
+        return cleaned
+
+
+class PublicNominationForm(NominationForm, PublicSubmissionForm):
+    """The public form: no account, works without JavaScript (hive.ui.public_forms)."""
+
+    refusal_message = _(
+        "Your nomination could not be accepted. Please phone your community office."
+    )
+
+    nominator_name = forms.CharField(label=_("Your name"), max_length=30)
+    nominator_phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_nominator_phone(self):
+        return clean_mobile(self.cleaned_data["nominator_phone"])
+
+    def clean_nominator_name(self):
+        return " ".join(self.cleaned_data["nominator_name"].split())
+
+
+class ObjectionForm(PublicSubmissionForm):
+    """An objection to announced results, from the public page (no account)."""
+
+    refusal_message = _("Your objection could not be accepted. Please phone your community office.")
+
+    nomination = forms.ModelChoiceField(
+        label=_("Nominee you object to"),
+        queryset=Nomination.objects.none(),
+        required=False,
+        empty_label=_("The results as a whole"),
+    )
+    reason = PublicTextField(
+        label=_("Your objection"),
+        min_length=10,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What is wrong, and what you know of it (at most 1000 characters)."),
+    )
+    name = forms.CharField(label=_("Your name"), max_length=30)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        nomination_field = cast(forms.ModelChoiceField, self.fields["nomination"])
+        nomination_field.queryset = campaign.nominations.order_by("nominee_name")
+
+    def clean_phone(self):
+        return clean_mobile(self.cleaned_data["phone"])
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())

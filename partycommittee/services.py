@@ -7,11 +7,13 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hive.access.authorization import NotAuthorized
+from hive.access.authorization import NotAuthorized, administers
+from hive.access.roles import Role
+from hive.access.scoping import access_scope
 from hive.models import Community, User
 from hive.workflow import transition
 from partycommittee.models import (
@@ -21,6 +23,7 @@ from partycommittee.models import (
     DemandItem,
     JointMeeting,
     Nomination,
+    Objection,
     Project,
     ResidentUnit,
     ResourceItem,
@@ -161,6 +164,80 @@ def _check_window(opened: bool, message: str) -> None:
         raise ValidationError({"campaign": message}, code="window_closed")
 
 
+def seated_members(user: User) -> QuerySet[CommitteeMember]:
+    """The user's seats on big party committees whose term runs today."""
+    today = timezone.localdate()
+    return CommitteeMember.objects.filter(user=user, term_start__lte=today).filter(
+        Q(term_end__isnull=True) | Q(term_end__gte=today)
+    )
+
+
+def _committee_seated(campaign: Campaign, user: User) -> bool:
+    return bool(seated_members(user).filter(committee__community_id=campaign.community_id).exists())
+
+
+# Who nominates with an account: the community's unit representatives and party members,
+# its staff, and the members of its big party committee (whatever role they hold).
+NOMINATING_ROLES = (Role.UNIT_REP, Role.PARTY_MEMBER)
+
+
+def nominator_refusal(*, campaign: Campaign, user: User, seated: bool | None = None) -> str:
+    """Why `user` may not nominate in `campaign` now, or "" when they may. `seated`:
+    whether they sit on the community's big party committee, when the caller knows."""
+    scope = access_scope(user)
+    eligible = administers(user, campaign.community_id) or any(
+        campaign.community_id in scope.community_ids_for(role) for role in NOMINATING_ROLES
+    )
+    if not eligible and not (_committee_seated(campaign, user) if seated is None else seated):
+        return _(
+            "Unit representatives, party members and committee members of the community nominate."
+        )
+    if not campaign.nominations_open():
+        return _("Nominations are not open for this campaign.")
+    return ""
+
+
+def vote_refusal(*, campaign: Campaign, voter: User, seated: bool | None = None) -> str:
+    """Why `voter` may not vote in `campaign` now, or "" when they may (vote_cast asks
+    the same, under its lock). `seated` as for nominator_refusal."""
+    if not (_committee_seated(campaign, voter) if seated is None else seated):
+        return _("Only members of the big party committee vote.")
+    if not campaign.voting_open():
+        return _("Voting is not open for this campaign.")
+    return ""
+
+
+def _next_slot(taken: Iterable[int | None], seats: int) -> int | None:
+    """The lowest of 1..seats not yet taken, or None when all are."""
+    used = set(taken)
+    return next((slot for slot in range(1, seats + 1) if slot not in used), None)
+
+
+def _nomination_save(nomination: Nomination, *, taken: Iterable[int | None]) -> Nomination:
+    campaign = nomination.campaign
+    slot = _next_slot(taken, campaign.seats)
+    if slot is None:
+        raise ValidationError(
+            {
+                "campaign": _(
+                    "You have made as many nominations as there are seats in this campaign."
+                )
+            },
+            code="no_nominations",
+        )
+    nomination.slot, nomination.seats = slot, campaign.seats
+    nomination.full_clean()
+    try:
+        with transaction.atomic():
+            nomination.save()
+    except IntegrityError:
+        # Only a double submission racing past the lock gets here.
+        raise ValidationError(
+            {"nominee_name": _("This nominee has already been nominated.")}, code="duplicate"
+        ) from None
+    return nomination
+
+
 @transaction.atomic
 def nomination_create(
     *,
@@ -171,8 +248,17 @@ def nomination_create(
     unit: ResidentUnit | None = None,
     reason: str = "",
 ) -> Nomination:
-    """Authorization: the caller's."""
+    """A member of the community nominates a family, a person or a resident unit while
+    nominations are open: at most `seats` nominations per person per campaign (the
+    database holds the slot).
+
+    Authorization: checked here (nominator_refusal)."""
+    # Lock the campaign: two nominations from one person at once must not share a slot.
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _check_window(campaign.nominations_open(), _("Nominations are not open for this campaign."))
+    refusal = nominator_refusal(campaign=campaign, user=nominated_by)
+    if refusal:
+        raise NotAuthorized(refusal)
     nomination = Nomination(
         campaign=campaign,
         nominee_kind=nominee_kind,
@@ -181,39 +267,145 @@ def nomination_create(
         reason=reason,
         nominated_by=nominated_by,
     )
-    nomination.full_clean()
-    nomination.save()
-    return nomination
+    taken = Nomination.objects.filter(campaign=campaign, nominated_by=nominated_by).values_list(
+        "slot", flat=True
+    )
+    return _nomination_save(nomination, taken=taken)
+
+
+@transaction.atomic
+def nomination_create_public(
+    *,
+    campaign: Campaign,
+    nominee_kind: str,
+    nominee_name: str,
+    reason: str,
+    nominator_name: str,
+    nominator_phone: str,
+    unit: ResidentUnit | None = None,
+) -> tuple[Nomination, bool]:
+    """A resident without an account nominates through the public form, giving a name and
+    mobile phone for the office's follow-up (never shown publicly): at most `seats`
+    nominations per phone per campaign. The same nominee sent again from the same phone is
+    the nomination already stored (created False), not an error.
+
+    Authorization: none (public); the view rate-limits."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    _check_window(campaign.nominations_open(), _("Nominations are not open for this campaign."))
+    nomination = Nomination(
+        campaign=campaign,
+        nominee_kind=nominee_kind,
+        nominee_name=nominee_name.strip() or (unit.name if unit else ""),
+        unit=unit,
+        reason=reason.strip(),
+        nominator_name=nominator_name.strip(),
+        nominator_phone=nominator_phone.strip(),
+        consent_at=timezone.now(),
+    )
+    # The office must be able to reach whoever nominates without an account.
+    errors = {
+        name: [_("This field is required.")]
+        for name in ("nominator_name", "nominator_phone")
+        if not getattr(nomination, name)
+    }
+    if errors:
+        raise ValidationError(errors, code="required")
+    mine = Nomination.objects.filter(
+        campaign=campaign, nominated_by__isnull=True, nominator_phone=nomination.nominator_phone
+    )
+    again = mine.filter(nominee_name=nomination.nominee_name).first()
+    if again is not None:
+        return again, False
+    return _nomination_save(nomination, taken=mine.values_list("slot", flat=True)), True
 
 
 @transaction.atomic
 def vote_cast(*, nomination: Nomination, voter: User) -> Vote:
-    """A committee member backs a nominee: once per nominee, at most one vote per seat.
+    """A committee member backs a nominee: once per nominee, at most one vote per seat
+    (the database holds both: the vote takes the voter's next free seat).
 
     Authorization: checked here (members of the big party committee).
     """
     # Lock the campaign: two votes from one member at once must not both fit the last seat.
     campaign = Campaign.objects.select_for_update().get(pk=nomination.campaign_id)
     _check_window(campaign.voting_open(), _("Voting is not open for this campaign."))
-    today = timezone.localdate()
-    seated = CommitteeMember.objects.filter(
-        committee__community_id=campaign.community_id, user=voter, term_start__lte=today
-    ).filter(Q(term_end__isnull=True) | Q(term_end__gte=today))
-    if not seated.exists():
+    if not _committee_seated(campaign, voter):
         raise NotAuthorized(_("Only members of the big party committee vote."))
     cast = Vote.objects.filter(campaign=campaign, voter=voter)
     if cast.filter(nomination=nomination).exists():
         raise ValidationError(
             {"nomination": _("You have already voted for this nominee.")}, code="duplicate"
         )
-    if cast.count() >= campaign.seats:
+    seat = _next_slot(cast.values_list("seat", flat=True), campaign.seats)
+    if seat is None:
         raise ValidationError(
             {"nomination": _("You have used all your votes in this campaign.")}, code="no_votes"
         )
     try:
         with transaction.atomic():
-            return Vote.objects.create(campaign=campaign, nomination=nomination, voter=voter)
+            return Vote.objects.create(
+                campaign=campaign,
+                nomination=nomination,
+                voter=voter,
+                seat=seat,
+                seats=campaign.seats,
+            )
     except IntegrityError:
         raise ValidationError(
             {"nomination": _("You have already voted for this nominee.")}, code="duplicate"
         ) from None
+
+
+@transaction.atomic
+def campaign_announce(*, campaign: Campaign) -> Campaign:
+    """Publish the results of a campaign whose voting has closed (公示): the public page
+    shows them from now until the objection period ends, and after.
+
+    Authorization: the caller's (staff of the community)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.announced_at is not None:
+        raise ValidationError(
+            {"campaign": _("The results of this campaign have already been announced.")},
+            code="already_announced",
+        )
+    now = timezone.now()
+    if not campaign.voting_closed(now):
+        raise ValidationError(
+            {"campaign": _("Results are announced once voting has closed.")}, code="too_early"
+        )
+    campaign.announced_at = now
+    campaign.save(update_fields=["announced_at", "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def objection_submit(
+    *,
+    campaign: Campaign,
+    reason: str,
+    name: str,
+    phone: str,
+    nomination: Nomination | None = None,
+) -> Objection:
+    """A resident objects to announced results during the objection period, leaving a
+    name and mobile phone for the office (never shown publicly).
+
+    Authorization: none (public); the view rate-limits."""
+    if not campaign.objections_open():
+        raise ValidationError(
+            {"campaign": _("Objections to this campaign's results are not open.")},
+            code="window_closed",
+        )
+    if nomination is not None and nomination.campaign_id != campaign.pk:
+        raise ValidationError({"nomination": _("Choose a nominee of this campaign.")})
+    objection = Objection(
+        campaign=campaign,
+        nomination=nomination,
+        reason=reason.strip(),
+        name=name.strip(),
+        phone=phone.strip(),
+        consent_at=timezone.now(),
+    )
+    objection.full_clean()
+    objection.save()
+    return objection

@@ -1,21 +1,35 @@
 """The portal of resident-unit representatives: their unit, resources, responsibilities,
 and the projects and meetings their unit takes part in."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.personal_data import mask_phone, personal_data_reveal
 from hive.selectors import offices_of, timeline_for
+from hive.ui.public_forms import over_address_limit, over_phone_limit
 from partycommittee import selectors, services
-from partycommittee.forms import ResourceItemForm, ResponsibilityProgressForm, UnitProfileForm
+from partycommittee.forms import (
+    NominationForm,
+    ObjectionForm,
+    PublicNominationForm,
+    ResourceItemForm,
+    ResponsibilityProgressForm,
+    UnitProfileForm,
+)
 from partycommittee.models import (
+    Campaign,
     JointMeeting,
+    Nomination,
     Project,
     ResidentUnit,
     ResourceItem,
@@ -183,3 +197,259 @@ def public_progress(request, community_code):
     community = get_object_or_404(Community.objects.select_related("street"), code=community_code)
     context = {"community": community, "projects": selectors.public_progress(community)}
     return render(request, "partycommittee/public_progress.html", context)
+
+
+# --- Advanced selection (评先选优) in the portal --------------------------------------------
+
+
+@login_required
+def campaign_list(request):
+    """The campaigns of the user's communities: nominate while nominations are open, vote
+    while voting is (committee members), the results once voting closed."""
+    campaigns = selectors.portal_campaigns(request.user)
+    return render(request, "partycommittee/campaign_list.html", {"campaigns": campaigns})
+
+
+def _service_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal on the form: on its field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def campaign_nominate(request, pk):
+    campaign = get_object_or_404(
+        Campaign.objects.visible_to(request.user).select_related("community"), pk=pk
+    )
+    refusal = services.nominator_refusal(campaign=campaign, user=request.user)
+    form = NominationForm(request.POST or None, campaign=campaign)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.nomination_create(
+                campaign=campaign,
+                nominee_kind=data["nominee_kind"],
+                nominee_name=data["nominee_name"],
+                unit=data["unit"],
+                reason=data["reason"],
+                nominated_by=request.user,
+            )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("partycommittee:campaign_list")
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Your nomination has been recorded."))
+            return redirect(f"{reverse('partycommittee:campaign_list')}#campaign-{campaign.pk}")
+    context = {"campaign": campaign, "form": form, "refusal": refusal}
+    return render(request, "partycommittee/campaign_nominate.html", context)
+
+
+@login_required
+@require_POST
+def campaign_vote(request, pk, nomination_pk):
+    nomination = get_object_or_404(
+        Nomination.objects.visible_to(request.user), pk=nomination_pk, campaign_id=pk
+    )
+    try:
+        services.vote_cast(nomination=nomination, voter=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(
+            request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        )
+    else:
+        messages.success(
+            request,
+            _("Your vote for %(name)s has been recorded.") % {"name": nomination.nominee_name},
+        )
+    return redirect(f"{reverse('partycommittee:campaign_list')}#campaign-{pk}")
+
+
+# --- Public: nominate without an account, and the announcement (公示) --------------------
+
+
+def _over_nomination_limit(request, phone: str | None = None) -> bool:
+    """Count one public nomination by address, or by the phone given (the service stores a
+    repeated nomination once)."""
+    group = "partycommittee.nominate"
+    if phone is None:
+        return over_address_limit(
+            request, group=group, rate=settings.HIVE_NOMINATION_RATE_PER_ADDRESS
+        )
+    return over_phone_limit(
+        request, group=group, phone=phone, rate=settings.HIVE_NOMINATION_RATE_PER_PHONE
+    )
+
+
+def _public_campaign(community_code, pk):
+    return get_object_or_404(
+        Campaign.objects.select_related("community", "community__street"),
+        community__code=community_code,
+        pk=pk,
+    )
+
+
+@require_GET
+@cache_public_page
+def public_selection_index(request):
+    communities = Community.objects.select_related("street")
+    return render(
+        request, "partycommittee/public_selection_index.html", {"communities": communities}
+    )
+
+
+@require_GET
+@cache_public_page
+def public_selection(request, community_code):
+    """A community's campaigns open for nominations, and the announced results."""
+    community = get_object_or_404(Community.objects.select_related("street"), code=community_code)
+    now = timezone.now()
+    context = {
+        "community": community,
+        "open_campaigns": Campaign.objects.filter(
+            community=community, nomination_start__lte=now, nomination_end__gt=now
+        ).order_by("nomination_end", "pk"),
+        "announced": selectors.announced_campaigns(community),
+    }
+    return render(request, "partycommittee/public_selection.html", context)
+
+
+@require_GET
+@cache_public_page
+def public_announcement(request, community_code, pk):
+    campaign = _public_campaign(community_code, pk)
+    if campaign.announced_at is None:
+        return render(
+            request,
+            "partycommittee/public_announcement.html",
+            {"campaign": campaign, "community": campaign.community, "rows": None},
+            status=404,
+        )
+    rows = selectors.public_announcement(campaign)
+    selected = [row for row in rows if row["selected"]]
+    tied = [row for row in rows if row["tied"]]
+    context = {
+        "campaign": campaign,
+        "community": campaign.community,
+        "rows": rows,
+        "selected": selected,
+        "tied": tied,
+        "names": "、".join(row["name"] for row in tied),
+        "seats_left": campaign.seats - len(selected),
+        "objections_open": campaign.objections_open(),
+    }
+    return render(request, "partycommittee/public_announcement.html", context)
+
+
+@never_cache
+def public_nominate(request, community_code, pk):
+    campaign = _public_campaign(community_code, pk)
+    community = campaign.community
+    form = PublicNominationForm(request.POST or None, campaign=campaign)
+    if request.method == "POST":
+        if _over_nomination_limit(request):
+            return _nomination_rate_limited(request, campaign)
+        if form.is_valid():
+            data = form.cleaned_data
+            if _over_nomination_limit(request, data["nominator_phone"]):
+                return _nomination_rate_limited(request, campaign)
+            try:
+                _nomination, created = services.nomination_create_public(
+                    campaign=campaign,
+                    nominee_kind=data["nominee_kind"],
+                    nominee_name=data["nominee_name"],
+                    unit=data["unit"],
+                    reason=data["reason"],
+                    nominator_name=data["nominator_name"],
+                    nominator_phone=data["nominator_phone"],
+                )
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            else:
+                if created:
+                    messages.success(
+                        request,
+                        _(
+                            "Thank you, your nomination was received. The community office "
+                            "may phone you about it."
+                        ),
+                    )
+                else:
+                    messages.info(
+                        request, _("You already sent this nomination; it is stored once.")
+                    )
+                return redirect("partycommittee:public_selection", community_code=community.code)
+    context = {
+        "campaign": campaign,
+        "community": community,
+        "form": form,
+        "is_open": campaign.nominations_open(),
+        "retention_days": settings.HIVE_NOMINATOR_RETENTION_DAYS,
+    }
+    return render(request, "partycommittee/public_nominate.html", context)
+
+
+def _nomination_rate_limited(request, campaign):
+    context = {"campaign": campaign, "community": campaign.community}
+    return render(request, "partycommittee/public_nominate_limited.html", context, status=429)
+
+
+@never_cache
+def public_object(request, community_code, pk):
+    """Object to announced results during the objection period (公示异议)."""
+    campaign = _public_campaign(community_code, pk)
+    community = campaign.community
+    if campaign.announced_at is None:
+        return render(
+            request,
+            "partycommittee/public_announcement.html",
+            {"campaign": campaign, "community": community, "rows": None},
+            status=404,
+        )
+    form = ObjectionForm(request.POST or None, campaign=campaign)
+    if request.method == "POST":
+        group = "partycommittee.object"
+        if over_address_limit(request, group=group, rate=settings.HIVE_NOMINATION_RATE_PER_ADDRESS):
+            return _nomination_rate_limited(request, campaign)
+        if form.is_valid():
+            data = form.cleaned_data
+            if over_phone_limit(
+                request,
+                group=group,
+                phone=data["phone"],
+                rate=settings.HIVE_NOMINATION_RATE_PER_PHONE,
+            ):
+                return _nomination_rate_limited(request, campaign)
+            try:
+                services.objection_submit(
+                    campaign=campaign,
+                    nomination=data["nomination"],
+                    reason=data["reason"],
+                    name=data["name"],
+                    phone=data["phone"],
+                )
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Thank you, your objection was received. The community office will "
+                        "look into it and may phone you."
+                    ),
+                )
+                return redirect(
+                    "partycommittee:public_announcement", community_code=community.code, pk=pk
+                )
+    context = {
+        "campaign": campaign,
+        "community": community,
+        "form": form,
+        "is_open": campaign.objections_open(),
+        "retention_days": settings.HIVE_NOMINATOR_RETENTION_DAYS,
+    }
+    return render(request, "partycommittee/public_object.html", context)

@@ -15,6 +15,8 @@ from partycommittee.models.campaigns import (
     CampaignScopedQuerySet,
     CommunityMembersQuerySet,
     Nomination,
+    Objection,
+    ObjectionQuerySet,
     Vote,
     VoteQuerySet,
 )
@@ -61,6 +63,8 @@ __all__ = [
     "JointMeeting",
     "MeetingAttendance",
     "Nomination",
+    "Objection",
+    "ObjectionQuerySet",
     "Project",
     "ResidentUnit",
     "ResidentUnitQuerySet",

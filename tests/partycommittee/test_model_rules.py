@@ -33,6 +33,7 @@ def _campaign_api(world, **fields):
 
 def _campaign_admin(world, **fields):
     data = {"community": world.a.pk, "title": "文明单位", "kind": "civilised_unit", "seats": 1}
+    data["objection_days"] = 5
     for name, (day, time) in WINDOWS.items():
         data |= {f"{name}_0": day, f"{name}_1": time}
     return data | {"nominations-TOTAL_FORMS": "0", "nominations-INITIAL_FORMS": "0"} | fields
