@@ -33,6 +33,7 @@ from grids.models import (
     KeyPlace,
     ReplyTemplate,
     Resident,
+    ResidentReport,
     Sweep,
     SweepCheck,
     Visit,
@@ -50,6 +51,7 @@ from hive.admin import (
 )
 from hive.models import User
 from hive.personal_data import mask_id_number, mask_phone
+from hive.personal_data.registry import declared
 from hive.ui.admin_lists import WorkQueueAdminMixin, short_text_column
 from hive.ui.forms import add_service_errors
 from hive.ui.resources import ScopedImportExportMixin, ScopedResource
@@ -585,10 +587,27 @@ class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, 
             "duplicate_of",
             "closed_at",
             "portal_link",
+            "resident_contact",
         ]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.get_fields(request, obj)
+
+    @admin.display(description=_("resident who reported"))
+    def resident_contact(self, obj):
+        """A report from the public form (随手拍): the contact masked, and the link to its
+        record, where the full contact can be shown (and that view is logged)."""
+        report = getattr(obj, "resident_report", None) if obj.reporter_id is None else None
+        if report is None:
+            return "—"
+        masks = declared(ResidentReport).masks
+        return format_html(
+            '{} · {} · <a href="{}">{}</a>',
+            masks["contact_name"](report.contact_name),
+            masks["contact_phone"](report.contact_phone),
+            reverse("admin:grids_residentreport_change", args=[report.pk]),
+            _("Contact details (viewing them is logged)"),
+        )
 
     @admin.display(description=_("workflow"))
     def portal_link(self, obj):
@@ -795,3 +814,45 @@ class SweepAdmin(CreateThroughServiceMixin, ScopedAdminMixin, ExportOnly, admin.
                 request,
                 _("The sweep covers %(count)s key places.") % {"count": sweep.places.count()},
             )
+
+
+@admin.register(ResidentReport)
+class ResidentReportAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Residents' own reports (随手拍): the contact masked, shown in full with the button
+    beside it (logged); the incident itself is worked on its own page."""
+
+    list_display = [
+        "tracking_code",
+        "incident",
+        "masked_contact_name",
+        "masked_contact_phone",
+        "rating",
+        "created_at",
+    ]
+    list_select_related = ["incident"]
+    list_filter = ["rating"]
+    search_fields = ["tracking_code"]
+    fields = [
+        "incident",
+        "tracking_code",
+        "contact_name",
+        "contact_phone",
+        "consent_at",
+        "rating",
+        "rating_note",
+        "rated_at",
+    ]
+    readonly_fields = [
+        "incident",
+        "tracking_code",
+        "consent_at",
+        "rating",
+        "rating_note",
+        "rated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # residents send them from the public form
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retention erases the contact; the incident keeps its history

@@ -407,3 +407,36 @@ def test_the_demo_has_resident_reports_at_several_statuses(gw, world):
     statuses = sorted(ResidentReport.objects.values_list("incident__status", flat=True))
     assert statuses == ["assigned", "closed", "reported"]
     assert ResidentReport.objects.get(incident__status="closed").rating == 5
+
+
+# --- Staff see who reported: masked, in full only on request (logged) ------------------------
+
+
+def test_staff_see_the_residents_contact_masked_and_can_show_it_in_full_logged(client, gw):
+    from hive.models import PersonalDataAccess
+
+    incident = _report(gw)
+    report = incident.resident_report
+    client.force_login(gw.staff_a)
+    page = client.get(reverse("admin:grids_incident_change", args=[incident.pk])).content.decode()
+    assert PHONE not in page and "刘阿姨" not in page
+    assert PHONE[:3] in page  # masked: 138****xxxx
+    report_url = reverse("admin:grids_residentreport_change", args=[report.pk])
+    assert report_url in page
+
+    masked = client.get(report_url).content.decode()
+    assert PHONE not in masked and PersonalDataAccess.objects.count() == 0
+    client.post(reverse("admin:grids_residentreport_reveal", args=[report.pk]))
+    shown = client.get(report_url).content.decode()
+    assert PHONE in shown and "刘阿姨" in shown
+    access = PersonalDataAccess.objects.get()
+    assert access.viewer == gw.staff_a
+    assert PHONE not in client.get(report_url).content.decode()  # once only
+
+
+def test_staff_of_another_community_cannot_open_the_report(client, gw):
+    report = _report(gw).resident_report
+    client.force_login(gw.staff_b)
+    response = client.get(reverse("admin:grids_residentreport_change", args=[report.pk]))
+    assert response.status_code == 302  # Django's "does not exist" back to the list
+    assert PHONE not in client.get(response.url).content.decode()
