@@ -239,7 +239,9 @@ def submissions_merge(
     if not pks:
         raise ValidationError(_("Choose at least one submission."))
     locked = list(
-        Submission.objects.select_for_update()
+        # Only the submissions' rows (of="self"): PostgreSQL cannot lock the nullable side
+        # of the outer join to their unit.
+        Submission.objects.select_for_update(of=("self",))
         .filter(pk__in=pks)
         .select_related("unit")
         .order_by("created_at", "pk")
