@@ -14,9 +14,12 @@ from playwright.sync_api import expect
 
 from grids import services as grid_services
 from grids.models import Incident, ResidentReport
+from hive.access.roles import Role
 from partycommittee import services as party_services
-from partycommittee.models import DemandItem, Project
+from partycommittee.models import Campaign, DemandItem, Nomination, Project, Vote
+from tests.factories import user_with_role
 from tests.grids.factories import BuildingFactory, GridFactory
+from tests.partycommittee.factories import CampaignFactory, CommitteeMemberFactory
 from voice import services as voice_services
 from voice.models import Submission
 
@@ -173,3 +176,123 @@ def test_resident_demand_joins_the_demand_list_and_a_public_project_answers_it(w
     submission.refresh_from_db()
     assert (submission.status, submission.demand) == (Submission.Status.ACCEPTED, demand)
     assert list(demand.projects.all()) == [project]
+
+
+def _campaign_section(page, campaign):
+    return page.locator(f"[data-campaign='{campaign.pk}']")
+
+
+def test_unit_rep_nominates_a_family_the_committee_votes_and_the_public_sees_the_result(
+    world, journey
+):
+    now = timezone.now()
+    campaign = CampaignFactory(
+        community=world.a,
+        title="2026年度最美家庭",
+        kind=Campaign.Kind.BEAUTIFUL_FAMILY,
+        seats=1,
+        nomination_start=now - datetime.timedelta(days=1),
+        nomination_end=now + datetime.timedelta(days=2),
+        voting_start=now + datetime.timedelta(days=2),
+        voting_end=now + datetime.timedelta(days=5),
+    )
+    # A member of the community's big party committee (a party member of community A).
+    voter = user_with_role(Role.PARTY_MEMBER, community=world.a, username="committee_a")
+    CommitteeMemberFactory(committee__community=world.a, user=voter)
+
+    # A unit's representative, on a phone, nominates a family from the portal.
+    rep = journey("unit-rep", phone=True)
+    rep.login(world.unit_rep_a.username, None)
+    page = rep.page
+    page.get_by_role("link", name=re.compile("^评先选优")).click()
+    page.wait_for_url(re.compile(r"/portal/selection/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("评先选优")
+    section = _campaign_section(page, campaign)
+    expect(section.get_by_role("heading", level=2)).to_have_text("2026年度最美家庭")
+    expect(section).to_contain_text("最美家庭")
+    rep.snap("campaigns")
+    section.get_by_role("link", name="推荐", exact=True).click()
+    page.wait_for_url(re.compile(rf"/portal/selection/{campaign.pk}/nominate/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("推荐参加“2026年度最美家庭”")
+    page.get_by_label("推荐对象类型").select_option(label="家庭")
+    page.get_by_label("家庭或个人名称").fill("王秀英家庭")
+    page.get_by_label("理由").fill("三代同堂，孝老爱亲，多年义务照顾楼里的独居老人")
+    rep.snap("nomination-form")
+    page.get_by_role("button", name="提交推荐").click()
+    page.wait_for_url(re.compile(r"/portal/selection/(#campaign-\d+)?$"))
+    expect(page.get_by_role("alert")).to_have_text("您的推荐已登记。")
+    nominee = _campaign_section(page, campaign).locator("[data-nominee]")
+    expect(nominee).to_contain_text("王秀英家庭")
+    rep.snap("nominated")
+    nomination = Nomination.objects.get(campaign=campaign)
+    assert nomination.nominee_name == "王秀英家庭"
+    assert nomination.nominee_kind == Nomination.NomineeKind.FAMILY
+    assert nomination.nominated_by == world.unit_rep_a
+
+    # Nominations close and voting opens.
+    now = timezone.now()
+    Campaign.objects.filter(pk=campaign.pk).update(
+        nomination_start=now - datetime.timedelta(days=3),
+        nomination_end=now - datetime.timedelta(minutes=1),
+        voting_start=now - datetime.timedelta(minutes=1),
+        voting_end=now + datetime.timedelta(days=3),
+    )
+
+    # The committee member votes with one tap, and agrees when asked.
+    member = journey("committee-member", phone=True)
+    member.login(voter.username, None)
+    page = member.page
+    page.get_by_role("link", name=re.compile("^评先选优")).click()
+    page.wait_for_url(re.compile(r"/portal/selection/$"))
+    section = _campaign_section(page, campaign)
+    expect(section.locator("[data-votes-left]")).to_have_text("您还有 1 票。")
+    expect(section.locator("[data-nominee]")).to_contain_text("王秀英家庭")
+    member.snap("ballot")
+    asked = []
+
+    def agree(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", agree)
+    section.get_by_role("button", name="投票", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("您对王秀英家庭的投票已记录。")
+    page.remove_listener("dialog", agree)
+    assert asked == ["确定投票给王秀英家庭吗？投票后不可撤回。"]
+    section = _campaign_section(page, campaign)
+    expect(section.locator("[data-voted]")).to_have_text("已投票")
+    expect(section.locator("[data-votes-left]")).to_have_text("您还有 0 票。")
+    member.snap("voted")
+    assert list(Vote.objects.values_list("nomination", "voter", "seat")) == [
+        (nomination.pk, voter.pk, 1)
+    ]
+
+    # Voting closes; staff announce the results (公示).
+    Campaign.objects.filter(pk=campaign.pk).update(
+        voting_end=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    campaign = party_services.campaign_announce(campaign=campaign)
+
+    # Anyone, without an account, reads the announcement and its objection period.
+    visitor = journey("visitor", phone=True)
+    page = visitor.goto(f"/selection/{world.a.code}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{world.a.name}评先选优")
+    visitor.snap("selection")
+    page.locator(f"[data-announced-campaign='{campaign.pk}']").click()
+    page.wait_for_url(re.compile(rf"/selection/{world.a.code}/{campaign.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("“2026年度最美家庭”评选结果公示")
+    period = page.locator("[data-objection-period]")
+    expect(period.get_by_role("heading")).to_have_text("公示期")
+    start = timezone.localtime(campaign.announced_at).strftime("%Y-%m-%d %H:%M")
+    end = timezone.localtime(campaign.objection_end).strftime("%Y-%m-%d %H:%M")
+    expect(period).to_contain_text(f"{start} 起公示，异议受理至 {end}。")
+    expect(period.locator("[data-object]")).to_be_visible()
+    selected = page.locator("[data-selected]")
+    expect(selected).to_have_count(1)
+    expect(selected).to_contain_text("王秀英家庭")
+    expect(selected).to_contain_text("1 票")
+    expect(page.get_by_role("row").filter(has_text="王秀英家庭")).to_contain_text("当选")
+    visitor.snap("announcement")
+    # Neither who nominated nor who voted is named on the public page.
+    expect(page.locator("body")).not_to_contain_text(world.unit_rep_a.name)
+    expect(page.locator("body")).not_to_contain_text(voter.name)
