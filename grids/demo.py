@@ -177,8 +177,10 @@ def _seed_incidents(rng, community, grids, staff):
 
 
 def _seed_resident_reports(community, grids, staff):
-    """Residents' own reports (随手拍): one waiting to be taken on, one assigned, one
-    closed and rated by the resident. Their phones are in the 1380000xxxx demo range."""
+    """Residents' own reports (随手拍) at every step a resident follows: waiting to be
+    taken on, assigned (with a reply), being handled, handled and waiting to be checked,
+    closed and rated by the resident, not taken on (with the reason). Their phones are in
+    the 1380000xxxx demo range."""
     grid = grids[-1]
     member = grid.member or staff
     building = Building.objects.filter(grid=grid).order_by("pk").first()
@@ -191,6 +193,9 @@ def _seed_resident_reports(community, grids, staff):
         ),
         ("loophole", "演示（随手拍）：小区东门的门禁坏了好几天。", "何先生", "13800000102"),
         ("demand", "演示（随手拍）：健身器材螺丝松了，不安全。", "马大爷", "13800000103"),
+        ("sign", "演示（随手拍）：路灯一闪一闪的，晚上看不清路。", "周女士", "13800000104"),
+        ("event", "演示（随手拍）：有人在绿地里乱搭晾衣架。", "吴先生", "13800000105"),
+        ("dispute", "演示（随手拍）：想问问物业费该怎么交。", "郑大姐", "13800000106"),
     ]
     incidents = []
     for category, description, name, phone in reports:
@@ -204,8 +209,8 @@ def _seed_resident_reports(community, grids, staff):
             grid=None if building else grid,
         )
         incidents.append(incident)
-    _waiting, assigned, closed = incidents
-    for incident in (assigned, closed):
+    _waiting, assigned, closed, working, handled, refused = incidents
+    for incident in (assigned, closed, working, handled):
         services.incident_accept(incident=incident, actor=staff)
         services.incident_assign(incident=incident, actor=staff, assignee=member)
     services.incident_reply(
@@ -217,6 +222,12 @@ def _seed_resident_reports(community, grids, staff):
     services.incident_close(incident=closed, actor=staff)
     services.resident_report_rate(
         report=closed.resident_report, rating=5, note="处理得很快，谢谢网格员！"
+    )
+    services.incident_start(incident=working, actor=member)
+    services.incident_start(incident=handled, actor=member)
+    services.incident_resolve(incident=handled, actor=member, resolution="已劝导拆除晾衣架。")
+    services.incident_reject(
+        incident=refused, actor=staff, reason="物业费问题请联系物业服务中心，电话见小区公告栏。"
     )
 
 

@@ -10,8 +10,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Imported for their registrations: the demand's and the wish's admins are extended below.
+import grids.admin  # noqa: F401
 import partycommittee.admin  # noqa: F401
 import volunteers.admin  # noqa: F401
+from grids.models import ResidentReport
 from hive.admin import (
     CreateThroughServiceMixin,
     PersonalDataAdminMixin,
@@ -23,7 +25,7 @@ from hive.admin import (
 from partycommittee.models import DemandItem
 from voice import services
 from voice.forms import AnswerForm, DemandCategoryForm, MergeForm, WishToDemandForm
-from voice.models import Solicitation, Submission, Suggestion, WishDemand
+from voice.models import ReportDemand, Solicitation, Submission, Suggestion, WishDemand
 from volunteers.models import MicroWish
 
 
@@ -355,6 +357,66 @@ def wishes_to_demands(modeladmin, request, queryset):
     )
 
 
+class DemandReportInline(ReadOnlyAdminMixin, ScopedAdminMixin, admin.TabularInline):
+    model = ReportDemand
+    fk_name = "demand"
+    extra = 0
+    fields = ["report", "created_by", "created_at"]
+    readonly_fields = ["report", "created_by", "created_at"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("report", "created_by")
+
+
+@admin.register(ReportDemand)
+class ReportDemandAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    """Residents' reports turned into demands (from the action on the reports' list)."""
+
+    list_display = ["report", "demand", "created_by", "created_at"]
+    list_select_related = ["report", "demand", "created_by"]
+    search_fields = ["report__tracking_code", "demand__title"]
+
+
+@admin.action(description=_("Turn the selected reports into demands (asks for a category)"))
+def reports_to_demands(modeladmin, request, queryset):
+    """On the residents' reports list (grids' admin): each selected report becomes a
+    demand of the demand list, linked to it (voice.services.report_to_demand)."""
+    form = DemandCategoryForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        run_for_each(
+            modeladmin,
+            request,
+            queryset,
+            lambda report, user: services.report_to_demand(
+                report=report, actor=user, **form.cleaned_data
+            ),
+            success_message=gettext("%(count)s reports added to the demand list."),
+        )
+        return None
+    return _intermediate(
+        modeladmin,
+        request,
+        queryset,
+        form=form,
+        title=_("Turn residents' reports into demands"),
+        intro=_(
+            "Each selected report becomes a demand of the demand list, linked to it, with the "
+            "report's wording and without the resident's contact. The incident goes on."
+        ),
+        button=_("Add to the demand list"),
+        action_name="reports_to_demands",
+    )
+
+
+def _extend_report_admin() -> None:
+    """Offer the action on the residents' reports list without grids knowing about voice."""
+    report_admin = admin.site._registry.get(ResidentReport)
+    if report_admin is None or reports_to_demands in (report_admin.actions or ()):
+        return
+    setattr(report_admin, "actions", [*(report_admin.actions or ()), reports_to_demands])  # noqa: B010
+
+
 def _extend_wish_admin() -> None:
     """Offer the action on the micro-wish list without volunteers knowing about voice."""
     wish_admin = admin.site._registry.get(MicroWish)
@@ -369,7 +431,7 @@ def _extend_demand_admin() -> None:
     demand_admin = admin.site._registry.get(DemandItem)
     if demand_admin is None:
         return
-    extra = [DemandSubmissionInline, DemandWishInline]
+    extra = [DemandSubmissionInline, DemandWishInline, DemandReportInline]
     inlines = [*[inline for inline in demand_admin.inlines if inline not in extra], *extra]
     # On this one registered instance only (Django reads `self.inlines`).
     setattr(demand_admin, "inlines", inlines)  # noqa: B010
@@ -377,3 +439,4 @@ def _extend_demand_admin() -> None:
 
 _extend_demand_admin()
 _extend_wish_admin()
+_extend_report_admin()

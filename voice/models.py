@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.models import ResidentReport
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
 from hive.models import Community, TimeStampedModel
@@ -340,3 +341,44 @@ class WishDemand(TimeStampedModel):
 
     def __str__(self):
         return f"{self.wish} → {self.demand}"
+
+
+class ReportDemandQuerySet(ScopedQuerySet):
+    community_path = "demand__community"
+
+
+class ReportDemand(TimeStampedModel):
+    """A resident's own report (随手拍) turned into a demand of the demand list, when it
+    shows a need wider than one repair: the link both ways (`report.demand_link.demand`,
+    `demand.report_links`). One demand per report; the incident goes on as it was."""
+
+    report = models.OneToOneField(
+        ResidentReport,
+        on_delete=models.PROTECT,
+        related_name="demand_link",
+        verbose_name=_("resident's report"),
+    )
+    demand = models.ForeignKey(
+        DemandItem,
+        on_delete=models.PROTECT,
+        related_name="report_links",
+        verbose_name=_("demand"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("turned into a demand by"),
+    )
+
+    objects = ReportDemandQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("resident's report turned into a demand")
+        verbose_name_plural = _("residents' reports turned into demands")
+
+    def __str__(self):
+        return f"{self.report} → {self.demand}"

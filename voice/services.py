@@ -10,14 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.models import ResidentReport
 from hive.access.authorization import NotAuthorized, holds_role, require_administers
 from hive.access.roles import Role
 from hive.models import Community, ConsentRecord, TimelineEntry, User
+from hive.personal_data import mask_personal_text
 from hive.personal_data.consent import consent_record
 from hive.submissions import store_once, submission_fingerprint
 from hive.workflow import transition
 from partycommittee.models import DemandItem, ResidentUnit
-from voice.models import Solicitation, Submission, Suggestion, WishDemand
+from voice.models import ReportDemand, Solicitation, Submission, Suggestion, WishDemand
 from volunteers.models import MicroWish
 
 SUGGESTION_NOTICE = "voice_suggestion"
@@ -324,17 +326,64 @@ def wish_to_demand(
     wish = MicroWish.objects.select_for_update().get(pk=wish.pk)
     if WishDemand.objects.filter(wish=wish).exists():
         raise ValidationError(_("This micro-wish is already in the demand list."))
-    if category not in DemandItem.Category.values:
-        raise ValidationError({"category": _("Choose a category.")})
-    demand = DemandItem(
+    demand = _residents_demand(
         community_id=wish.community_id,
         title=wish.public_title,
         description=wish.public_description,
+        raised_by=_("Micro-wish %(code)s") % {"code": wish.tracking_code},
+        category=category,
+        priority=priority,
+    )
+    return WishDemand.objects.create(wish=wish, demand=demand, created_by=actor)
+
+
+def _residents_demand(
+    *, community_id: int, title: str, description: str, raised_by: str, category: str, priority: int
+) -> DemandItem:
+    """A demand raised by residents, from what one of them sent (its public wording)."""
+    if category not in DemandItem.Category.values:
+        raise ValidationError({"category": _("Choose a category.")})
+    demand = DemandItem(
+        community_id=community_id,
+        title=title[:200],
+        description=description,
         source=DemandItem.Source.RESIDENTS,
         category=category,
         priority=priority,
-        raised_by=(_("Micro-wish %(code)s") % {"code": wish.tracking_code})[:100],
+        raised_by=raised_by[:100],
     )
     demand.full_clean(exclude=["meeting"])
     demand.save()
-    return WishDemand.objects.create(wish=wish, demand=demand, created_by=actor)
+    return demand
+
+
+@transaction.atomic
+def report_to_demand(
+    *,
+    report: ResidentReport,
+    actor: User,
+    category: str,
+    priority: int = DemandItem.Priority.NORMAL,
+) -> ReportDemand:
+    """Turn a resident's own report (随手拍) into a demand of the demand list in one step,
+    keeping the link: a broken bench reported may show that the square needs seats. The
+    demand carries the report's wording with phone and ID numbers masked, never the
+    resident's contact; the incident goes on as it was. Once per report.
+
+    Authorization: checked here (require_administers).
+    """
+    incident = report.incident
+    require_administers(actor, incident.community_id)
+    report = ResidentReport.objects.select_for_update().get(pk=report.pk)
+    if ReportDemand.objects.filter(report=report).exists():
+        raise ValidationError(_("This report is already in the demand list."))
+    text = mask_personal_text(incident.description)
+    demand = _residents_demand(
+        community_id=incident.community_id,
+        title=f"{incident.get_category_display()}：{' '.join(text.split())[:60]}",
+        description=text,
+        raised_by=_("Resident's report %(code)s") % {"code": report.tracking_code},
+        category=category,
+        priority=priority,
+    )
+    return ReportDemand.objects.create(report=report, demand=demand, created_by=actor)
