@@ -437,6 +437,20 @@ class ResidentReportForm(PublicSubmissionForm):
     JavaScript (the location button only fills the two hidden coordinates)."""
 
     refusal_message = _("Your report could not be accepted. Please phone your community office.")
+    notice = (
+        _(
+            "What we collect: your name and mobile phone, with your report, its photos and the place."  # noqa: E501
+        ),
+        _("Why: so that the community can ask you about the problem and tell you what was done."),
+        _(
+            "Who sees it: the staff of your community office and the grid member who handles "
+            "your report. The tracking page shows the progress, never your name or phone."
+        ),
+        _(
+            "How long we keep it: until your report is finished, then for two years in the "
+            "community's ledger, after which your name and phone are deleted."
+        ),
+    )
 
     category = forms.ChoiceField(label=_("What kind of problem"), choices=Category.choices)
     description = PublicTextField(

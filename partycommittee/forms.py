@@ -1,7 +1,9 @@
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hive.ui.forms import BootstrapFormMixin, PublicTextField
 from hive.ui.public_forms import PublicSubmissionForm, clean_mobile
@@ -102,12 +104,35 @@ class NominationForm(BootstrapFormMixin, forms.Form):
         return cleaned
 
 
+def _nominator_retention() -> str:
+    days = settings.HIVE_NOMINATOR_RETENTION_DAYS
+    return ngettext(
+        "How long we keep it: until voting has closed, then %(days)s day, after which your "
+        "name and phone are erased.",
+        "How long we keep it: until voting has closed, then %(days)s days, after which your "
+        "name and phone are erased.",
+        days,
+    ) % {"days": days}
+
+
 class PublicNominationForm(NominationForm, PublicSubmissionForm):
     """The public form: no account, works without JavaScript (hive.ui.public_forms)."""
 
     refusal_message = _(
         "Your nomination could not be accepted. Please phone your community office."
     )
+
+    @property
+    def notice(self):
+        return (
+            _("What we collect: your name and mobile phone, with your nomination."),
+            _("Why: so that the community office can ask you about your nomination."),
+            _(
+                "Who sees it: the staff of your community office. The public pages show the "
+                "nominee, never your name or phone."
+            ),
+            _nominator_retention(),
+        )
 
     nominator_name = forms.CharField(label=_("Your name"), max_length=30)
     nominator_phone = forms.CharField(
@@ -127,6 +152,21 @@ class ObjectionForm(PublicSubmissionForm):
     """An objection to announced results, from the public page (no account)."""
 
     refusal_message = _("Your objection could not be accepted. Please phone your community office.")
+
+    @property
+    def notice(self):
+        return (
+            _("What we collect: your name and mobile phone, with your objection."),
+            _(
+                "Why: so that the community office can look into your objection and tell you "
+                "the outcome."
+            ),
+            _(
+                "Who sees it: the staff of your community office. Your objection is never "
+                "published."
+            ),
+            _nominator_retention(),
+        )
 
     nomination = forms.ModelChoiceField(
         label=_("Nominee you object to"),

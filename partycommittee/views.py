@@ -388,7 +388,6 @@ def public_nominate(request, community_code, pk):
         "community": community,
         "form": form,
         "is_open": campaign.nominations_open(),
-        "retention_days": settings.HIVE_NOMINATOR_RETENTION_DAYS,
     }
     return render(request, "partycommittee/public_nominate.html", context)
 
@@ -450,6 +449,5 @@ def public_object(request, community_code, pk):
         "community": community,
         "form": form,
         "is_open": campaign.objections_open(),
-        "retention_days": settings.HIVE_NOMINATOR_RETENTION_DAYS,
     }
     return render(request, "partycommittee/public_object.html", context)

@@ -13,6 +13,18 @@ class _PublicContactForm(PublicSubmissionForm):
 
     refusal_message = _("Your message could not be accepted. Please phone your community office.")
     consent_required = False
+    notice = (
+        _("What we collect: only if you give them, your name and mobile phone."),
+        _("Why: so that the community office can reply to you."),
+        _(
+            "Who sees it: the staff of your community office; every such view is logged. "
+            "Public pages never show your name or phone."
+        ),
+        _(
+            "How long we keep it: until your message is answered or handled, then for one "
+            "year, after which it is deleted."
+        ),
+    )
 
     resident_name = forms.CharField(label=_("Your name (optional)"), max_length=30, required=False)
     resident_phone = forms.CharField(

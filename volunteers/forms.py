@@ -14,6 +14,19 @@ class WishForm(PublicSubmissionForm):
     """The public form: no account, works without JavaScript."""
 
     refusal_message = _("Your wish could not be accepted. Please phone your community office.")
+    notice = (
+        _("What we collect: your name, mobile phone and address or grid, with your wish."),
+        _("Why: to review your wish and so that the party member who takes it on can reach you."),
+        _(
+            "Who sees it: the staff of your community office, and only the party member who "
+            "claims your wish, after claiming it. Every such view is logged. The public wish "
+            "wall shows your wish and its kind, never your name, phone or address."
+        ),
+        _(
+            "How long we keep it: until your wish is closed, then for two years in the "
+            "community's ledger, after which it is deleted."
+        ),
+    )
 
     community = forms.ModelChoiceField(
         label=_("Your community"),

@@ -14,6 +14,7 @@ The duplicate window and the tracking codes are in hive.submissions (models use 
 """
 
 import re
+from collections.abc import Sequence
 
 from django import forms
 from django.http import HttpRequest
@@ -64,6 +65,9 @@ class PublicSubmissionForm(BootstrapFormMixin, forms.Form):
     # False where contact details are optional: the form then asks for consent only
     # when some are given (its own clean()).
     consent_required = True
+    # What the personal-data notice above the consent box says this form collects, why,
+    # who sees it and how long it is kept (hive/_public_notice.html adds the rights).
+    notice: Sequence[str] = ()
 
     consent = forms.BooleanField(
         label=_("I have read the personal-data notice above and agree."),

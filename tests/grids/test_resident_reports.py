@@ -400,12 +400,12 @@ def test_demo_like_deadline_follows_the_category(gw):
     assert incident.deadline - incident.created_at < datetime.timedelta(hours=73)
 
 
-def test_the_demo_has_resident_reports_at_several_statuses(gw, world):
+def test_the_demo_has_resident_reports_at_every_step_a_resident_follows(gw, world):
     from grids.demo import _seed_resident_reports
 
     _seed_resident_reports(world.a, [gw.a1, gw.a2], world.staff_a)
     statuses = sorted(ResidentReport.objects.values_list("incident__status", flat=True))
-    assert statuses == ["assigned", "closed", "reported"]
+    assert statuses == ["assigned", "closed", "in_progress", "rejected", "reported", "resolved"]
     assert ResidentReport.objects.get(incident__status="closed").rating == 5
 
 
