@@ -238,8 +238,10 @@ def submissions_merge(
     pks = [s.pk for s in submissions]
     if not pks:
         raise ValidationError(_("Choose at least one submission."))
+    # Lock the submissions only: PostgreSQL refuses FOR UPDATE on the nullable side of
+    # the outer join to the unit.
     locked = list(
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .filter(pk__in=pks)
         .select_related("unit")
         .order_by("created_at", "pk")
