@@ -418,18 +418,26 @@ class SweepCheckForm(PortalFormMixin, forms.Form):
 _HTML_TAG = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
-def where_choices(community) -> list[tuple[str, Any]]:
+def where_places(community) -> tuple[list[tuple[str, Any]], dict[str, Building | Grid]]:
     """The "where" select: one group per grid, its buildings then "elsewhere in this
-    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Two queries."""
+    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Also the place each value
+    names (a building with its grid), so the form needs no query to clean its choice.
+    Two queries."""
     buildings: dict[int, list[Building]] = {}
     for building in Building.objects.filter(community=community).order_by("name", "pk"):
         buildings.setdefault(building.grid_id, []).append(building)
     choices: list[tuple[str, Any]] = [("", gettext("Not sure: use my location"))]
+    places: dict[str, Building | Grid] = {}
     for grid in Grid.objects.filter(community=community).order_by("code", "pk"):
-        options = [(f"b{building.pk}", building.name) for building in buildings.get(grid.pk, [])]
+        options = []
+        for building in buildings.get(grid.pk, []):
+            building.grid = grid  # the report goes to the building's grid
+            places[f"b{building.pk}"] = building
+            options.append((f"b{building.pk}", building.name))
+        places[f"g{grid.pk}"] = grid
         options.append((f"g{grid.pk}", gettext("Elsewhere in this grid")))
         choices.append((grid.name, options))
-    return choices
+    return choices, places
 
 
 class ResidentReportForm(PublicSubmissionForm):
@@ -484,7 +492,7 @@ class ResidentReportForm(PublicSubmissionForm):
     def __init__(self, *args, community, **kwargs):
         self.community = community
         super().__init__(*args, **kwargs)
-        self.fields["where"].choices = where_choices(community)
+        self.fields["where"].choices, self.places = where_places(community)
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
 
     def clean_description(self):
@@ -503,18 +511,10 @@ class ResidentReportForm(PublicSubmissionForm):
         cleaned = super().clean()
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             cleaned["latitude"] = cleaned["longitude"] = None
-        where = cleaned.get("where") or ""
-        cleaned["building"] = cleaned["grid"] = None
-        if where.startswith("b") and where[1:].isdigit():
-            cleaned["building"] = (
-                Building.objects.select_related("grid")
-                .filter(community=self.community, pk=int(where[1:]))
-                .first()
-            )
-        elif where.startswith("g") and where[1:].isdigit():
-            cleaned["grid"] = Grid.objects.filter(
-                community=self.community, pk=int(where[1:])
-            ).first()
+        # The select offers only this community's places (read in __init__): no query.
+        place = self.places.get(cleaned.get("where") or "")
+        cleaned["building"] = place if isinstance(place, Building) else None
+        cleaned["grid"] = place if isinstance(place, Grid) else None
         return cleaned
 
 

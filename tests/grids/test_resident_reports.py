@@ -7,6 +7,8 @@ import decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -407,3 +409,29 @@ def test_the_demo_has_resident_reports_at_several_statuses(gw, world):
     statuses = sorted(ResidentReport.objects.values_list("incident__status", flat=True))
     assert statuses == ["assigned", "closed", "reported"]
     assert ResidentReport.objects.get(incident__status="closed").rating == 5
+
+
+def test_the_form_and_a_report_take_few_queries_whatever_the_buildings(client, gw):
+    """The form: the community, its buildings, its grids (the "where" select, no query per
+    building). A report picking a building: those three again (the chosen place comes from
+    them), the category's time limit, the duplicate check, then the writes only (incident,
+    report, its audit entry, consent, timeline) — no FK, constraint or photo-count check."""
+    for n in range(12):
+        BuildingFactory(grid=gw.a1 if n % 2 else gw.a2, name=f"{n + 1}号楼")
+    building = BuildingFactory(grid=gw.a2, name="东门楼")
+    client.get(url(gw.a))  # warm the content-type and site caches
+    post(client, gw.a, form_data(f"b{building.pk}", description="先来一条，预热缓存"))
+    with CaptureQueriesContext(connection) as form_queries:
+        response = client.get(url(gw.a))
+    assert response.status_code == 200
+    assert response.content.decode().count('<option value="b') == 13
+    assert len(form_queries) == 3
+    with CaptureQueriesContext(connection) as report_queries:
+        response = post(client, gw.a, form_data(f"b{building.pk}"), addr="10.1.2.4")
+    assert response.status_code == 302
+    reads = [q["sql"][:60] for q in report_queries if q["sql"].startswith("SELECT")]
+    writes = [q["sql"][:40] for q in report_queries if q["sql"].startswith("INSERT")]
+    assert len(reads) == 5, reads
+    assert len(writes) == 5, writes
+    incident = ResidentReport.objects.get(incident__description=form_data()["description"])
+    assert incident.incident.grid == gw.a2
