@@ -435,3 +435,23 @@ def test_the_form_and_a_report_take_few_queries_whatever_the_buildings(client, g
     assert len(writes) == 5, writes
     incident = ResidentReport.objects.get(incident__description=form_data()["description"])
     assert incident.incident.grid == gw.a2
+
+
+def test_the_community_choice_comes_from_the_page_cache_the_form_never(client, gw):
+    def get(path):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200
+        return response, len(queries)
+
+    chooser = reverse("grids:report_new")
+    first, rendered = get(chooser)
+    second, cached = get(chooser)
+    assert rendered > 0 and cached == 0 and second.content == first.content
+    gw.a.name = "新虎尾沟社区"
+    gw.a.save()
+    assert "新虎尾沟社区" in get(chooser)[0].content.decode()
+    # The form carries a CSRF token, personal to the visitor: rendered each time.
+    get(url(gw.a))
+    again, queries = get(url(gw.a))
+    assert queries > 0 and 'name="csrfmiddlewaretoken"' in again.content.decode()
