@@ -36,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -96,8 +97,6 @@ def request(port, method, path, source, body=None, headers=None, timeout=10.0):
 
 def run_clients(job):
     """Run `job['clients']` threads for at most `job['seconds']`; return raw results."""
-    import threading
-
     port, kind, seconds = job["port"], job["kind"], job["seconds"]
     results = []  # (status, latency, code or "")
     lock = threading.Lock()
@@ -263,6 +262,14 @@ def summarise(kind, clients, results, elapsed, address_count):
     return line, [r[2] for r in ok if r[2]]
 
 
+def pass_stderr(stream):
+    """Pass gunicorn's stderr on, but for Django's warning on each 429 (the refusals are
+    expected and counted in the results)."""
+    for line in stream:
+        if not line.startswith("Too Many Requests: "):
+            sys.stderr.write(line)
+
+
 def prepare_database(env, code="huweigou"):
     import psycopg2
 
@@ -392,7 +399,10 @@ def main():
         cwd=ROOT,
         env=env,
         start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    threading.Thread(target=pass_stderr, args=(server.stderr,), daemon=True).start()
     try:
         for _ in range(100):
             try:
