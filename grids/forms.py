@@ -1,5 +1,6 @@
 """Portal forms (phone-first) of the grids app."""
 
+import functools
 import re
 from typing import Any
 
@@ -418,26 +419,49 @@ class SweepCheckForm(PortalFormMixin, forms.Form):
 _HTML_TAG = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
-def where_places(community) -> tuple[list[tuple[str, Any]], dict[str, Building | Grid]]:
+def where_choices(community) -> list[tuple[str, Any]]:
     """The "where" select: one group per grid, its buildings then "elsewhere in this
-    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Also the place each value
-    names (a building with its grid), so the form needs no query to clean its choice.
-    Two queries."""
+    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Two queries."""
     buildings: dict[int, list[Building]] = {}
     for building in Building.objects.filter(community=community).order_by("name", "pk"):
         buildings.setdefault(building.grid_id, []).append(building)
     choices: list[tuple[str, Any]] = [("", gettext("Not sure: use my location"))]
-    places: dict[str, Building | Grid] = {}
     for grid in Grid.objects.filter(community=community).order_by("code", "pk"):
-        options = []
-        for building in buildings.get(grid.pk, []):
-            building.grid = grid  # the report goes to the building's grid
-            places[f"b{building.pk}"] = building
-            options.append((f"b{building.pk}", building.name))
-        places[f"g{grid.pk}"] = grid
+        options = [(f"b{building.pk}", building.name) for building in buildings.get(grid.pk, [])]
         options.append((f"g{grid.pk}", gettext("Elsewhere in this grid")))
         choices.append((grid.name, options))
-    return choices, places
+    return choices
+
+
+def where_place(community, value: str) -> Building | Grid | None:
+    """The place a "where" value names when the select offers it (a building of one of
+    the community's grids, with its grid; or a grid of the community), else None. One
+    query; none for an empty or malformed value."""
+    kind, pk = value[:1], value[1:]
+    if not pk.isdigit():
+        return None
+    if kind == "b":
+        return (
+            Building.objects.select_related("grid")
+            .filter(community=community, grid__community=community, pk=int(pk))
+            .first()
+        )
+    if kind == "g":
+        return Grid.objects.filter(community=community, pk=int(pk)).first()
+    return None
+
+
+class WhereField(forms.ChoiceField):
+    """The "where" select. A submitted value is checked against the one place the form
+    read for it (`places`), not against the whole list: the list is read only when the
+    select is shown (a GET, or a POST shown again with its errors)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.places: dict[str, Building | Grid] = {}
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in self.places
 
 
 class ResidentReportForm(PublicSubmissionForm):
@@ -459,7 +483,7 @@ class ResidentReportForm(PublicSubmissionForm):
         max_count=MAX_RESIDENT_REPORT_PHOTOS,
         help_text=_("Up to 3 photos: JPEG, PNG or WebP."),
     )
-    where = forms.ChoiceField(label=_("Where"), required=False)
+    where = WhereField(label=_("Where"), required=False)
     location = PublicTextField(
         label=_("Place (optional)"),
         required=False,
@@ -492,7 +516,13 @@ class ResidentReportForm(PublicSubmissionForm):
     def __init__(self, *args, community, **kwargs):
         self.community = community
         super().__init__(*args, **kwargs)
-        self.fields["where"].choices, self.places = where_places(community)
+        where = self.fields["where"]
+        # Read when the select is shown, once however often the widget walks it.
+        where.choices = functools.cache(functools.partial(where_choices, community))
+        if self.is_bound:
+            value = str(self.data.get(self.add_prefix("where")) or "")
+            place = where_place(community, value)
+            where.places = {value: place} if place is not None else {}
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
 
     def clean_description(self):
@@ -511,8 +541,8 @@ class ResidentReportForm(PublicSubmissionForm):
         cleaned = super().clean()
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             cleaned["latitude"] = cleaned["longitude"] = None
-        # The select offers only this community's places (read in __init__): no query.
-        place = self.places.get(cleaned.get("where") or "")
+        # The place was read with the value (__init__): no query here.
+        place = self.fields["where"].places.get(cleaned.get("where") or "")
         cleaned["building"] = place if isinstance(place, Building) else None
         cleaned["grid"] = place if isinstance(place, Grid) else None
         return cleaned

@@ -413,9 +413,10 @@ def test_the_demo_has_resident_reports_at_several_statuses(gw, world):
 
 def test_the_form_and_a_report_take_few_queries_whatever_the_buildings(client, gw):
     """The form: the community, its buildings, its grids (the "where" select, no query per
-    building). A report picking a building: those three again (the chosen place comes from
-    them), the category's time limit, the duplicate check, then the writes only (incident,
-    report, its audit entry, consent, timeline) — no FK, constraint or photo-count check."""
+    building). A report picking a building: the community, that building with its grid
+    (not the lists), the category's time limit, the duplicate check, then the writes only
+    (incident, report, its audit entry, consent, timeline): no FK, constraint or
+    photo-count check."""
     for n in range(12):
         BuildingFactory(grid=gw.a1 if n % 2 else gw.a2, name=f"{n + 1}号楼")
     building = BuildingFactory(grid=gw.a2, name="东门楼")
@@ -431,7 +432,7 @@ def test_the_form_and_a_report_take_few_queries_whatever_the_buildings(client, g
     assert response.status_code == 302
     reads = [q["sql"][:60] for q in report_queries if q["sql"].startswith("SELECT")]
     writes = [q["sql"][:40] for q in report_queries if q["sql"].startswith("INSERT")]
-    assert len(reads) == 5, reads
+    assert len(reads) == 4, reads
     assert len(writes) == 5, writes
     incident = ResidentReport.objects.get(incident__description=form_data()["description"])
     assert incident.incident.grid == gw.a2
@@ -455,3 +456,17 @@ def test_the_community_choice_comes_from_the_page_cache_the_form_never(client, g
     get(url(gw.a))
     again, queries = get(url(gw.a))
     assert queries > 0 and 'name="csrfmiddlewaretoken"' in again.content.decode()
+
+
+def test_a_place_of_another_community_is_refused_and_the_form_shows_every_place_again(
+    client, gw, building
+):
+    other = BuildingFactory(grid=gw.b1, name="别的社区楼")
+    for where_to in (f"b{other.pk}", f"g{gw.b1.pk}", "x1", "b"):
+        response = post(client, gw.a, form_data(where_to))
+        assert response.status_code == 200
+        assert "where" in response.context["form"].errors
+    html = response.content.decode()
+    assert f'value="b{building.pk}"' in html and f'value="g{gw.a1.pk}"' in html
+    assert f'value="b{other.pk}"' not in html
+    assert nothing_stored()
