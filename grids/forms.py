@@ -1,5 +1,6 @@
 """Portal forms (phone-first) of the grids app."""
 
+import functools
 import re
 from typing import Any
 
@@ -432,6 +433,37 @@ def where_choices(community) -> list[tuple[str, Any]]:
     return choices
 
 
+def where_place(community, value: str) -> Building | Grid | None:
+    """The place a "where" value names when the select offers it (a building of one of
+    the community's grids, with its grid; or a grid of the community), else None. One
+    query; none for an empty or malformed value."""
+    kind, pk = value[:1], value[1:]
+    if not pk.isdigit():
+        return None
+    if kind == "b":
+        return (
+            Building.objects.select_related("grid")
+            .filter(community=community, grid__community=community, pk=int(pk))
+            .first()
+        )
+    if kind == "g":
+        return Grid.objects.filter(community=community, pk=int(pk)).first()
+    return None
+
+
+class WhereField(forms.ChoiceField):
+    """The "where" select. A submitted value is checked against the one place the form
+    read for it (`places`), not against the whole list: the list is read only when the
+    select is shown (a GET, or a POST shown again with its errors)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.places: dict[str, Building | Grid] = {}
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in self.places
+
+
 class ResidentReportForm(PublicSubmissionForm):
     """The public report form (随手拍) of one community: no account, works without
     JavaScript (the location button only fills the two hidden coordinates)."""
@@ -465,7 +497,7 @@ class ResidentReportForm(PublicSubmissionForm):
         max_count=MAX_RESIDENT_REPORT_PHOTOS,
         help_text=_("Up to 3 photos: JPEG, PNG or WebP."),
     )
-    where = forms.ChoiceField(label=_("Where"), required=False)
+    where = WhereField(label=_("Where"), required=False)
     location = PublicTextField(
         label=_("Place (optional)"),
         required=False,
@@ -498,7 +530,13 @@ class ResidentReportForm(PublicSubmissionForm):
     def __init__(self, *args, community, **kwargs):
         self.community = community
         super().__init__(*args, **kwargs)
-        self.fields["where"].choices = where_choices(community)
+        where = self.fields["where"]
+        # Read when the select is shown, once however often the widget walks it.
+        where.choices = functools.cache(functools.partial(where_choices, community))
+        if self.is_bound:
+            value = str(self.data.get(self.add_prefix("where")) or "")
+            place = where_place(community, value)
+            where.places = {value: place} if place is not None else {}
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
 
     def clean_description(self):
@@ -517,18 +555,10 @@ class ResidentReportForm(PublicSubmissionForm):
         cleaned = super().clean()
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             cleaned["latitude"] = cleaned["longitude"] = None
-        where = cleaned.get("where") or ""
-        cleaned["building"] = cleaned["grid"] = None
-        if where.startswith("b") and where[1:].isdigit():
-            cleaned["building"] = (
-                Building.objects.select_related("grid")
-                .filter(community=self.community, pk=int(where[1:]))
-                .first()
-            )
-        elif where.startswith("g") and where[1:].isdigit():
-            cleaned["grid"] = Grid.objects.filter(
-                community=self.community, pk=int(where[1:])
-            ).first()
+        # The place was read with the value (__init__): no query here.
+        place = self.fields["where"].places.get(cleaned.get("where") or "")
+        cleaned["building"] = place if isinstance(place, Building) else None
+        cleaned["grid"] = place if isinstance(place, Grid) else None
         return cleaned
 
 

@@ -16,6 +16,7 @@ from grids.forms import ReportLookupForm, ReportRatingForm, ResidentReportForm
 from grids.models import IncidentPhoto, public_status
 from grids.selectors import public_progress, public_replies, resident_report_by_code
 from hive.models import Community
+from hive.ops.page_cache import cache_public_page
 from hive.ui.public_forms import over_address_limit, over_phone_limit
 from hive.uploads.media import file_response
 
@@ -31,14 +32,22 @@ def _not_found(request):
     return render(request, "grids/report_not_found.html", {"form": ReportLookupForm()}, status=404)
 
 
+@cache_public_page
+def _report_choose(request):
+    # No form on it, so no CSRF token: the whole page comes from the page cache (a
+    # community or street saved refreshes it, hive.apps). The form itself carries a
+    # token, personal to the visitor, so it is never cached.
+    communities = Community.objects.select_related("street").order_by("name")
+    return render(request, "grids/report_choose.html", {"communities": communities})
+
+
 @never_cache
 def report_new(request):
     """`/report/`: the communities to choose from, or `?community=<code>`: its form."""
     code = request.GET.get("community", "")
     community = Community.objects.filter(code=code).first() if code else None
     if community is None:
-        communities = Community.objects.select_related("street").order_by("name")
-        return render(request, "grids/report_choose.html", {"communities": communities})
+        return _report_choose(request)
     if request.method == "POST":
         if over_address_limit(
             request, group=RATE_GROUP, rate=settings.HIVE_REPORT_RATE_PER_ADDRESS

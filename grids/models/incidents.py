@@ -377,7 +377,7 @@ class Incident(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("grids:incident_detail", args=[self.pk])
 
-    def clean(self):
+    def clean(self) -> None:
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
 

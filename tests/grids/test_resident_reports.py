@@ -7,6 +7,8 @@ import decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -407,6 +409,67 @@ def test_the_demo_has_resident_reports_at_every_step_a_resident_follows(gw, worl
     statuses = sorted(ResidentReport.objects.values_list("incident__status", flat=True))
     assert statuses == ["assigned", "closed", "in_progress", "rejected", "reported", "resolved"]
     assert ResidentReport.objects.get(incident__status="closed").rating == 5
+
+
+def test_the_form_and_a_report_take_few_queries_whatever_the_buildings(client, gw):
+    """The form: the community, its buildings, its grids (the "where" select, no query per
+    building). A report picking a building: the community, that building with its grid
+    (not the lists), the category's time limit, the duplicate check, then the writes only
+    (incident, report, its audit entry, consent, timeline): no FK, constraint or
+    photo-count check."""
+    for n in range(12):
+        BuildingFactory(grid=gw.a1 if n % 2 else gw.a2, name=f"{n + 1}号楼")
+    building = BuildingFactory(grid=gw.a2, name="东门楼")
+    client.get(url(gw.a))  # warm the content-type and site caches
+    post(client, gw.a, form_data(f"b{building.pk}", description="先来一条，预热缓存"))
+    with CaptureQueriesContext(connection) as form_queries:
+        response = client.get(url(gw.a))
+    assert response.status_code == 200
+    assert response.content.decode().count('<option value="b') == 13
+    assert len(form_queries) == 3
+    with CaptureQueriesContext(connection) as report_queries:
+        response = post(client, gw.a, form_data(f"b{building.pk}"), addr="10.1.2.4")
+    assert response.status_code == 302
+    reads = [q["sql"][:60] for q in report_queries if q["sql"].startswith("SELECT")]
+    writes = [q["sql"][:40] for q in report_queries if q["sql"].startswith("INSERT")]
+    assert len(reads) == 4, reads
+    assert len(writes) == 5, writes
+    incident = ResidentReport.objects.get(incident__description=form_data()["description"])
+    assert incident.incident.grid == gw.a2
+
+
+def test_the_community_choice_comes_from_the_page_cache_the_form_never(client, gw):
+    def get(path):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200
+        return response, len(queries)
+
+    chooser = reverse("grids:report_new")
+    first, rendered = get(chooser)
+    second, cached = get(chooser)
+    assert rendered > 0 and cached == 0 and second.content == first.content
+    gw.a.name = "新虎尾沟社区"
+    gw.a.save()
+    assert "新虎尾沟社区" in get(chooser)[0].content.decode()
+    # The form carries a CSRF token, personal to the visitor: rendered each time.
+    get(url(gw.a))
+    again, queries = get(url(gw.a))
+    assert queries > 0 and 'name="csrfmiddlewaretoken"' in again.content.decode()
+
+
+def test_a_place_of_another_community_is_refused_and_the_form_shows_every_place_again(
+    client, gw, building
+):
+    other = BuildingFactory(grid=gw.b1, name="别的社区楼")
+    for where_to in (f"b{other.pk}", f"g{gw.b1.pk}", "x1", "b"):
+        response = post(client, gw.a, form_data(where_to))
+        assert response.status_code == 200
+        assert "where" in response.context["form"].errors
+    html = response.content.decode()
+    assert f'value="b{building.pk}"' in html and f'value="g{gw.a1.pk}"' in html
+    assert f'value="b{other.pk}"' not in html
+    assert nothing_stored()
 
 
 # --- Staff see who reported: masked, in full only on request (logged) ------------------------
