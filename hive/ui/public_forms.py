@@ -15,6 +15,7 @@ The duplicate window and the tracking codes are in hive.submissions (models use 
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.http import HttpRequest
@@ -23,6 +24,9 @@ from django_ratelimit.core import is_ratelimited
 
 from hive.ui.forms import BootstrapFormMixin
 from hive.validators import mobile_phone_validator
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 HONEYPOT_FIELD = "website"
 
@@ -67,7 +71,7 @@ class PublicSubmissionForm(BootstrapFormMixin, forms.Form):
     consent_required = True
     # What the personal-data notice above the consent box says this form collects, why,
     # who sees it and how long it is kept (hive/_public_notice.html adds the rights).
-    notice: Sequence[str] = ()
+    notice: Sequence["str | _StrPromise"] = ()
 
     consent = forms.BooleanField(
         label=_("I have read the personal-data notice above and agree."),
