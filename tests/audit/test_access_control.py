@@ -118,6 +118,21 @@ RULES: dict[str, Rule] = {
     ),
     "volunteers:wall_index": Public(),
     "partycommittee:public_progress_index": Public(),
+    "partycommittee:public_selection_index": Public(),
+    "partycommittee:public_selection": Public("hive.Community", kwargs={"community_code": "code"}),
+    "partycommittee:public_announcement": Public(
+        "partycommittee.Campaign",
+        kwargs={"community_code": "community.code"},
+        pick={"announced_at__isnull": False},
+    ),
+    "partycommittee:public_object": Public(
+        "partycommittee.Campaign",
+        kwargs={"community_code": "community.code"},
+        pick={"announced_at__isnull": False},
+    ),
+    "partycommittee:public_nominate": Public(
+        "partycommittee.Campaign", kwargs={"community_code": "community.code"}
+    ),
     "partycommittee:public_progress": Public("hive.Community", kwargs={"community_code": "code"}),
     "grids:report_new": Public(),
     "grids:report_track_lookup": Public(),
@@ -210,6 +225,14 @@ RULES: dict[str, Rule] = {
     ),
     "disputes:portal_followup_schedule": Portal(
         "disputes.DisputeCase", see=MEDIATOR, method="POST"
+    ),
+    # --- portal: advanced selection (partycommittee) ------------------------------------
+    "partycommittee:campaign_list": Portal(),
+    "partycommittee:campaign_nominate": Portal("partycommittee.Campaign"),
+    "partycommittee:campaign_vote": Portal(
+        "partycommittee.Nomination",
+        kwargs={"pk": "campaign_id", "nomination_pk": "pk"},
+        method="POST",
     ),
     # --- portal: party members (volunteers) ---------------------------------------------
     "volunteers:portal_wall": Portal(),
