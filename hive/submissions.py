@@ -56,11 +56,11 @@ def store_once(
     window: int | None = None,
     since_field: str = "created_at",
     prepare: Callable[[_Row], None] = lambda row: None,
-    extra: Callable[[_Row], None] = lambda row: None,
+    record: Callable[[_Row], None] = lambda row: None,
     exclude: Iterable[str] = (),
 ) -> tuple[_Row, bool]:
     """Save `row` (with its `fingerprint` set) unless the same one came within the
-    duplicate window; return (row, created). `extra(row)` runs in the same transaction
+    duplicate window; return (row, created). `record(row)` runs in the same transaction
     (the consent record, the first timeline entry), `prepare(row)` before the row is saved
     (what it points to). Two copies racing each other are
     stopped by the model's unique (fingerprint, dedup_window) constraint, the check over
@@ -88,7 +88,7 @@ def store_once(
         with transaction.atomic():
             prepare(row)
             row.save()
-            extra(row)
+            record(row)
     except IntegrityError:
         # A copy sent at the same moment won the race; that one is the stored row.
         existing = manager.filter(

@@ -75,7 +75,7 @@ def suggestion_submit(
             subject=row, community=community, from_state="", to_state=Suggestion.Status.SUBMITTED
         )
 
-    return store_once(suggestion, now=now, window=_window(), extra=extra)
+    return store_once(suggestion, now=now, window=_window(), record=extra)
 
 
 @transaction.atomic
@@ -216,7 +216,7 @@ def submission_submit(
             to_state=Submission.Status.SUBMITTED,
         )
 
-    return store_once(submission, now=now, window=_window(), extra=extra)
+    return store_once(submission, now=now, window=_window(), record=extra)
 
 
 @transaction.atomic

@@ -269,7 +269,7 @@ def incident_report_by_resident(
         now=now,
         since_field="consent_at",
         prepare=attach,
-        extra=record,
+        record=record,
         exclude=["incident"],
     )
     return stored.incident, created

@@ -111,7 +111,7 @@ def wish_submit(
             to_state=MicroWish.Status.SUBMITTED,
         )
 
-    return store_once(wish, now=now, window=window, since_field="consent_at", extra=record)
+    return store_once(wish, now=now, window=window, since_field="consent_at", record=record)
 
 
 def _lock(wish: MicroWish) -> MicroWish:
