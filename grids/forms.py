@@ -27,7 +27,7 @@ from grids.services import MAX_INCIDENT_PHOTOS, MAX_RESIDENT_REPORT_PHOTOS
 from hive.access.roles import Role
 from hive.models import User
 from hive.ui.forms import BootstrapFormMixin, PublicTextField
-from hive.ui.public_forms import PublicSubmissionForm, clean_mobile
+from hive.ui.public_forms import RATING_CHOICES, PublicSubmissionForm, clean_mobile
 from hive.uploads import PhotosField
 from partycommittee.models import ResidentUnit
 
@@ -560,14 +560,6 @@ class ResidentReportForm(PublicSubmissionForm):
         cleaned["building"] = place if isinstance(place, Building) else None
         cleaned["grid"] = place if isinstance(place, Grid) else None
         return cleaned
-
-
-class ReportLookupForm(BootstrapFormMixin, forms.Form):
-    # Room for the dashes and spaces a resident may type; they are removed.
-    code = forms.CharField(label=_("Tracking code"), max_length=40)
-
-
-RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
 
 
 class ReportRatingForm(BootstrapFormMixin, forms.Form):

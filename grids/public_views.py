@@ -12,12 +12,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from grids import services
-from grids.forms import ReportLookupForm, ReportRatingForm, ResidentReportForm
+from grids.forms import ReportRatingForm, ResidentReportForm
 from grids.models import IncidentPhoto, public_status
 from grids.selectors import public_progress, public_replies, resident_report_by_code
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
-from hive.ui.public_forms import over_address_limit, over_phone_limit
+from hive.ui.public_forms import TrackLookupForm, over_address_limit, over_phone_limit
 from hive.uploads.media import file_response
 
 RATE_GROUP = "grids.resident_report"
@@ -29,7 +29,7 @@ def _refuse_rate_limited(request, community=None):
 
 def _not_found(request):
     # The same page, words and status for a malformed, unknown or mistyped code.
-    return render(request, "grids/report_not_found.html", {"form": ReportLookupForm()}, status=404)
+    return render(request, "grids/report_not_found.html", {"form": TrackLookupForm()}, status=404)
 
 
 @cache_public_page
@@ -123,7 +123,7 @@ def report_track_lookup(request):
         if report is None:
             return _not_found(request)
         return redirect("grids:report_track", code=report.tracking_code)
-    return render(request, "grids/report_lookup.html", {"form": ReportLookupForm()})
+    return render(request, "grids/report_lookup.html", {"form": TrackLookupForm()})
 
 
 @never_cache

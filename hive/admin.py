@@ -106,22 +106,38 @@ def with_reason(
                     success_message=success or _("%(count)s done."),
                 )
                 return None
-            context = {
-                **modeladmin.admin_site.each_context(request),
-                "title": title,
-                "intro": intro,
-                "button": button or _("Confirm"),
-                "opts": modeladmin.model._meta,
-                "objects": queryset,
-                "form": form,
-                "action_name": apply.__name__,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            }
-            return TemplateResponse(request, "admin/hive/reason_action.html", context)
+            return ask_first(
+                modeladmin,
+                request,
+                queryset,
+                form=form,
+                title=title,
+                intro=intro,
+                button=button or _("Confirm"),
+                action_name=apply.__name__,
+            )
 
         return action
 
     return decorate
+
+
+def ask_first(modeladmin, request, queryset, *, form, title, intro, button, action_name):
+    """The intermediate page of an admin action that needs an answer first (a reason, a
+    category, an answer's text): the selected rows, `form`, and a button that posts the
+    action again with "apply"."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "button": button,
+        "opts": modeladmin.model._meta,
+        "objects": queryset,
+        "form": form,
+        "action_name": action_name,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/hive/reason_action.html", context)
 
 
 class ReadOnlyAdminMixin:

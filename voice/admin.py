@@ -3,7 +3,6 @@ list shown on the demand's own page."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -19,6 +18,7 @@ from hive.admin import (
     PersonalDataAdminMixin,
     ReadOnlyAdminMixin,
     ScopedAdminMixin,
+    ask_first,
     run_for_each,
     with_reason,
 )
@@ -27,21 +27,6 @@ from voice import services
 from voice.forms import AnswerForm, DemandCategoryForm, MergeForm, WishToDemandForm
 from voice.models import ReportDemand, Solicitation, Submission, Suggestion, WishDemand
 from volunteers.models import MicroWish
-
-
-def _intermediate(modeladmin, request, queryset, *, form, title, intro, button, action_name):
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "button": button,
-        "opts": modeladmin.model._meta,
-        "objects": queryset,
-        "form": form,
-        "action_name": action_name,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/hive/reason_action.html", context)
 
 
 @admin.register(Suggestion)
@@ -105,7 +90,7 @@ class SuggestionAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin
                 success_message=gettext("%(count)s suggestions answered."),
             )
             return None
-        return _intermediate(
+        return ask_first(
             self,
             request,
             queryset,
@@ -228,7 +213,7 @@ class SubmissionAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelAdmin
                 % {"count": queryset.count(), "title": demand.title},
             )
             return None
-        return _intermediate(
+        return ask_first(
             self,
             request,
             queryset,
@@ -342,7 +327,7 @@ def wishes_to_demands(modeladmin, request, queryset):
             success_message=gettext("%(count)s micro-wishes added to the demand list."),
         )
         return None
-    return _intermediate(
+    return ask_first(
         modeladmin,
         request,
         queryset,
@@ -394,7 +379,7 @@ def reports_to_demands(modeladmin, request, queryset):
             success_message=gettext("%(count)s reports added to the demand list."),
         )
         return None
-    return _intermediate(
+    return ask_first(
         modeladmin,
         request,
         queryset,

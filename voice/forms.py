@@ -94,10 +94,6 @@ class UnitSubmissionForm(BootstrapFormMixin, forms.Form):
         self.fields["unit"].queryset = units
 
 
-class TrackLookupForm(BootstrapFormMixin, forms.Form):
-    code = forms.CharField(label=_("Tracking code"), max_length=40)
-
-
 class MergeForm(forms.Form):
     """Used in the admin: the demand the selected submissions become."""
 

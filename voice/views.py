@@ -18,10 +18,10 @@ from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.selectors import timeline_for
 from hive.ui.forms import add_service_errors
-from hive.ui.public_forms import over_address_limit, over_phone_limit
+from hive.ui.public_forms import TrackLookupForm, over_address_limit, over_phone_limit
 from partycommittee.models import ResidentUnit
 from voice import selectors, services
-from voice.forms import SubmissionForm, SuggestionForm, TrackLookupForm, UnitSubmissionForm
+from voice.forms import SubmissionForm, SuggestionForm, UnitSubmissionForm
 from voice.models import Solicitation, Submission
 
 # --- Rate limits (hive.ui.public_forms) -----------------------------------------------------

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from hive.access.roles import Role
 from hive.models import Community, User
 from hive.ui.forms import BootstrapFormMixin, PublicTextField
-from hive.ui.public_forms import PublicSubmissionForm, clean_mobile
+from hive.ui.public_forms import RATING_CHOICES, PublicSubmissionForm, clean_mobile
 from hive.uploads import PhotosField
 from partycommittee.models import ResidentUnit
 from volunteers.models import MicroWish
@@ -66,11 +66,6 @@ class WishForm(PublicSubmissionForm):
         return " ".join(self.cleaned_data["resident_name"].split())
 
 
-class TrackLookupForm(BootstrapFormMixin, forms.Form):
-    # Room for the dashes and spaces a resident may type; wish_by_code removes them.
-    code = forms.CharField(label=_("Tracking code"), max_length=40)
-
-
 class WithdrawForm(BootstrapFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Why (optional)"),
@@ -78,9 +73,6 @@ class WithdrawForm(BootstrapFormMixin, forms.Form):
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]
 
 
 class ConfirmForm(BootstrapFormMixin, forms.Form):

@@ -95,3 +95,14 @@ class PublicSubmissionForm(BootstrapFormMixin, forms.Form):
         if self.data.get(HONEYPOT_FIELD):
             raise forms.ValidationError(self.refusal_message, code="honeypot")
         return cleaned
+
+
+class TrackLookupForm(BootstrapFormMixin, forms.Form):
+    """Look up what one sent by its tracking code. Room for the dashes and spaces a
+    resident may type; hive.submissions.normalise_tracking_code removes them."""
+
+    code = forms.CharField(label=_("Tracking code"), max_length=40)
+
+
+# A satisfaction rating (5 = very satisfied first), as residents give it at the end.
+RATING_CHOICES = [(n, str(n)) for n in range(5, 0, -1)]

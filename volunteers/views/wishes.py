@@ -17,11 +17,11 @@ from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.personal_data import personal_data_reveal
 from hive.selectors import timeline_for
-from hive.ui.public_forms import over_address_limit, over_phone_limit
+from hive.ui.public_forms import TrackLookupForm, over_address_limit, over_phone_limit
 from hive.uploads.media import file_response
 from volunteers import services
 from volunteers.filters import WishFilter
-from volunteers.forms import ConfirmForm, FulfilForm, TrackLookupForm, WishForm, WithdrawForm
+from volunteers.forms import ConfirmForm, FulfilForm, WishForm, WithdrawForm
 from volunteers.models import MicroWish, WishPhoto
 from volunteers.selectors import wall_wishes, wish_by_code
 
