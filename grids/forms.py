@@ -263,8 +263,7 @@ class DispatchForm(forms.Form):
     def __init__(self, *args, incident, **kwargs):
         self.incident = incident
         super().__init__(*args, **kwargs)
-        candidates = assignee_candidates(incident)
-        self.fields["assignee"].queryset = candidates
+        self.fields["assignee"].queryset = assignee_candidates(incident)
         self.fields["unit"].queryset = ResidentUnit.objects.filter(
             community_id=incident.community_id, is_active=True
         )
@@ -275,7 +274,9 @@ class DispatchForm(forms.Form):
                 self.initial.setdefault("assignee", incident.assignee_id)
                 self.initial.setdefault("unit", incident.assigned_unit_id)
             else:
-                own = next((user for user in candidates if user.in_incident_grid), None)
+                # The field's own queryset: the picker then renders from the rows read here.
+                choices = self.fields["assignee"].queryset
+                own = next((user for user in choices if user.in_incident_grid), None)
                 if own is not None:
                     self.initial.setdefault("assignee", own.pk)
 
