@@ -656,15 +656,19 @@ class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, 
         extra_context.update(
             show_save=False, show_save_and_continue=False, show_save_and_add_another=False
         )
-        if "dispatch_form" not in extra_context:
-            incident = self.get_object(request, object_id)
-            if (
-                incident is not None
-                and incident.status in Incident.DISPATCH_STATES
-                and administers(request.user, incident.community_id)
-            ):
-                extra_context["dispatch_form"] = DispatchForm(incident=incident)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The dispatch panel, from the incident the page already read (a refused dispatch
+        # brings its own bound form).
+        if (
+            obj is not None
+            and "dispatch_form" not in context
+            and obj.status in Incident.DISPATCH_STATES
+            and administers(request.user, obj.community_id)
+        ):
+            context["dispatch_form"] = DispatchForm(incident=obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def dispatch_view(self, request, pk):
         """POST only: the service decides; a refusal shows the change page again with
