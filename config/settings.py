@@ -451,6 +451,22 @@ HIVE_REPORT_NOTICE_VERSION = env_str("HIVE_REPORT_NOTICE_VERSION", "2026.1")
 # The notice promises: contact details kept until the report is finished, then two years.
 HIVE_REPORT_RETENTION_DAYS = env_int("HIVE_REPORT_RETENTION_DAYS", 730)
 
+# --- the map (一张图) ----------------------------------------------------------------------
+# Tiles: a URL template ({z}/{x}/{y}; {s} for subdomains) and its attribution, e.g.
+# 天地图 "https://t{s}.tianditu.gov.cn/vec_w/wmts?...&tk=KEY", OpenStreetMap, or an
+# intranet tile server. Empty (the default): boundaries and points on a plain background
+# with a scale bar, no network needed; tests never fetch tiles.
+HIVE_MAP_TILE_URL = env_str("HIVE_MAP_TILE_URL", "")
+HIVE_MAP_TILE_ATTRIBUTION = env_str("HIVE_MAP_TILE_ATTRIBUTION", "")
+HIVE_MAP_TILE_SUBDOMAINS = env_str("HIVE_MAP_TILE_SUBDOMAINS", "")
+HIVE_MAP_TILE_MAX_ZOOM = env_int("HIVE_MAP_TILE_MAX_ZOOM", 18)
+# The datum of the tiles: "wgs84" (天地图's CGCS2000, OpenStreetMap) or "gcj02" (tiles of
+# Chinese commercial maps). Hive stores WGS-84 and shifts points for GCJ-02 tiles.
+HIVE_MAP_TILE_DATUM = env_str("HIVE_MAP_TILE_DATUM", "wgs84")
+# Bad input caps: vertices in one boundary, bytes of an imported GeoJSON/KML file.
+HIVE_MAP_MAX_VERTICES = env_int("HIVE_MAP_MAX_VERTICES", 5000)
+HIVE_MAP_MAX_IMPORT_BYTES = env_int("HIVE_MAP_MAX_IMPORT_BYTES", 5 * 1024 * 1024)
+
 # Only for scripts/bench_wishes.py: adds /bench/ping, a bare JSON view to compare against.
 HIVE_BENCH = env_bool("HIVE_BENCH", default=False)
 

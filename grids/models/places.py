@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.validators import validate_geojson_polygon, validate_id_number
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
-from hive.models import Community, TimeStampedModel
+from hive.models import Community, Located, TimeStampedModel
 from hive.personal_data import mask_phone
 from hive.validators import mobile_phone_validator
 
@@ -95,7 +95,7 @@ class Grid(TimeStampedModel):
         return reverse("grids:grid_detail", args=[self.pk])
 
 
-class Building(TimeStampedModel):
+class Building(Located, TimeStampedModel):
     """A building (楼栋) of a grid."""
 
     community = models.ForeignKey(
@@ -122,6 +122,7 @@ class Building(TimeStampedModel):
         return self.name
 
     def clean(self):
+        super().clean()
         if self.grid_id and self.community_id and self.grid.community_id != self.community_id:
             raise ValidationError({"grid": _("The grid belongs to another community.")})
 
@@ -363,7 +364,7 @@ class ResidentTag(models.Model):
         return f"{self.resident} · {self.tag}"
 
 
-class KeyPlace(TimeStampedModel):
+class KeyPlace(Located, TimeStampedModel):
     """A key place (重点场所) of a grid: rental, shop, construction site or other."""
 
     class Kind(models.TextChoices):

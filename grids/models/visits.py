@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models.places import Grid, GridScopedQuerySet, Household, Resident
-from hive.models import Community, TimeStampedModel
+from hive.models import Community, Located, TimeStampedModel
 
 
 class GridTaskQuerySet(GridScopedQuerySet):
@@ -71,7 +71,7 @@ class FiveRole(models.TextChoices):
     MEDIATOR = "mediator", _("Mediator")
 
 
-class Visit(TimeStampedModel):
+class Visit(Located, TimeStampedModel):
     """A grid member's visit to a household or a key person, tagged with one of the five roles."""
 
     community = models.ForeignKey(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hive.access.roles import Role
 from hive.access.scoping import NOTHING, ScopedQuerySet
-from hive.models import Community, TimeStampedModel
+from hive.models import Community, Located, TimeStampedModel
 
 
 def units_represented_by(user: Any) -> QuerySet[Any, Any]:
@@ -30,7 +30,7 @@ class ResidentUnitQuerySet(ScopedQuerySet):
         return self.filter(is_active=True)
 
 
-class ResidentUnit(TimeStampedModel):
+class ResidentUnit(Located, TimeStampedModel):
     """A resident unit (驻区单位): an organisation located in the community."""
 
     class Kind(models.TextChoices):
