@@ -14,6 +14,16 @@ class GridsConfig(AppConfig):
 
         grant_to_staff("grids.*")
         escalation.connect()
+        from django.db.models.signals import post_delete, post_save
+
+        from grids.services.incidents import time_limits_changed
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                time_limits_changed,
+                sender="grids.IncidentTimeLimit",
+                dispatch_uid=f"grids.time_limits.{signal is post_save}",
+            )
 
         grid_member = frozenset({Role.GRID_MEMBER})
         for label, url_name, description in [

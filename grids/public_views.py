@@ -17,6 +17,7 @@ from grids.models import IncidentPhoto, public_status
 from grids.selectors import public_progress, public_replies, resident_report_by_code
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
+from hive.selectors import community_by_code
 from hive.ui.public_forms import TrackLookupForm, over_address_limit, over_phone_limit
 from hive.uploads.media import file_response
 
@@ -45,7 +46,7 @@ def _report_choose(request):
 def report_new(request):
     """`/report/`: the communities to choose from, or `?community=<code>`: its form."""
     code = request.GET.get("community", "")
-    community = Community.objects.filter(code=code).first() if code else None
+    community = community_by_code(code)
     if community is None:
         return _report_choose(request)
     if request.method == "POST":

@@ -57,5 +57,8 @@ class HiveConfig(AppConfig):
         from hive.ops.page_cache import refresh_on_change
 
         refresh_on_change(Community, uid="hive.public_pages.community")
+        from hive.selectors import connect_community_cache
+
+        connect_community_cache()
         refresh_on_change(Street, uid="hive.public_pages.street")
         post_migrate.connect(ensure_periodic_tasks, sender=self)

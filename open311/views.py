@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.core import get_usage
 
 from hive.models import Community
+from hive.selectors import community_by_code
 from open311 import formats, selectors, services
 from open311.models import ServiceRequest
 
@@ -87,7 +88,7 @@ def _jurisdiction(request) -> Community:
     code = _param(request, "jurisdiction_id").strip()
     if not code:
         raise Open311Error(400, _("jurisdiction_id is required."))
-    community = Community.objects.filter(code=code).first()
+    community = community_by_code(code)
     if community is None:
         raise Open311Error(404, _("Unknown jurisdiction_id."))
     return community

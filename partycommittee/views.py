@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.personal_data import mask_phone, personal_data_reveal
-from hive.selectors import offices_of, timeline_for
+from hive.selectors import community_or_404, offices_of, timeline_for
 from hive.ui.public_forms import over_address_limit, over_phone_limit
 from partycommittee import selectors, services
 from partycommittee.forms import (
@@ -194,7 +194,7 @@ def public_progress_index(request):
 @require_GET
 @cache_public_page
 def public_progress(request, community_code):
-    community = get_object_or_404(Community.objects.select_related("street"), code=community_code)
+    community = community_or_404(community_code)
     context = {"community": community, "projects": selectors.public_progress(community)}
     return render(request, "partycommittee/public_progress.html", context)
 
@@ -306,7 +306,7 @@ def public_selection_index(request):
 @cache_public_page
 def public_selection(request, community_code):
     """A community's campaigns open for nominations, and the announced results."""
-    community = get_object_or_404(Community.objects.select_related("street"), code=community_code)
+    community = community_or_404(community_code)
     now = timezone.now()
     context = {
         "community": community,

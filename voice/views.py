@@ -16,7 +16,7 @@ from hive.access.roles import Role
 from hive.access.scoping import access_scope
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
-from hive.selectors import timeline_for
+from hive.selectors import community_or_404, timeline_for
 from hive.ui.forms import add_service_errors
 from hive.ui.public_forms import TrackLookupForm, over_address_limit, over_phone_limit
 from partycommittee.models import ResidentUnit
@@ -44,7 +44,7 @@ def _refuse_rate_limited(request, community):
 
 
 def _community(code: str) -> Community:
-    return get_object_or_404(Community.objects.select_related("street"), code=code)
+    return community_or_404(code)
 
 
 def _contact(data) -> dict:

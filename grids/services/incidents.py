@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
@@ -43,14 +44,37 @@ if TYPE_CHECKING:
     from disputes.models import DisputeCase, MediationRoom
 
 
+def _time_limits_key(community_id: int) -> str:
+    # Under the public pages' prefix, as hive.selectors.community_by_code (fresh per test).
+    prefix = getattr(settings, "HIVE_PUBLIC_PAGE_CACHE_PREFIX", "hive:public-page")
+    return f"{prefix}:time-limits:{community_id}"
+
+
+def time_limits_of(community_id: int) -> dict[str, int]:
+    """A community's time limit (hours) per category, from the cache: every report, from
+    every door, reads it; time_limits_changed() forgets it when a limit is saved."""
+    key = _time_limits_key(community_id)
+    limits: dict[str, int] | None = cache.get(key)
+    if limits is None:
+        limits = dict(
+            IncidentTimeLimit.objects.filter(community_id=community_id)
+            .order_by()
+            .values_list("category", "hours")
+        )
+        cache.set(key, limits, 3600)
+    return limits
+
+
+def time_limits_changed(sender, instance, **kwargs) -> None:
+    key = _time_limits_key(instance.community_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def incident_deadline_for(
     *, community_id: int, category: str, start: datetime.datetime
 ) -> datetime.datetime:
-    hours = (
-        IncidentTimeLimit.objects.filter(community_id=community_id, category=category)
-        .values_list("hours", flat=True)
-        .first()
-    ) or DEFAULT_TIME_LIMIT_HOURS
+    hours = time_limits_of(community_id).get(category) or DEFAULT_TIME_LIMIT_HOURS
     return start + datetime.timedelta(hours=hours)
 
 

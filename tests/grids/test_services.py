@@ -419,3 +419,18 @@ def test_a_sweep_finding_becomes_an_incident_and_the_sweep_finishes(gw):
     assert sweep.status == Sweep.Status.DONE
     with pytest.raises(ValidationError):
         services.sweep_record_check(sweep=sweep, place=shop, actor=gw.grid_a)
+
+
+def test_a_changed_time_limit_applies_to_the_next_report_at_once(gw):
+    """The limits are cached per community (every report reads them): saving or deleting
+    one forgets the cache, so the next report gets the new deadline."""
+    limit = IncidentTimeLimit.objects.create(community=gw.a, category="dispute", hours=24)
+    first = _report(gw, category="dispute")
+    assert round((first.deadline - first.created_at).total_seconds() / 3600) == 24
+    limit.hours = 48
+    limit.save()
+    second = _report(gw, category="dispute")
+    assert round((second.deadline - second.created_at).total_seconds() / 3600) == 48
+    limit.delete()
+    third = _report(gw, category="dispute")
+    assert round((third.deadline - third.created_at).total_seconds() / 3600) == 72

@@ -16,7 +16,7 @@ from hive.access.scoping import access_scope
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.personal_data import personal_data_reveal
-from hive.selectors import timeline_for
+from hive.selectors import community_by_code, community_or_404, timeline_for
 from hive.ui.public_forms import TrackLookupForm, over_address_limit, over_phone_limit
 from hive.uploads.media import file_response
 from volunteers import services
@@ -94,7 +94,7 @@ def wish_new(request):
                 return redirect("volunteers:wish_track", code=wish.tracking_code)
     else:
         initial = {}
-        community = Community.objects.filter(code=request.GET.get("community", "")).first()
+        community = community_by_code(request.GET.get("community", ""))
         if community is not None:
             initial["community"] = community
         form = WishForm(initial=initial)
@@ -203,7 +203,7 @@ def wall_index(request):
 @require_GET
 @cache_public_page
 def wall(request, community_code):
-    community = get_object_or_404(Community, code=community_code)
+    community = community_or_404(community_code)
     page = Paginator(wall_wishes(community), 30).get_page(request.GET.get("page"))
     return render(request, "volunteers/wall.html", {"community": community, "page": page})
 
