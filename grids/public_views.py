@@ -17,6 +17,7 @@ from grids.models import IncidentPhoto, public_status
 from grids.selectors import public_progress, public_replies, resident_report_by_code
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
+from hive.personal_data import mask_personal_text
 from hive.selectors import community_by_code
 from hive.ui.public_forms import TrackLookupForm, over_address_limit, over_phone_limit
 from hive.uploads.media import file_response
@@ -140,6 +141,10 @@ def report_track(request, code):
         "status_label": public_status(incident.status),
         # Dates and plain-words steps only: no actor, no staff note, no contact.
         "progress": public_progress(incident),
+        # Staff write these for the resident; anyone holding the code reads them, so a
+        # phone or ID number typed into them is masked, as on every public page.
+        "resolution": mask_personal_text(incident.resolution),
+        "rejection_reason": mask_personal_text(incident.rejection_reason),
         "replies": public_replies(incident),
         "photos": incident.photos.only("pk", "incident"),
         "rating_form": ReportRatingForm() if report.can_be_rated else None,

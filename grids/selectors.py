@@ -33,6 +33,7 @@ from grids.models import (
 )
 from hive.access.roles import Role
 from hive.models import RoleAssignment, TimelineEntry, User
+from hive.personal_data import mask_personal_text
 from hive.submissions import normalise_tracking_code
 
 _MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
@@ -255,6 +256,11 @@ def public_progress(incident: Incident) -> list[dict[str, Any]]:
     return steps
 
 
-def public_replies(incident: Incident) -> QuerySet[IncidentReply]:
-    """The community's replies to the report, without their authors."""
-    return IncidentReply.objects.filter(incident=incident).only("body", "created_at", "incident")
+def public_replies(incident: Incident) -> list[dict[str, Any]]:
+    """The community's replies to the report, without their authors, any phone or ID
+    number in them masked (whoever holds the tracking code reads them)."""
+    replies = IncidentReply.objects.filter(incident=incident).order_by("created_at", "pk")
+    return [
+        {"created_at": created_at, "body": mask_personal_text(body)}
+        for body, created_at in replies.values_list("body", "created_at")
+    ]

@@ -303,6 +303,27 @@ def test_the_tracking_page_shows_progress_and_replies_but_no_names_or_phone(clie
     assert response.context["rating_form"] is None
 
 
+def test_numbers_staff_typed_into_replies_and_the_resolution_are_masked(client, gw):
+    """Whoever holds the tracking code reads the page: a phone or ID number in the staff's
+    reply, resolution or reason for not taking it on is masked there (never in the
+    stored text, which staff keep)."""
+    incident = _report(gw)
+    code = incident.resident_report.tracking_code
+    services.incident_reply(incident=incident, author=gw.staff_a, body="物业电话 13912345678")
+    services.incident_accept(incident=incident, actor=gw.staff_a)
+    services.incident_assign(incident=incident, actor=gw.staff_a, assignee=gw.grid_a)
+    services.incident_start(incident=incident, actor=gw.grid_a)
+    services.incident_resolve(
+        incident=incident, actor=gw.grid_a, resolution="已联系业主 110101199003074514 清理"
+    )
+    html = client.get(reverse("grids:report_track", args=[code])).content.decode()
+    assert "物业电话" in html and "已联系业主" in html
+    assert "13912345678" not in html and "139****5678" in html
+    assert "110101199003074514" not in html
+    incident.refresh_from_db()
+    assert "110101199003074514" in incident.resolution
+
+
 def test_the_tracking_page_takes_a_constant_number_of_queries(
     client, gw, django_assert_max_num_queries
 ):

@@ -15,7 +15,7 @@ from hive.access.roles import Role
 from hive.access.scoping import access_scope
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
-from hive.personal_data import personal_data_reveal
+from hive.personal_data import mask_personal_text, personal_data_reveal
 from hive.selectors import community_by_code, community_or_404, timeline_for
 from hive.ui.public_forms import TrackLookupForm, over_address_limit, over_phone_limit
 from hive.uploads.media import file_response
@@ -133,10 +133,16 @@ def wish_track(request, code):
     wish = wish_by_code(code)
     if wish is None:
         return _not_found(request)
+    timeline = list(timeline_for(wish))
+    for entry in timeline:  # shown, never saved: a number typed into a note is masked
+        entry.note = mask_personal_text(entry.note)
     context = {
         "wish": wish,
         # The template shows no actor: the resident sees what happened, not who did it.
-        "timeline": timeline_for(wish),
+        "timeline": timeline,
+        # Staff write these for the resident; whoever holds the code reads them.
+        "rejection_reason": mask_personal_text(wish.rejection_reason),
+        "fulfilment_note": mask_personal_text(wish.fulfilment_note),
         "photos": wish.photos.all(),
         "actions": MicroWish.workflow.actions_for(wish, request.user),
         "withdraw_form": WithdrawForm(),
