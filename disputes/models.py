@@ -402,23 +402,30 @@ class DisputeCase(TimeStampedModel):
                 fields=["source_type", "source_id"],
                 condition=Q(source_id__isnull=False),
                 name="case_once_per_source_record",
+                violation_error_message=_("A dispute case already exists for this record."),
             ),
             models.CheckConstraint(
                 condition=Q(source_type__isnull=True, source_id__isnull=True)
                 | Q(source_type__isnull=False, source_id__isnull=False),
                 name="case_source_record_complete",
+                violation_error_message=_(
+                    "The source record is named by both its type and its number, or not at all."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(amount_in_dispute__isnull=True) | Q(amount_in_dispute__gte=0),
                 name="case_amount_not_negative",
+                violation_error_message=_("The amount in dispute cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="referred") | ~Q(referred_to=""),
                 name="case_referred_has_target",
+                violation_error_message=_("Say where the case was referred to."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="closed") | Q(closed_at__isnull=False),
                 name="case_closed_has_time",
+                violation_error_message=_("A closed case needs the time it was closed."),
             ),
         ]
         indexes = [
@@ -619,6 +626,9 @@ class FollowUp(TimeStampedModel):
                 condition=Q(visited_on__isnull=True, honoured="")
                 | (Q(visited_on__isnull=False) & ~Q(honoured="")),
                 name="followup_visit_has_outcome",
+                violation_error_message=_(
+                    "A follow-up visit needs both its date and whether the agreement was honoured."
+                ),
             ),
             models.UniqueConstraint(fields=["case", "due_on"], name="followup_once_per_day"),
         ]

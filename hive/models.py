@@ -213,7 +213,10 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
-                fields=["phone"], condition=~Q(phone=""), name="user_phone_unique"
+                fields=["phone"],
+                condition=~Q(phone=""),
+                name="user_phone_unique",
+                violation_error_message=_("Another account already has this mobile phone number."),
             )
         ]
 
@@ -285,16 +288,22 @@ class RoleAssignment(TimeStampedModel):
                     | (~Q(role=Role.STREET_ADMIN) & Q(street__isnull=True, community__isnull=False))
                 ),
                 name="role_assignment_target_matches_role",
+                violation_error_message=_(
+                    "A street administrator is given a street and no community; "
+                    "every other role is given a community and no street."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "community"],
                 condition=Q(community__isnull=False),
                 name="role_assignment_unique_per_community",
+                violation_error_message=_("This person already has this role in this community."),
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "street"],
                 condition=Q(street__isnull=False),
                 name="role_assignment_unique_per_street",
+                violation_error_message=_("This person already has this role in this street."),
             ),
         ]
 
@@ -484,7 +493,10 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "key"], condition=~Q(key=""), name="notification_once_per_key"
+                fields=["recipient", "key"],
+                condition=~Q(key=""),
+                name="notification_once_per_key",
+                violation_error_message=_("This notification was already sent."),
             )
         ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]

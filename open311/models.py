@@ -202,16 +202,21 @@ class ServiceAttribute(TimeStampedModel):
                 condition=(Q(category="") & Q(service__isnull=False))
                 | (~Q(category="") & Q(service__isnull=True)),
                 name="open311_attribute_of_one_service",
+                violation_error_message=_(
+                    "A question belongs either to one service or to one category, not both."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["community", "category", "code"],
                 condition=Q(service__isnull=True),
                 name="open311_attribute_code_per_category",
+                violation_error_message=_("This category already has a question with this code."),
             ),
             models.UniqueConstraint(
                 fields=["service", "code"],
                 condition=Q(service__isnull=False),
                 name="open311_attribute_code_per_service",
+                violation_error_message=_("This service already has a question with this code."),
             ),
         ]
 

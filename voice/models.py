@@ -107,11 +107,13 @@ class Suggestion(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(status="answered") | ~Q(answer=""),
                 name="voice_suggestion_answered_has_answer",
+                violation_error_message=_("An answered suggestion needs its answer."),
             ),
             # Only an answer can be public.
             models.CheckConstraint(
                 condition=Q(answer_public=False) | Q(status="answered"),
                 name="voice_suggestion_public_only_answered",
+                violation_error_message=_("Only an answered suggestion can be shown publicly."),
             ),
         ]
         indexes = [
@@ -177,6 +179,7 @@ class Solicitation(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")),
                 name="voice_solicitation_closes_after_opening",
+                violation_error_message=_("The solicitation must close after it opens."),
             ),
         ]
 
@@ -285,10 +288,14 @@ class Submission(TimeStampedModel):
                 condition=Q(status="accepted", demand__isnull=False)
                 | (~Q(status="accepted") & Q(demand__isnull=True)),
                 name="voice_submission_accepted_has_demand",
+                violation_error_message=_(
+                    "An accepted submission names its demand, and only an accepted one does."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(source="unit") | Q(unit__isnull=False),
                 name="voice_submission_unit_named",
+                violation_error_message=_("A unit's submission must name the unit."),
             ),
         ]
 

@@ -65,10 +65,14 @@ class EvaluationWeights(models.Model):
             models.CheckConstraint(
                 condition=Q(community_weight=100 - F("peer_weight")),
                 name=f"{prefix}_source_weights_sum_100",
+                violation_error_message=_(
+                    "The community's and the peers' weights must add up to 100."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(communication_weight=100 - F("service_weight") - F("overall_weight")),
                 name=f"{prefix}_dimension_weights_sum_100",
+                violation_error_message=_("The three dimension weights must add up to 100."),
             ),
         ]
 
@@ -129,7 +133,9 @@ class EvaluationPolicy(EvaluationWeights, TimeStampedModel):
         constraints = [
             *EvaluationWeights.weight_constraints("evaluation_policy"),
             models.CheckConstraint(
-                condition=Q(reminder_every_days__gte=1), name="evaluation_policy_reminder_cadence"
+                condition=Q(reminder_every_days__gte=1),
+                name="evaluation_policy_reminder_cadence",
+                violation_error_message=_("Remind at least every 1 day."),
             ),
         ]
 
@@ -221,17 +227,24 @@ class EvaluationRound(EvaluationWeights, TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(period_end__gt=F("period_start")),
                 name="evaluation_round_period_in_order",
+                violation_error_message=_("The period must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(deadline__gt=F("opens_at")),
                 name="evaluation_round_deadline_after_opening",
+                violation_error_message=_("The deadline must come after the round opens."),
             ),
             models.CheckConstraint(
-                condition=Q(reminder_every_days__gte=1), name="evaluation_round_reminder_cadence"
+                condition=Q(reminder_every_days__gte=1),
+                name="evaluation_round_reminder_cadence",
+                violation_error_message=_("Remind at least every 1 day."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(results_computed_at__isnull=False),
                 name="evaluation_round_published_with_results",
+                violation_error_message=_(
+                    "A round is published only once its results are computed."
+                ),
             ),
             *EvaluationWeights.weight_constraints("evaluation_round"),
         ]
@@ -319,6 +332,9 @@ class DutyReport(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(status="submitted") | (Q(submitted_at__isnull=False) & ~Q(text="")),
                 name="duty_report_submitted_with_text",
+                violation_error_message=_(
+                    "A submitted duty report needs its text and the time it was submitted."
+                ),
             ),
         ]
 
@@ -413,6 +429,9 @@ class EvaluationSheet(TimeStampedModel):
                 Coalesce("ratee_unit", 0),
                 F("kind"),
                 name="evaluation_sheet_once",
+                violation_error_message=_(
+                    "This rater has already been given a sheet for this unit in this round."
+                ),
             ),
             models.CheckConstraint(
                 condition=(
@@ -421,6 +440,9 @@ class EvaluationSheet(TimeStampedModel):
                     | Q(kind="peer", rater_unit__isnull=False, ratee_unit__isnull=False)
                 ),
                 name="evaluation_sheet_parties_match_kind",
+                violation_error_message=_(
+                    "The rater and the rated unit do not match the kind of sheet."
+                ),
             ),
             # Nobody scores themselves.
             models.CheckConstraint(
@@ -428,12 +450,14 @@ class EvaluationSheet(TimeStampedModel):
                 | Q(ratee_unit__isnull=True)
                 | ~Q(rater_unit=F("ratee_unit")),
                 name="evaluation_sheet_not_self",
+                violation_error_message=_("A unit cannot rate itself."),
             ),
             *[
                 models.CheckConstraint(
                     condition=Q(**{f"{name}__isnull": True})
                     | Q(**{f"{name}__gte": SCORE_MIN, f"{name}__lte": SCORE_MAX}),
                     name=f"evaluation_sheet_{name}_in_range",
+                    violation_error_message=_("Scores are from 0 to 100."),
                 )
                 for name in DIMENSIONS
             ],
@@ -446,6 +470,7 @@ class EvaluationSheet(TimeStampedModel):
                     submitted_at__isnull=False,
                 ),
                 name="evaluation_sheet_submitted_complete",
+                violation_error_message=_("A submitted sheet needs all three scores."),
             ),
         ]
         indexes = [

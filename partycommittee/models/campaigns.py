@@ -76,15 +76,26 @@ class Campaign(TimeStampedModel):
                 & Q(voting_start__gte=F("nomination_end"))
                 & Q(voting_end__gt=F("voting_start")),
                 name="campaign_windows_in_order",
+                violation_error_message=_(
+                    "Nomination must end after it starts, voting start when or after "
+                    "nomination ends, and voting end after it starts."
+                ),
             ),
-            models.CheckConstraint(condition=Q(seats__gte=1), name="campaign_has_a_seat"),
+            models.CheckConstraint(
+                condition=Q(seats__gte=1),
+                name="campaign_has_a_seat",
+                violation_error_message=_("A selection needs at least one place."),
+            ),
             # Results are announced only once voting has closed.
             models.CheckConstraint(
                 condition=Q(announced_at__isnull=True) | Q(announced_at__gte=F("voting_end")),
                 name="campaign_announced_after_voting",
+                violation_error_message=_("Results are announced only after voting ends."),
             ),
             models.CheckConstraint(
-                condition=Q(objection_days__gte=1), name="campaign_objection_period_a_day"
+                condition=Q(objection_days__gte=1),
+                name="campaign_objection_period_a_day",
+                violation_error_message=_("The objection period is at least 1 day."),
             ),
         ]
 
@@ -222,6 +233,7 @@ class Nomination(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(nominee_kind="unit") | Q(unit__isnull=False),
                 name="unit_nomination_names_the_unit",
+                violation_error_message=_("A unit's nomination must name the unit."),
             ),
             # At most `seats` nominations per nominator per campaign: a member by account,
             # a resident without one by the phone given.
@@ -229,17 +241,24 @@ class Nomination(TimeStampedModel):
                 fields=["campaign", "nominated_by", "slot"],
                 condition=Q(nominated_by__isnull=False, slot__isnull=False),
                 name="nominator_slot_once_per_campaign",
+                violation_error_message=_(
+                    "You have already used this nomination in this selection."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["campaign", "nominator_phone", "slot"],
                 # Once the phone is erased (retention) the row no longer counts.
                 condition=Q(nominated_by__isnull=True, slot__isnull=False) & ~Q(nominator_phone=""),
                 name="public_nominator_slot_once_per_campaign",
+                violation_error_message=_(
+                    "This phone number has already used this nomination in this selection."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(slot__isnull=True)
                 | Q(slot__gte=1, seats__isnull=False, slot__lte=F("seats")),
                 name="nominator_slot_within_seats",
+                violation_error_message=_("No more nominations than there are places."),
             ),
         ]
 
@@ -284,7 +303,9 @@ class Vote(models.Model):
                 fields=["campaign", "voter", "seat"], name="one_vote_per_voter_per_seat"
             ),
             models.CheckConstraint(
-                condition=Q(seat__gte=1) & Q(seat__lte=F("seats")), name="vote_seat_within_seats"
+                condition=Q(seat__gte=1) & Q(seat__lte=F("seats")),
+                name="vote_seat_within_seats",
+                violation_error_message=_("No more votes than there are places."),
             ),
         ]
 

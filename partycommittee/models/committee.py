@@ -79,6 +79,7 @@ class CommitteeMember(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(term_end__isnull=True) | Q(term_end__gte=F("term_start")),
                 name="committee_term_ends_after_start",
+                violation_error_message=_("The term cannot end before it starts."),
             ),
         ]
 

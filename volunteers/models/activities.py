@@ -173,9 +173,15 @@ class Activity(TimeStampedModel):
         verbose_name_plural = _("activities")
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")), name="activity_ends_after_start"
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="activity_ends_after_start",
+                violation_error_message=_("The activity must end after it starts."),
             ),
-            models.CheckConstraint(condition=Q(capacity__gte=1), name="activity_has_places"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1),
+                name="activity_has_places",
+                violation_error_message=_("An activity needs at least one place."),
+            ),
         ]
         indexes = [
             models.Index(fields=["community", "status", "starts_at"], name="activity_listing")
@@ -243,9 +249,17 @@ class SignUp(TimeStampedModel):
         constraints = [
             # One row per person and activity: cancelling and signing up again reuse it.
             models.UniqueConstraint(fields=["activity", "user"], name="signup_once_per_member"),
-            models.CheckConstraint(condition=Q(hours__gte=0), name="signup_hours_not_negative"),
             models.CheckConstraint(
-                condition=Q(attended=True) | Q(hours=0), name="signup_hours_only_if_attended"
+                condition=Q(hours__gte=0),
+                name="signup_hours_not_negative",
+                violation_error_message=_("Service hours cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(attended=True) | Q(hours=0),
+                name="signup_hours_only_if_attended",
+                violation_error_message=_(
+                    "Service hours are recorded only for those who attended."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["user", "attended"], name="signup_member_hours")]

@@ -93,6 +93,10 @@ class PartyMember(TimeStampedModel):
                 condition=Q(is_in_service=True, registered_unit__isnull=False)
                 | Q(is_in_service=False, registered_unit__isnull=True),
                 name="party_member_unit_iff_in_service",
+                violation_error_message=_(
+                    "A party member in service names the unit they registered with; "
+                    "one not in service names none."
+                ),
             ),
         ]
         indexes = [
@@ -172,6 +176,9 @@ class PointsScheme(TimeStampedModel):
                 & Q(star3_from__lt=F("star4_from"))
                 & Q(star4_from__lt=F("star5_from")),
                 name="points_scheme_thresholds_ascend",
+                violation_error_message=_(
+                    "Each star level must need more points than the one below it."
+                ),
             )
         ]
 
@@ -261,16 +268,24 @@ class PointRule(TimeStampedModel):
                 fields=["community", "trigger"],
                 condition=~Q(trigger="manual"),
                 name="point_rule_one_per_trigger",
+                violation_error_message=_("There is already a rule for this trigger."),
             ),
             models.CheckConstraint(
                 condition=Q(category="deduction", points__lt=0)
                 | (~Q(category="deduction") & Q(points__gt=0)),
                 name="point_rule_sign_matches_category",
+                violation_error_message=_(
+                    "A deduction takes points off (a negative number); "
+                    "every other rule adds points (a positive number)."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(cap_per_period__isnull=True)
                 | (Q(cap_per_period__gt=0) & ~Q(category="deduction")),
                 name="point_rule_cap_positive_awards_only",
+                violation_error_message=_(
+                    "A cap per period is a positive number, and only for rules that add points."
+                ),
             ),
         ]
 
@@ -379,12 +394,20 @@ class PointEntry(models.Model):
                 fields=["rule", "source_type", "source_id", "member"],
                 condition=Q(reverses__isnull=True, source_id__isnull=False),
                 name="point_entry_once_per_source",
+                violation_error_message=_("Points were already given for this."),
             ),
-            models.CheckConstraint(condition=~Q(points=0), name="point_entry_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(points=0),
+                name="point_entry_not_zero",
+                violation_error_message=_("A points entry cannot be zero."),
+            ),
             models.CheckConstraint(
                 condition=Q(source_type__isnull=True, source_id__isnull=True)
                 | Q(source_type__isnull=False, source_id__isnull=False),
                 name="point_entry_source_complete",
+                violation_error_message=_(
+                    "The source is named by both its type and its number, or not at all."
+                ),
             ),
         ]
         indexes = [
@@ -475,12 +498,18 @@ class PointAward(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
                 name="point_award_second_person_decides",
+                violation_error_message=_("Someone other than the person who asked must decide."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(entry__isnull=False),
                 name="point_award_approved_has_entry",
+                violation_error_message=_("An approved award needs its points entry."),
             ),
-            models.CheckConstraint(condition=~Q(points=0), name="point_award_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(points=0),
+                name="point_award_not_zero",
+                violation_error_message=_("The points cannot be zero."),
+            ),
         ]
 
     def __str__(self):
@@ -514,7 +543,9 @@ class StarRating(TimeStampedModel):
                 fields=["member", "period_start"], name="star_rating_once_per_period"
             ),
             models.CheckConstraint(
-                condition=Q(stars__gte=1, stars__lte=5), name="star_rating_1_to_5"
+                condition=Q(stars__gte=1, stars__lte=5),
+                name="star_rating_1_to_5",
+                violation_error_message=_("Stars are from 1 to 5."),
             ),
         ]
         indexes = [

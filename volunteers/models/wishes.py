@@ -194,16 +194,19 @@ class MicroWish(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                 name="micro_wish_rating_1_to_5",
+                violation_error_message=_("Choose a rating from 1 to 5."),
             ),
             # A wish someone is working on, or has done, has someone doing it.
             models.CheckConstraint(
                 condition=~Q(status__in=["claimed", "fulfilled", "confirmed"])
                 | Q(claimed_by__isnull=False),
                 name="micro_wish_claimed_has_claimer",
+                violation_error_message=_("A claimed wish needs the person who claimed it."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="rejected") | ~Q(rejection_reason=""),
                 name="micro_wish_rejected_has_reason",
+                violation_error_message=_("Give the reason for refusing the wish."),
             ),
         ]
         indexes = [
