@@ -87,7 +87,7 @@ def test_resident_reports_a_problem_with_a_photo_follows_it_and_rates_it(world, 
     page.get_by_label("补充意见（选填）").fill("处理得很快，谢谢网格员！")
     page.get_by_role("button", name="提交评价").click()
     expect(page.get_by_role("alert")).to_have_text("感谢您的评价。")
-    expect(page.locator("[data-rating]")).to_have_text("您的评分: 5 / 5")
+    expect(page.locator("[data-rating]")).to_have_text("您的评分：5 / 5")
     resident.snap("rated")
 
     report.refresh_from_db()
