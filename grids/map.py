@@ -42,7 +42,7 @@ MAX_POINT_SPAN = 0.5
 CELLS_PER_TILE = 4
 # The heat layer's cells: zoom 15 (about 300 m at Chinese latitudes) unless told.
 HEAT_ZOOM = 15
-CACHE_SECONDS = 120
+CACHE_SECONDS = 300
 # Statuses the filter offers beyond the workflow's own.
 STATUS_OPEN = "open"
 STATUS_OVERDUE = "overdue"
@@ -73,9 +73,45 @@ class MapFilters:
         )
 
 
+def tile_degrees(zoom: int) -> float:
+    """Degrees of longitude a 256-pixel tile spans at this zoom."""
+    return 360.0 / (2**zoom)
+
+
 def cell_size(zoom: int) -> float:
-    """Degrees per cell at this zoom: a tile spans 360 / 2^zoom degrees of longitude."""
-    return 360.0 / (2**zoom) / CELLS_PER_TILE
+    """Degrees per cell at this zoom."""
+    return tile_degrees(zoom) / CELLS_PER_TILE
+
+
+# The map pages' own JavaScript and CSS (static paths), which the templates include and
+# whose gzip size stays under PAGE_BUDGET_BYTES (tests/grids/test_map_pages.py).
+PAGE_SCRIPTS = (
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet.markercluster/leaflet.markercluster.js",
+    "vendor/leaflet.heat/leaflet-heat.js",
+    "grids/map.js",
+)
+PAGE_STYLES = (
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet.markercluster/MarkerCluster.css",
+    "vendor/leaflet.markercluster/MarkerCluster.Default.css",
+    "grids/map.css",
+)
+PAGE_BUDGET_BYTES = 250 * 1024
+
+
+def page_assets_gzip_bytes() -> int:
+    """The gzip size of the map page's own JavaScript and CSS."""
+    import gzip
+
+    from django.contrib.staticfiles import finders
+
+    total = 0
+    for name in (*PAGE_SCRIPTS, *PAGE_STYLES):
+        found = finders.find(name)
+        with open(found, "rb") as handle:
+            total += len(gzip.compress(handle.read(), compresslevel=9))
+    return total
 
 
 def _feature(longitude: float, latitude: float, properties: dict) -> dict:

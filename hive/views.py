@@ -167,6 +167,23 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+def _heat_panel(user, period, communities, chosen) -> dict:
+    """The dashboard's heat layer of incidents in the period (grids.map): its query and
+    first view; the page's script loads the cells from api/map/heat/."""
+    if not communities:
+        return {}
+    from grids import map as grid_map
+
+    query = {"period": period.key, **({"community": chosen.pk} if chosen else {})}
+    filters = grid_map.MapFilters(community_ids=tuple(c.pk for c in communities))
+    return {
+        "map_query": query,
+        "map_bounds": grid_map.map_bounds(user, filters),
+        "map_scripts": grid_map.PAGE_SCRIPTS,
+        "map_styles": grid_map.PAGE_STYLES,
+    }
+
+
 def admin_dashboard(request, admin_site):
     """The staff dashboard (admin): figures of the user's communities, side by side."""
     if not administers_any(request.user):
@@ -182,14 +199,14 @@ def admin_dashboard(request, admin_site):
     elif chosen is not None:
         communities = [chosen]
     period = dashboard.period_for(period_key)
+    communities = list(communities)
     context = {
         **admin_site.each_context(request),
         "title": _("Dashboard"),
         "form": form,
         "period": period,
-        "page": dashboard.dashboard_page(
-            user=request.user, period=period, communities=list(communities)
-        ),
+        **_heat_panel(request.user, period, communities, chosen),
+        "page": dashboard.dashboard_page(user=request.user, period=period, communities=communities),
     }
     return TemplateResponse(request, "admin/hive/dashboard.html", context)
 
