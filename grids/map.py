@@ -17,11 +17,11 @@ No property carries personal data: no description, reporter, phone or address.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, FloatField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, FloatField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Floor
 from django.urls import reverse
 from django.utils import timezone
@@ -29,10 +29,14 @@ from django.utils import timezone
 from grids.models import Building, Grid, Incident, KeyPlace, SweepCheck
 from grids.selectors import count_per_row, overdue_q
 from hive import dashboard
+from hive.access.scoping import access_scope
 from hive.models import choice_label
 
 # From this zoom on, individual incidents; below, cells counted in the database.
 CLUSTER_BELOW_ZOOM = 16
+# The database counts cells of this zoom once per community and filters; every lower
+# zoom merges them (coarsen), and a dense viewport from CLUSTER_BELOW_ZOOM on shows them.
+BASE_ZOOM = 16
 MAX_ZOOM = 22
 # Individual incidents at most, newest first; `truncated` says when more matched.
 MAX_POINTS = 2000
@@ -173,10 +177,15 @@ def _in_bbox(queryset: QuerySet, bbox: tuple[float, float, float, float] | None)
     return queryset.filter(latitude__range=(south, north), longitude__range=(west, east))
 
 
-def _aggregate(queryset: QuerySet[Incident], zoom: int) -> list[dict]:
-    """Cells of this zoom: count, overdue count and the mean point, one GROUP BY."""
+# A cell: (cx, cy, count, overdue count, sum of latitudes, sum of longitudes).
+Cell = tuple[int, int, int, int, float, float]
+
+
+def _aggregate(queryset: QuerySet[Incident], zoom: int = BASE_ZOOM) -> list[Cell]:
+    """Cells of this zoom: count, overdue count and the sums of the points (for the mean
+    point), one GROUP BY."""
     size = cell_size(zoom)
-    cells = (
+    rows = (
         queryset.annotate(
             cx=Floor(Cast("longitude", FloatField()) / size),
             cy=Floor(Cast("latitude", FloatField()) / size),
@@ -185,98 +194,103 @@ def _aggregate(queryset: QuerySet[Incident], zoom: int) -> list[dict]:
         .annotate(
             n=Count("pk"),
             overdue=Count("pk", filter=overdue_q()),
-            lat=Avg(Cast("latitude", FloatField())),
-            lng=Avg(Cast("longitude", FloatField())),
+            lat=Sum(Cast("latitude", FloatField())),
+            lng=Sum(Cast("longitude", FloatField())),
         )
         .order_by()
+        .values_list("cx", "cy", "n", "overdue", "lat", "lng")
     )
-    return [
-        {
-            "cx": int(c["cx"]),
-            "cy": int(c["cy"]),
-            "n": c["n"],
-            "overdue": c["overdue"],
-            "lat": float(c["lat"]),
-            "lng": float(c["lng"]),
-        }
-        for c in cells
-    ]
+    return [(int(cx), int(cy), n, od, float(lat), float(lng)) for cx, cy, n, od, lat, lng in rows]
 
 
-def _cache_key(community_id: int, version: str, filters: MapFilters, zoom: int) -> str:
+def coarsen(cells: Iterable[Cell], zoom: int, from_zoom: int = BASE_ZOOM) -> list[Cell]:
+    """The cells of a lower zoom, merged from finer ones: a cell of zoom z is exactly
+    2^(from-z) x 2^(from-z) cells of the finer zoom (floor(floor(x/s)/f) = floor(x/sf)),
+    so one aggregate in the database serves every zoom. Cells of several communities
+    sharing a place merge the same way."""
+    factor = 2 ** max(from_zoom - zoom, 0)
+    merged: dict[tuple[int, int], list] = {}
+    for cx, cy, n, overdue, lat, lng in cells:
+        key = (cx // factor, cy // factor)
+        have = merged.get(key)
+        if have is None:
+            merged[key] = [key[0], key[1], n, overdue, lat, lng]
+        else:
+            have[2] += n
+            have[3] += overdue
+            have[4] += lat
+            have[5] += lng
+    return [tuple(cell) for cell in merged.values()]  # type: ignore[misc]
+
+
+def _cache_key(community_id: int, version: str, filters: MapFilters) -> str:
     today = timezone.localdate()
-    return f"map:cells:{community_id}:{version}:{today}:{filters.cache_part()}:{zoom}"
+    return f"map:cells:{community_id}:{version}:{today}:{filters.cache_part()}:{BASE_ZOOM}"
 
 
-def incident_cells(user, filters: MapFilters, zoom: int) -> list[dict]:
-    """Every cell of the incidents the user sees at this zoom (no viewport): for the
-    communities the user runs, cached per community under the dashboard's version key (a
-    staff member sees every incident of them); for anyone else, computed (their incidents
-    are few: their grid's, their own reports)."""
+def incident_cells(user, filters: MapFilters) -> list[Cell]:
+    """Every cell (at BASE_ZOOM, no viewport) of the incidents the user sees: for the
+    communities the user runs, cached per community and filters under the dashboard's
+    version key (a staff member sees every incident of them, and a write bumps the
+    version); beyond them (a grid member's grid, their own reports), computed."""
     managed = set(dashboard.dashboard_communities(user).values_list("pk", flat=True))
     wanted = managed if filters.community_ids is None else managed & set(filters.community_ids)
-    cells: list[dict] = []
+    cells: list[Cell] = []
     if wanted:
         versions = cache.get_many([dashboard._version_key(cid) for cid in wanted])
         keys = {
-            cid: _cache_key(cid, versions.get(dashboard._version_key(cid), "0"), filters, zoom)
+            cid: _cache_key(cid, versions.get(dashboard._version_key(cid), "0"), filters)
             for cid in wanted
         }
         cached = cache.get_many(list(keys.values()))
-        missing = sorted(cid for cid, key in keys.items() if key not in cached)
-        for cid in wanted:
+        for cid in sorted(wanted):
             if keys[cid] in cached:
                 cells.extend(cached[keys[cid]])
-        for cid in missing:
-            one = MapFilters(**{**filters.__dict__, "community_ids": (cid,), "bbox": None})
-            computed = _aggregate(incidents(user, one), zoom)
+                continue
+            one = replace(filters, community_ids=(cid,), bbox=None)
+            computed = _aggregate(incidents(user, one))
             cache.set(keys[cid], computed, CACHE_SECONDS)
             cells.extend(computed)
-    # What the user sees outside the communities they run (a grid member's grid).
-    others = incidents(user, filters).exclude(community_id__in=managed)
-    if filters.community_ids is None or set(filters.community_ids) - managed:
-        cells.extend(_aggregate(others, zoom))
-    return _merge(cells)
+    # Communities where the user holds only a portal role (their rows are few).
+    scope = access_scope(user)
+    beyond = set(scope.member_community_ids) - managed
+    if filters.community_ids is not None:
+        beyond &= set(filters.community_ids)
+    if beyond and not scope.is_superuser:
+        cells.extend(_aggregate(incidents(user, replace(filters, community_ids=tuple(beyond)))))
+    return cells
 
 
-def _merge(cells: Iterable[dict]) -> list[dict]:
-    """One cell per (cx, cy) when several communities share one."""
-    merged: dict[tuple[int, int], dict] = {}
-    for cell in cells:
-        key = (cell["cx"], cell["cy"])
-        have = merged.get(key)
-        if have is None:
-            merged[key] = dict(cell)
-            continue
-        total = have["n"] + cell["n"]
-        have["lat"] = (have["lat"] * have["n"] + cell["lat"] * cell["n"]) / total
-        have["lng"] = (have["lng"] * have["n"] + cell["lng"] * cell["n"]) / total
-        have["n"] = total
-        have["overdue"] += cell["overdue"]
-    return list(merged.values())
+def _cell_point(cell: Cell) -> tuple[float, float]:
+    """The mean point of the cell's incidents (longitude, latitude)."""
+    return cell[5] / cell[2], cell[4] / cell[2]
 
 
-def _cell_in(cell: dict, bbox: tuple[float, float, float, float] | None) -> bool:
+def _cell_in(cell: Cell, bbox: tuple[float, float, float, float] | None) -> bool:
     if bbox is None:
         return True
     west, south, east, north = bbox
-    return west <= cell["lng"] <= east and south <= cell["lat"] <= north
+    lng, lat = _cell_point(cell)
+    return west <= lng <= east and south <= lat <= north
+
+
+def _cluster_features(cells: Iterable[Cell]) -> list[dict]:
+    return [
+        _feature(*_cell_point(c), {"cluster": True, "count": c[2], "overdue": c[3]}) for c in cells
+    ]
 
 
 def incident_layer(user, filters: MapFilters) -> dict:
-    """Clusters below CLUSTER_BELOW_ZOOM, individual incidents from it on."""
+    """Clusters below CLUSTER_BELOW_ZOOM; from it on, individual incidents when the
+    viewport holds at most MAX_POINTS of them (counted from the cached cells), else
+    the finest cells (`dense`: zoom in further or filter)."""
+    cells = incident_cells(user, filters)
     if filters.zoom < CLUSTER_BELOW_ZOOM:
-        cells = incident_cells(user, filters, filters.zoom)
-        cells = [c for c in cells if _cell_in(c, filters.bbox)]
-        features = [
-            _feature(
-                c["lng"],
-                c["lat"],
-                {"cluster": True, "count": c["n"], "overdue": c["overdue"]},
-            )
-            for c in cells
-        ]
-        return collection(features, clustered=True, truncated=False)
+        shown = [c for c in coarsen(cells, filters.zoom) if _cell_in(c, filters.bbox)]
+        return collection(_cluster_features(shown), clustered=True, truncated=False)
+    inside = [c for c in cells if _cell_in(c, filters.bbox)]
+    if sum(c[2] for c in inside) > MAX_POINTS:
+        return collection(_cluster_features(inside), clustered=True, truncated=True)
     return incident_points(user, filters)
 
 
@@ -318,13 +332,13 @@ def incident_points(user, filters: MapFilters) -> dict:
 
 
 def heat_layer(user, filters: MapFilters) -> dict:
-    """Weighted cells of the incidents in the period (the dashboard's heat layer)."""
-    zoom = min(filters.zoom, CLUSTER_BELOW_ZOOM - 1) if filters.zoom else HEAT_ZOOM
-    cells = incident_cells(user, filters, zoom)
-    top = max((c["n"] for c in cells), default=0)
+    """Weighted cells of the incidents in the period (the dashboard's heat layer), at
+    HEAT_ZOOM (about 300 m) unless a lower zoom is asked for."""
+    zoom = min(filters.zoom, HEAT_ZOOM)
+    cells = coarsen(incident_cells(user, filters), zoom)
+    top = max((c[2] for c in cells), default=0)
     features = [
-        _feature(c["lng"], c["lat"], {"count": c["n"], "weight": round(c["n"] / top, 4)})
-        for c in cells
+        _feature(*_cell_point(c), {"count": c[2], "weight": round(c[2] / top, 4)}) for c in cells
     ]
     return collection(features, max_count=top)
 

@@ -3,6 +3,8 @@
 Session or token authentication like the rest of the API; every layer is scoped like the
 lists (grids.map). A bad parameter is a 400 with a message per field."""
 
+from dataclasses import replace
+
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -179,7 +181,10 @@ class HeatMapView(_MapView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        return Response(selectors.heat_layer(request.user, self.query(request)))
+        filters = self.query(request)
+        if "zoom" not in request.query_params:
+            filters = replace(filters, zoom=selectors.HEAT_ZOOM)
+        return Response(selectors.heat_layer(request.user, filters))
 
 
 class LayerMapView(_MapView):

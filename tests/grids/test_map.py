@@ -104,12 +104,25 @@ def test_points_at_high_zoom_carry_no_personal_data(mapped, api_client):
     assert sum(f["properties"]["overdue"] for f in body["features"]) == 1
 
 
-def test_points_are_capped(mapped, api_client, monkeypatch):
+def test_a_dense_viewport_gets_the_finest_cells_and_points_are_capped(
+    mapped, api_client, monkeypatch
+):
     monkeypatch.setattr(selectors, "MAX_POINTS", 2)
     body = _get(
         api_client, mapped.staff_a, "/api/map/incidents/", bbox="112.0,37.0,112.01,37.01", zoom=17
     ).json()
-    assert len(body["features"]) == 2 and body["truncated"] is True
+    assert body["clustered"] is True and body["truncated"] is True
+    assert sum(f["properties"]["count"] for f in body["features"]) == 4
+    filters = selectors.MapFilters(bbox=(112.0, 37.0, 112.01, 37.01), zoom=17)
+    points = selectors.incident_points(mapped.staff_a, filters)
+    assert len(points["features"]) == 2 and points["truncated"] is True
+
+
+def test_coarser_cells_are_merged_from_the_finest():
+    cells = [(10, 10, 1, 0, 1.0, 2.0), (11, 11, 2, 1, 2.0, 4.0), (12, 10, 1, 0, 1.0, 2.0)]
+    assert sorted(selectors.coarsen(cells, 15)) == [(5, 5, 3, 1, 3.0, 6.0), (6, 5, 1, 0, 1.0, 2.0)]
+    assert selectors.coarsen(cells, 16) == cells
+    assert selectors.coarsen([(-1, -3, 1, 0, 0.0, 0.0)], 15) == [(-1, -2, 1, 0, 0.0, 0.0)]
 
 
 def test_filters_category_status_and_period(mapped, api_client):
@@ -242,8 +255,10 @@ def test_other_layers(mapped, api_client):
 
 
 def test_heat_weights(mapped, api_client):
-    body = _get(api_client, mapped.staff_a, "/api/map/heat/").json()
-    assert body["max_count"] == 4
+    body = _get(api_client, mapped.staff_a, "/api/map/heat/", zoom=10).json()
+    assert body["max_count"] == 4 and len(body["features"]) == 1
+    finer = _get(api_client, mapped.staff_a, "/api/map/heat/").json()  # HEAT_ZOOM
+    assert sum(f["properties"]["count"] for f in finer["features"]) == 4
     assert max(f["properties"]["weight"] for f in body["features"]) == 1
 
 
