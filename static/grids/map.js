@@ -501,6 +501,18 @@
     var filters = readJSON("hive-map-query", {}) || {};
     var map = makeMap(element, settings, projection);
     fitTo(map, readJSON("hive-map-bounds", null), projection);
+    if (d.gridsUrl) {
+      var outlines = L.geoJSON(null, {
+        coordsToLatLng: projection.coordsToLatLng,
+        style: { color: "#566573", weight: 1, fill: false },
+        interactive: false,
+      }).addTo(map);
+      getJSON(d.gridsUrl, { community: filters.community })
+        .then(function (data) {
+          outlines.addData(data);
+        })
+        .catch(function () {});
+    }
     getJSON(d.heatUrl, filters)
       .then(function (data) {
         var points = data.features.map(function (f) {
@@ -509,7 +521,7 @@
           return [latlng.lat, latlng.lng, f.properties.weight];
         });
         if (L.heatLayer) {
-          L.heatLayer(points, { radius: 25, blur: 18, maxZoom: 17, max: 1.0 }).addTo(map);
+          L.heatLayer(points, { radius: 30, blur: 20, maxZoom: 15, max: 1.0, minOpacity: 0.35 }).addTo(map);
         }
         if (!points.length && d.emptyText) {
           element.setAttribute("data-empty", d.emptyText);
