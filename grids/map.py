@@ -113,6 +113,8 @@ def page_assets_gzip_bytes() -> int:
     total = 0
     for name in (*PAGE_SCRIPTS, *PAGE_STYLES):
         found = finders.find(name)
+        if not isinstance(found, str):
+            raise FileNotFoundError(name)
         with open(found, "rb") as handle:
             total += len(gzip.compress(handle.read(), compresslevel=9))
     return total
@@ -220,7 +222,7 @@ def coarsen(cells: Iterable[Cell], zoom: int, from_zoom: int = BASE_ZOOM) -> lis
             have[3] += overdue
             have[4] += lat
             have[5] += lng
-    return [tuple(cell) for cell in merged.values()]  # type: ignore[misc]
+    return [tuple(cell) for cell in merged.values()]
 
 
 def _cache_key(community_id: int, version: str, filters: MapFilters) -> str:
@@ -497,7 +499,7 @@ def unit_layer(user, filters: MapFilters) -> dict:
     )
     if filters.community_ids is not None:
         units = units.filter(community_id__in=filters.community_ids)
-    units = _in_bbox(units, filters.bbox).order_by("pk")
+    shown = _in_bbox(units, filters.bbox).order_by("pk")
     link = _Links("admin:partycommittee_residentunit_change")
     kind_field = ResidentUnit._meta.get_field("kind")
     return collection(
@@ -513,7 +515,7 @@ def unit_layer(user, filters: MapFilters) -> dict:
                     "url": link(u["id"]) if _staff_links(user) else "",
                 },
             )
-            for u in units.values("id", "name", "kind", "latitude", "longitude")[:MAX_POINTS]
+            for u in shown.values("id", "name", "kind", "latitude", "longitude")[:MAX_POINTS]
         ]
     )
 

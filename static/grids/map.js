@@ -251,7 +251,16 @@
       buildings: L.layerGroup(),
     };
     var points = L.markerClusterGroup
-      ? L.markerClusterGroup({ disableClusteringAtZoom: 18, maxClusterRadius: 40 })
+      ? L.markerClusterGroup({
+          disableClusteringAtZoom: 18,
+          maxClusterRadius: 40,
+          // The same badge as the server's clusters (the legend explains one).
+          iconCreateFunction: function (group) {
+            var n = group.getChildCount();
+            var size = Math.round(28 + Math.min(28, Math.log(n + 1) * 4));
+            return L.divIcon({ className: "map-cluster", html: "<span>" + n + "</span>", iconSize: [size, size] });
+          },
+        })
       : L.layerGroup();
     var clusters = L.layerGroup();
     layers.incidents.addLayer(points).addLayer(clusters);
