@@ -153,9 +153,11 @@ def _staff_links(user) -> bool:
 
 def incidents(user, filters: MapFilters) -> QuerySet[Incident]:
     """The incidents the map counts for `user`: their list's scope and the filters."""
-    queryset = Incident.objects.visible_to(user).filter(
-        latitude__isnull=False, longitude__isnull=False
-    )
+    return _filtered(Incident.objects.visible_to(user), filters)
+
+
+def _filtered(queryset: QuerySet[Incident], filters: MapFilters) -> QuerySet[Incident]:
+    queryset = queryset.filter(latitude__isnull=False, longitude__isnull=False)
     queryset = filters.period.since(queryset, "created_at")
     if filters.community_ids is not None:
         queryset = queryset.filter(community_id__in=filters.community_ids)
@@ -230,30 +232,48 @@ def _cache_key(community_id: int, version: str, filters: MapFilters) -> str:
     return f"map:cells:{community_id}:{version}:{today}:{filters.cache_part()}:{BASE_ZOOM}"
 
 
+def _community_cells(community_ids: Iterable[int], filters: MapFilters) -> list[Cell]:
+    """The cells of every incident of these communities (what their staff see: staff see
+    every incident of the communities they run), each community's from the cache or
+    counted and cached, under the dashboard's version key: a write the dashboard sees
+    bumps the version, so the next request counts afresh."""
+    wanted = sorted(set(community_ids))
+    if not wanted:
+        return []
+    versions = cache.get_many([dashboard._version_key(cid) for cid in wanted])
+    keys = {
+        cid: _cache_key(cid, versions.get(dashboard._version_key(cid), "0"), filters)
+        for cid in wanted
+    }
+    cached = cache.get_many(list(keys.values()))
+    cells: list[Cell] = []
+    for cid in wanted:
+        if keys[cid] in cached:
+            cells.extend(cached[keys[cid]])
+            continue
+        one = replace(filters, community_ids=(cid,), bbox=None)
+        computed = _aggregate(_filtered(Incident.objects.all(), one))
+        cache.set(keys[cid], computed, CACHE_SECONDS)
+        cells.extend(computed)
+    return cells
+
+
+def warm_cells(community_ids: list[int]) -> None:
+    """Count and cache the default view's cells (the dashboard's default period, no other
+    filter) of these communities, so the first visitor after a write reads them: from
+    the dashboard's warm-up (hive.dashboard.dashboard_warm, a worker after writes and
+    every few minutes)."""
+    _community_cells(community_ids, MapFilters(period=dashboard.period_for(None)))
+
+
 def incident_cells(user, filters: MapFilters) -> list[Cell]:
-    """Every cell (at BASE_ZOOM, no viewport) of the incidents the user sees: for the
-    communities the user runs, cached per community and filters under the dashboard's
-    version key (a staff member sees every incident of them, and a write bumps the
-    version); beyond them (a grid member's grid, their own reports), computed."""
+    """Every cell (at BASE_ZOOM, no viewport) of the incidents the user sees: those of
+    the communities the user runs from the per-community cache (_community_cells); beyond
+    them (a grid member's grid, the reports they follow), counted for the user (few)."""
     managed = set(dashboard.dashboard_communities(user).values_list("pk", flat=True))
     wanted = managed if filters.community_ids is None else managed & set(filters.community_ids)
-    cells: list[Cell] = []
-    if wanted:
-        versions = cache.get_many([dashboard._version_key(cid) for cid in wanted])
-        keys = {
-            cid: _cache_key(cid, versions.get(dashboard._version_key(cid), "0"), filters)
-            for cid in wanted
-        }
-        cached = cache.get_many(list(keys.values()))
-        for cid in sorted(wanted):
-            if keys[cid] in cached:
-                cells.extend(cached[keys[cid]])
-                continue
-            one = replace(filters, community_ids=(cid,), bbox=None)
-            computed = _aggregate(incidents(user, one))
-            cache.set(keys[cid], computed, CACHE_SECONDS)
-            cells.extend(computed)
-    # Communities where the user holds only a portal role (their rows are few).
+    cells = _community_cells(wanted, filters)
+    # Communities where the user holds only a portal role.
     scope = access_scope(user)
     beyond = set(scope.member_community_ids) - managed
     if filters.community_ids is not None:

@@ -167,18 +167,17 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
-def _heat_panel(user, period, communities, chosen) -> dict:
-    """The dashboard's heat layer of incidents in the period (grids.map): its query and
-    first view; the page's script loads the cells from api/map/heat/."""
+def _heat_panel(period, communities, chosen) -> dict:
+    """The dashboard's heat layer of incidents in the period (grids.map): its query; the
+    page's script loads the grids' outlines (and fits the view to them) and the cells
+    from api/map/: no query here."""
     if not communities:
         return {}
     from grids import map as grid_map
 
     query = {"period": period.key, **({"community": chosen.pk} if chosen else {})}
-    filters = grid_map.MapFilters(community_ids=tuple(c.pk for c in communities))
     return {
         "map_query": query,
-        "map_bounds": grid_map.map_bounds(user, filters),
         "map_scripts": grid_map.PAGE_SCRIPTS,
         "map_styles": grid_map.PAGE_STYLES,
     }
@@ -205,7 +204,7 @@ def admin_dashboard(request, admin_site):
         "title": _("Dashboard"),
         "form": form,
         "period": period,
-        **_heat_panel(request.user, period, communities, chosen),
+        **_heat_panel(period, communities, chosen),
         "page": dashboard.dashboard_page(user=request.user, period=period, communities=communities),
     }
     return TemplateResponse(request, "admin/hive/dashboard.html", context)

@@ -510,8 +510,9 @@
     var filters = readJSON("hive-map-query", {}) || {};
     var map = makeMap(element, settings, projection);
     fitTo(map, readJSON("hive-map-bounds", null), projection);
+    var outlines = null;
     if (d.gridsUrl) {
-      var outlines = L.geoJSON(null, {
+      outlines = L.geoJSON(null, {
         coordsToLatLng: projection.coordsToLatLng,
         style: { color: "#566573", weight: 1, fill: false },
         interactive: false,
@@ -519,6 +520,10 @@
       getJSON(d.gridsUrl, { community: filters.community })
         .then(function (data) {
           outlines.addData(data);
+          var bounds = outlines.getBounds();
+          if (bounds.isValid()) {
+            map.fitBounds(bounds, { padding: [16, 16] });
+          }
         })
         .catch(function () {});
     }
@@ -531,6 +536,9 @@
         });
         if (L.heatLayer) {
           L.heatLayer(points, { radius: 30, blur: 20, maxZoom: 15, max: 1.0, minOpacity: 0.35 }).addTo(map);
+        }
+        if (points.length && !readJSON("hive-map-bounds", null) && !(outlines && outlines.getLayers().length)) {
+          map.fitBounds(L.latLngBounds(points.map(function (p) { return [p[0], p[1]]; })), { padding: [16, 16], maxZoom: 16 });
         }
         if (!points.length && d.emptyText) {
           element.setAttribute("data-empty", d.emptyText);

@@ -266,3 +266,15 @@ def test_the_schema_documents_the_map(api_client, world):
     api_client.force_authenticate(world.superuser)
     schema = api_client.get("/api/schema/").content.decode()
     assert "/api/map/incidents/" in schema and "/api/map/heat/" in schema
+
+
+def test_the_dashboards_warm_up_counts_the_default_map(mapped, api_client, monkeypatch):
+    dashboard.dashboard_warm(community_ids=[mapped.a.pk])
+    counted = []
+    original = selectors._aggregate
+    monkeypatch.setattr(
+        selectors, "_aggregate", lambda *a, **k: counted.append(1) or original(*a, **k)
+    )
+    body = _get(api_client, mapped.staff_a, "/api/map/incidents/", bbox=WIDE, zoom=10).json()
+    assert sum(f["properties"]["count"] for f in body["features"]) == 4
+    assert counted == []  # read from the cache the warm-up filled
