@@ -75,7 +75,7 @@ class MapQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(_("Not a grid you can see."))
         return value
 
-    def filters(self, *, points: bool = False) -> selectors.MapFilters:
+    def filters(self) -> selectors.MapFilters:
         data = self.validated_data
         community = data.get("community")
         return selectors.MapFilters(
@@ -188,28 +188,23 @@ class HeatMapView(_MapView):
 
 
 class LayerMapView(_MapView):
+    layer = ""  # a key of grids.map.LAYERS, given in the URL configuration
+
     @extend_schema(
-        summary="Another layer: sweeps, buildings, units or wishes (GeoJSON)",
+        summary="Another layer: key places' sweeps, buildings, resident units or wishes",
         parameters=_parameters("bbox", "community", "grid", "category"),
         responses={200: OpenApiTypes.OBJECT},
     )
-    def get(self, request, name: str):
-        layer = selectors.LAYERS.get(name)
-        if layer is None:
-            raise serializers.ValidationError(
-                {
-                    "name": [
-                        _("Unknown layer; one of: %(names)s.")
-                        % {"names": ", ".join(selectors.LAYERS)}
-                    ]
-                }
-            )
-        return Response(layer(request.user, self.query(request)))
+    def get(self, request):
+        return Response(selectors.LAYERS[self.layer](request.user, self.query(request)))
 
 
 urlpatterns = [
     path("grids/", GridMapView.as_view(), name="grids"),
     path("incidents/", IncidentMapView.as_view(), name="incidents"),
     path("heat/", HeatMapView.as_view(), name="heat"),
-    path("layers/<slug:name>/", LayerMapView.as_view(), name="layer"),
+    *[
+        path(f"layers/{name}/", LayerMapView.as_view(layer=name), name=f"layer-{name}")
+        for name in selectors.LAYERS
+    ],
 ]

@@ -345,7 +345,7 @@
         });
       },
       sweeps: function () {
-        load("sweeps", d.layerUrl.replace("NAME", "sweeps"), { community: filters.community }, function (data) {
+        load("sweeps", d.sweepsUrl, { community: filters.community }, function (data) {
           layers.sweeps.clearLayers();
           data.features.forEach(function (f) {
             var p = f.properties;
@@ -360,7 +360,7 @@
         });
       },
       wishes: function () {
-        load("wishes", d.layerUrl.replace("NAME", "wishes"), { community: filters.community }, function (data) {
+        load("wishes", d.wishesUrl, { community: filters.community }, function (data) {
           layers.wishes.clearLayers();
           data.features.forEach(function (f) {
             var p = f.properties;
@@ -373,7 +373,7 @@
         });
       },
       units: function () {
-        load("units", d.layerUrl.replace("NAME", "units"), { community: filters.community }, function (data) {
+        load("units", d.unitsUrl, { community: filters.community }, function (data) {
           layers.units.clearLayers();
           data.features.forEach(function (f) {
             var p = f.properties;
@@ -384,7 +384,7 @@
         });
       },
       buildings: function () {
-        load("buildings", d.layerUrl.replace("NAME", "buildings"), { community: filters.community }, function (data) {
+        load("buildings", d.buildingsUrl, { community: filters.community }, function (data) {
           layers.buildings.clearLayers();
           data.features.forEach(function (f) {
             var p = f.properties;
@@ -460,7 +460,17 @@
           data.features.forEach(function (feature) {
             var c = feature.geometry.coordinates;
             var p = feature.properties;
-            var dot = incidentMarker(feature, projection.show(c[0], c[1]));
+            var latlng = projection.show(c[0], c[1]);
+            if (p.cluster) {
+              // More open incidents here than the map shows one by one: counted together.
+              var marker = clusterMarker(feature, latlng, d.clusterText || "");
+              marker.on("click", function () {
+                map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+              });
+              dots.addLayer(marker);
+              return;
+            }
+            var dot = incidentMarker(feature, latlng);
             dot.bindPopup(popup("#" + p.id + " " + p.category_label, [p.status_label, p.created], p.url, d.moreText));
             dots.addLayer(dot);
           });

@@ -249,7 +249,7 @@ def test_other_layers(mapped, api_client):
     wishes = api_client.get("/api/map/layers/wishes/").json()
     assert [f["properties"]["count"] for f in wishes["features"]] == [1]
     assert wishes["features"][0]["geometry"]["coordinates"] == [112.005, 37.005]
-    assert api_client.get("/api/map/layers/nope/").status_code == 400
+    assert api_client.get("/api/map/layers/nope/").status_code == 404
     staff_b = _get(api_client, mapped.staff_b, "/api/map/layers/buildings/").json()
     assert staff_b["features"] == []
 
