@@ -6,12 +6,14 @@ dashboard's (period via `hive.dashboard.period_for`, a community among
 `dashboard_communities(user)`), plus category and status.
 
 Incidents are clustered on the server below `CLUSTER_BELOW_ZOOM`: latitude and longitude
-are quantised to a cell whose size follows the zoom (a quarter of a 256-pixel tile) and
-counted with one GROUP BY in the database (plain Django expressions: PostgreSQL and
-SQLite). For staff, a community's cells are cached per (community, filters, zoom) under
-the dashboard's per-community version key (hive.dashboard), so a write shows at once; a
-viewport then only picks the cells inside it. From that zoom on, individual incidents
-come, at most `MAX_POINTS` of them (`truncated` tells when more matched).
+are quantised to a cell a quarter of a 256-pixel tile wide and counted with one GROUP BY
+in the database (plain Django expressions: PostgreSQL and SQLite). The database counts
+the cells of `BASE_ZOOM` once per community and filters, cached under the dashboard's
+per-community version key (hive.dashboard: a write shows at once; its warm-up keeps the
+default view counted); every lower zoom merges them (`coarsen`) and a viewport only picks
+the cells inside it. From `CLUSTER_BELOW_ZOOM` on, individual incidents come, at most
+`MAX_POINTS` of them (`truncated` tells when more matched; a viewport the cells say is
+denser gets the finest cells instead).
 
 No property carries personal data: no description, reporter, phone or address.
 """
