@@ -62,6 +62,7 @@ urlpatterns = [
         ),
         name="swagger-ui",
     ),
+    path("api/map/", include(("grids.map_api", "map"))),
     path("api/", include(router.urls)),
     path("", include(public_patterns)),
     path("portal/", include(portal_patterns)),

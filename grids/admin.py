@@ -54,7 +54,12 @@ from hive.personal_data import mask_id_number, mask_phone
 from hive.personal_data.registry import declared
 from hive.ui.admin_lists import WorkQueueAdminMixin, short_text_column
 from hive.ui.forms import add_service_errors
-from hive.ui.resources import ScopedImportExportMixin, ScopedResource
+from hive.ui.resources import (
+    GeoJSONExportMixin,
+    GeoJSONResource,
+    ScopedImportExportMixin,
+    ScopedResource,
+)
 
 # --- Spreadsheets ----------------------------------------------------------------------
 
@@ -529,13 +534,29 @@ class IncidentResource(ScopedResource):
         ]
 
 
+class IncidentGeoResource(GeoJSONResource):
+    """The GeoJSON export of a filtered incident list: the point, what and where it stands;
+    no description, reporter, phone or address."""
+
+    class Meta:
+        model = Incident
+        fields = ["id", "grid__code", "category", "status", "created_at", "latitude", "longitude"]
+
+
 @admin.register(Incident)
-class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
+class IncidentAdmin(
+    WorkQueueAdminMixin,
+    CreateThroughServiceMixin,
+    GeoJSONExportMixin,
+    ExportOnly,
+    GridChildAdmin,
+):
     """Staff report on a resident's behalf here; the workflow steps are actions, and the
     portal page of each incident offers every step with its inputs. The list puts open
     reports first, overdue at the top."""
 
     resource_classes = [IncidentResource]
+    geojson_resource_class = IncidentGeoResource
     queue_open_states = Incident.OPEN_STATES
     deadline_field = "deadline"
     due_soon = timedelta(hours=24)

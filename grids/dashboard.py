@@ -244,6 +244,13 @@ def block(page, community, figures):
     }
 
 
+def warm_map(community_ids: list[int]) -> None:
+    """The map's cells of the default view, kept with the figures (grids.map)."""
+    from grids import map as grid_map
+
+    grid_map.warm_cells(community_ids)
+
+
 dashboard.register(
     dashboard.Part(
         name="grids",
@@ -254,5 +261,6 @@ dashboard.register(
         models=("grids.Grid", "grids.Incident"),
         block=block,
         order=20,
+        warm=warm_map,
     )
 )

@@ -25,8 +25,9 @@ from grids.models import (
 from grids.selectors import assignee_candidates
 from grids.services import MAX_INCIDENT_PHOTOS, MAX_RESIDENT_REPORT_PHOTOS
 from hive.access.roles import Role
+from hive.dashboard import DEFAULT_PERIOD
 from hive.models import User
-from hive.ui.forms import BootstrapFormMixin, PublicTextField
+from hive.ui.forms import BootstrapFormMixin, DashboardFilterForm, PublicTextField
 from hive.ui.public_forms import RATING_CHOICES, PublicSubmissionForm, clean_mobile
 from hive.uploads import PhotosField
 from partycommittee.models import ResidentUnit
@@ -579,3 +580,30 @@ class ReportRatingForm(BootstrapFormMixin, forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class MapFilterForm(DashboardFilterForm):
+    """The staff map's filters: the dashboard's (period, and for a street one community),
+    then the incidents' category and status (open, overdue, or one status)."""
+
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from grids.map_api import STATUS_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("All categories")), *Category.choices]
+        self.fields["status"].choices = [("", _("All statuses")), *STATUS_CHOICES]
+
+    def query(self) -> dict[str, str]:
+        """The map endpoints' query string for these filters (grids.map_api)."""
+        data = self.cleaned_data
+        query = {"period": data.get("period") or DEFAULT_PERIOD}
+        community = data.get("community")
+        if community is not None:
+            query["community"] = str(community.pk)
+        for name in ("category", "status"):
+            if data.get(name):
+                query[name] = data[name]
+        return query

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,7 @@ from grids.forms import (
     VisitForm,
 )
 from grids.models import (
+    Category,
     ChangeLogEntry,
     Grid,
     GridTask,
@@ -92,6 +94,11 @@ def my_grid(request):
         .distinct()
         .count(),
     }
+    if grids:
+        from grids import map as grid_map
+
+        context["map_bounds"] = grid_map.map_bounds(request.user, grid_map.MapFilters())
+        context.update(_map_assets())
     return render(request, "grids/my_grid.html", context)
 
 
@@ -509,3 +516,51 @@ def sweep_detail(request, pk):
             return redirect(sweep)
     context = {"sweep": sweep, "checks": checks, "pending": pending, "form": form}
     return render(request, "grids/sweep_detail.html", context)
+
+
+# --- The map (一张图) -------------------------------------------------------------------
+
+
+def _map_assets() -> dict:
+    from grids import map as grid_map
+
+    return {"map_scripts": grid_map.PAGE_SCRIPTS, "map_styles": grid_map.PAGE_STYLES}
+
+
+def admin_map(request, admin_site):
+    """The staff map (admin): grids, incidents (clustered by the server at low zoom),
+    sweeps, wishes, units and buildings, with the dashboard's filters. The page is a
+    frame: the script loads each layer from api/map/ with the form's query."""
+    from grids import map as grid_map
+    from grids.forms import MapFilterForm
+    from hive import dashboard
+    from hive.access.authorization import administers_any
+
+    if not administers_any(request.user):
+        raise PermissionDenied
+    communities = dashboard.dashboard_communities(request.user)
+    form = MapFilterForm(request.GET or None, communities=communities)
+    query: dict | None = {"period": dashboard.DEFAULT_PERIOD}
+    if form.is_bound:
+        query = form.query() if form.is_valid() else None
+    filters = grid_map.MapFilters(
+        community_ids=(int(query["community"]),) if query and "community" in query else None
+    )
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Map"),
+        "form": form,
+        "map_query": query,
+        "map_bounds": grid_map.map_bounds(request.user, filters) if query else None,
+        "layers": [
+            ("grids", _("Grids (coloured by open and overdue incidents)"), True),
+            ("incidents", _("Incidents"), True),
+            ("sweeps", _("Sweeps at key places"), False),
+            ("wishes", _("Published micro-wishes (per community)"), False),
+            ("units", _("Resident units"), False),
+            ("buildings", _("Buildings"), False),
+        ],
+        "categories": Category.choices,
+        **_map_assets(),
+    }
+    return TemplateResponse(request, "admin/grids/map.html", context)

@@ -159,6 +159,9 @@ class Part:
     models: tuple[str, ...] = ()
     block: Callable[[Page, Community, dict], dict] | None = None
     order: int = 0
+    # What else the part keeps cached per community under the same version key (the
+    # map's cells), recomputed by the warm-up with the figures: warm(community_ids).
+    warm: Callable[[list[int]], None] | None = None
 
 
 _PARTS: dict[str, Part] = {}
@@ -261,6 +264,9 @@ def dashboard_warm(*, community_ids: list[int] | None = None, now=None) -> int:
         computed = compute_figures(community_ids=ids, period=period, now=now)
         cache.set_many({keys[cid]: computed[cid] for cid in ids}, CACHE_SECONDS)
         stored += len(ids)
+    for part in parts():
+        if part.warm is not None:
+            part.warm(ids)
     return stored
 
 

@@ -143,26 +143,31 @@ def search_timings() -> None:
         )
 
 
-def load(port: int, path: str, token: str, seconds: float, clients: int = 8) -> dict:
+def load(port: int, path: str | list[str], token: str, seconds: float, clients: int = 8) -> dict:
+    """Clients ask for `path` (or each of a list of paths in turn) until time is up."""
+    paths = [path] if isinstance(path, str) else path
     latencies: list[float] = []
     lock = threading.Lock()
     stop = time.perf_counter() + seconds
 
-    def worker():
+    def worker(offset: int):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
+        n = offset
         while time.perf_counter() < stop:
+            asked = paths[n % len(paths)]
+            n += 1
             started = time.perf_counter()
-            connection.request("GET", path, headers={"Authorization": f"Token {token}"})
+            connection.request("GET", asked, headers={"Authorization": f"Token {token}"})
             response = connection.getresponse()
             response.read()
             if response.status != 200:
-                raise RuntimeError(f"{path} answered {response.status}")
+                raise RuntimeError(f"{asked} answered {response.status}")
             mine.append(time.perf_counter() - started)
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(i * 7,)) for i in range(clients)]
     began = time.perf_counter()
     for thread in threads:
         thread.start()

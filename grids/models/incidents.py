@@ -355,6 +355,8 @@ class Incident(TimeStampedModel):
             models.Index(fields=["status", "deadline"], name="incident_deadline"),
             models.Index(fields=["assignee", "status"], name="incident_assignee"),
             models.Index(fields=["assigned_unit", "status"], name="incident_assigned_unit"),
+            # The map's viewport of individual incidents (grids.map): a latitude range.
+            models.Index(fields=["latitude", "longitude"], name="incident_point"),
             # The dashboard's GROUP BYs over a community's period: an index-only scan
             # carrying every column they read (all as keys: SQLite has no INCLUDE).
             models.Index(

@@ -88,6 +88,7 @@ class HiveAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
     def get_urls(self):
+        from grids.views import admin_map
         from hive.access import two_factor
         from hive.views import admin_dashboard
 
@@ -105,6 +106,7 @@ class HiveAdminSite(admin.AdminSite):
                 self.admin_view(lambda request: admin_dashboard(request, self)),
                 name="dashboard",
             ),
+            path("map/", self.admin_view(lambda request: admin_map(request, self)), name="map"),
             *super().get_urls(),
         ]
 

@@ -8,11 +8,13 @@ user's scope is a row error, and the admin imports all rows or none.
 
 import contextlib
 import datetime
+import json
 
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
+from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 from import_export.resources import modelresource_factory
 
@@ -206,3 +208,99 @@ class ScopedImportExportMixin:
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+
+
+# --- GeoJSON: another export format of the same export pages ---------------------------------
+
+
+class GeoJSONFormat(base_formats.Format):
+    """A GeoJSON FeatureCollection of points: one feature per row that has a point (the
+    "longitude" and "latitude" columns), the other columns as properties. Used with an
+    admin's `geojson_resource_class` (GeoJSONExportMixin), whose columns carry no
+    personal data; rows without a point are left out."""
+
+    def get_title(self):
+        return "geojson"
+
+    def get_extension(self):
+        return "geojson"
+
+    def get_content_type(self):
+        return "application/geo+json"
+
+    def is_binary(self):
+        return False
+
+    def can_export(self):
+        return True
+
+    def export_data(self, dataset, **kwargs):
+        headers = list(dataset.headers or [])
+        features = []
+        for row in dataset.dict:
+            longitude, latitude = row.get("longitude"), row.get("latitude")
+            if longitude in (None, "") or latitude in (None, ""):
+                continue
+            properties = {
+                key: value
+                for key, value in row.items()
+                if key not in ("longitude", "latitude") and key in headers
+            }
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [float(longitude), float(latitude)],
+                    },
+                    "properties": properties,
+                }
+            )
+        return json.dumps(
+            {"type": "FeatureCollection", "features": features},
+            ensure_ascii=False,
+            default=str,
+        )
+
+
+class GeoJSONResource(ScopedResource):
+    """The rows of a GeoJSON export: columns named by their code (GeoJSON property names),
+    not by translated headers."""
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(user=user, **kwargs)
+        for name, field in self.fields.items():
+            field.column_name = name
+
+    def export(self, *args, **kwargs):
+        kwargs.pop("export_fields", None)  # every column of this resource, whatever was ticked
+        return super().export(*args, **kwargs)
+
+
+class GeoJSONExportMixin:
+    """Admin mixin: GeoJSON beside the spreadsheet on the export page (and the filtered
+    changelist's export), its rows from `geojson_resource_class` whatever columns the
+    form ticked: points only, no personal data."""
+
+    geojson_resource_class: type[GeoJSONResource]
+
+    def get_export_formats(self):
+        formats = list(super().get_export_formats())
+        return [*formats, GeoJSONFormat] if GeoJSONFormat not in formats else formats
+
+    def _exports_geojson(self, export_form) -> bool:
+        if export_form is None or not hasattr(export_form, "cleaned_data"):
+            return False
+        try:
+            chosen = self.get_export_formats()[int(export_form.cleaned_data["format"])]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return False
+        return chosen is GeoJSONFormat
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        if self._exports_geojson(kwargs.get("export_form")):
+            resource = self.geojson_resource_class(
+                **self.get_export_resource_kwargs(request, **kwargs)
+            )
+            return resource.export(queryset=queryset, force_native_type=True)
+        return super().get_data_for_export(request, queryset, **kwargs)

@@ -246,6 +246,14 @@ RULES: dict[str, Rule] = {
     "volunteers:my_points": Portal(),
     "volunteers:leaderboard": Portal(see=STAFF),
     # --- API (router names) ---------------------------------------------------------------
+    # The map's GeoJSON (grids.map_api): scoped like the lists, tests/grids/test_map.py.
+    "map:grids": Api(),
+    "map:incidents": Api(),
+    "map:heat": Api(),
+    "map:layer-sweeps": Api(),
+    "map:layer-buildings": Api(),
+    "map:layer-units": Api(),
+    "map:layer-wishes": Api(),
     "street-list": Api(),
     "street-detail": Api(other_see={"staff", "unit", "grid", "mediator", "party"}),
     "community-list": Api(),
