@@ -19,7 +19,7 @@ from import_export.formats.base_formats import XLSX
 from import_export.widgets import ForeignKeyWidget
 
 from grids import services
-from grids.forms import DispatchForm
+from grids.forms import DispatchForm, MoveGridForm
 from grids.models import (
     Building,
     ChangeLogEntry,
@@ -529,6 +529,21 @@ class IncidentResource(ScopedResource):
         ]
 
 
+class UnplacedFilter(admin.SimpleListFilter):
+    """Reports waiting in the community's holding grid: their point lay in no grid."""
+
+    title = _("placement")
+    parameter_name = "unplaced"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open, not in any grid"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(grid__holds_unplaced=True, status__in=Incident.OPEN_STATES)
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, GridChildAdmin):
     """Staff report on a resident's behalf here; the workflow steps are actions, and the
@@ -554,7 +569,7 @@ class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, 
         "assigned_unit",
         "created_at",
     ]
-    list_filter = ["category", "status", "priority", OverdueFilter]
+    list_filter = ["category", "status", "priority", OverdueFilter, UnplacedFilter]
     search_fields = ["location", "description", "on_behalf_of"]
     list_select_related = ["grid", "assignee", "assigned_unit"]
     date_hierarchy = "created_at"
@@ -576,6 +591,7 @@ class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, 
             return self.add_fields
         return [
             *self.add_fields,
+            "placement_note",
             "status",
             "reporter",
             "deadline",
@@ -647,6 +663,11 @@ class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, 
                 self.admin_site.admin_view(self.dispatch_view),
                 name="grids_incident_dispatch",
             ),
+            path(
+                "<int:pk>/move-grid/",
+                self.admin_site.admin_view(self.move_grid_view),
+                name="grids_incident_move_grid",
+            ),
             *super().get_urls(),
         ]
 
@@ -668,7 +689,49 @@ class IncidentAdmin(WorkQueueAdminMixin, CreateThroughServiceMixin, ExportOnly, 
             and administers(request.user, obj.community_id)
         ):
             context["dispatch_form"] = DispatchForm(incident=obj)
+        if (
+            obj is not None
+            and "move_grid_form" not in context
+            and administers(request.user, obj.community_id)
+        ):
+            context["move_grid_form"] = MoveGridForm(incident=obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def move_grid_view(self, request, pk):
+        """POST only: grids.services.incident_move_grid decides; a refusal shows the change
+        page again with the errors on the panel's form."""
+        incident = get_object_or_404(
+            self.get_queryset(request).select_related("community", "grid"), pk=pk
+        )
+        require_administers(request.user, incident.community_id)
+        change_url = reverse("admin:grids_incident_change", args=[incident.pk])
+        if request.method != "POST":
+            return redirect(change_url)
+        form = MoveGridForm(request.POST, incident=incident)
+        if form.is_valid():
+            try:
+                services.incident_move_grid(
+                    incident=incident,
+                    grid=form.cleaned_data["grid"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Report #%(id)s moved to grid %(grid)s.")
+                    % {"id": incident.pk, "grid": incident.grid},
+                    messages.SUCCESS,
+                )
+                return redirect(change_url)
+        page_request = copy.copy(request)
+        page_request.method = "GET"
+        page_request.POST = QueryDict()
+        return self.change_view(
+            page_request, str(incident.pk), extra_context={"move_grid_form": form}
+        )
 
     def dispatch_view(self, request, pk):
         """POST only: the service decides; a refusal shows the change page again with

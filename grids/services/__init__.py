@@ -43,6 +43,13 @@ from grids.services.places import (
     resident_update,
     works_in_grid,
 )
+from grids.services.placing import (
+    Placement,
+    incident_move_grid,
+    place_incident,
+    reporter_community,
+    unplaced_grid,
+)
 from grids.services.sweeps import (
     sweep_check,
     sweep_create,
@@ -56,6 +63,7 @@ __all__ = [
     "MAX_INCIDENT_PHOTOS",
     "MAX_RESIDENT_REPORT_PHOTOS",
     "RESIDENT_EDITABLE_FIELDS",
+    "Placement",
     "change_log_record",
     "grid_create",
     "grid_task_complete",
@@ -70,6 +78,7 @@ __all__ = [
     "incident_escalate",
     "incident_flag_overdue",
     "incident_mark_duplicate",
+    "incident_move_grid",
     "incident_reject",
     "incident_reopen",
     "incident_reply",
@@ -81,6 +90,8 @@ __all__ = [
     "incident_start",
     "incident_verify",
     "key_person_tags_restore_builtin",
+    "place_incident",
+    "reporter_community",
     "resident_add",
     "resident_move_out",
     "resident_record_death",
@@ -94,6 +105,7 @@ __all__ = [
     "sweep_create",
     "sweep_default_places",
     "sweep_record_check",
+    "unplaced_grid",
     "visit_log",
     "works_in_grid",
 ]
