@@ -1,6 +1,7 @@
 """Writes with rules in them for grids, one module per concept; callers use
 `from grids import services` and `services.incident_accept(...)` etc."""
 
+from grids.services.boundaries import BoundaryImport, BoundaryRow, boundary_import
 from grids.services.incidents import (
     INCIDENT_SERVICES,
     MAX_INCIDENT_PHOTOS,
@@ -63,7 +64,10 @@ __all__ = [
     "MAX_INCIDENT_PHOTOS",
     "MAX_RESIDENT_REPORT_PHOTOS",
     "RESIDENT_EDITABLE_FIELDS",
+    "BoundaryImport",
+    "BoundaryRow",
     "Placement",
+    "boundary_import",
     "change_log_record",
     "grid_create",
     "grid_task_complete",
