@@ -75,6 +75,8 @@ def clean_point_fields(form: forms.Form, latitude_field="latitude", longitude_fi
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             name = {"latitude": latitude_field, "longitude": longitude_field}.get(field)
+            if name is not None and form.fields[name].widget.is_hidden:
+                name = None  # set by the map pin: the message goes above the form
             form.add_error(name, messages)
 
 
@@ -479,14 +481,20 @@ class SweepCheckForm(PortalFormMixin, forms.Form):
 _HTML_TAG = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
-def where_choices(community) -> list[tuple[str, Any]]:
+def community_grids(community) -> list[Grid]:
+    """The grids a resident chooses from, by code: one query."""
+    return list(Grid.objects.for_people().filter(community=community).order_by("code", "pk"))
+
+
+def where_choices(community, grids: list[Grid] | None = None) -> list[tuple[str, Any]]:
     """The "where" select: one group per grid, its buildings then "elsewhere in this
-    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Two queries."""
+    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Two queries (one when the
+    grids were read)."""
     buildings: dict[int, list[Building]] = {}
     for building in Building.objects.filter(community=community).order_by("name", "pk"):
         buildings.setdefault(building.grid_id, []).append(building)
     choices: list[tuple[str, Any]] = [("", gettext("Not sure: use my location"))]
-    for grid in Grid.objects.for_people().filter(community=community).order_by("code", "pk"):
+    for grid in community_grids(community) if grids is None else grids:
         options = [(f"b{building.pk}", building.name) for building in buildings.get(grid.pk, [])]
         options.append((f"g{grid.pk}", gettext("Elsewhere in this grid")))
         choices.append((grid.name, options))
@@ -577,13 +585,20 @@ class ResidentReportForm(PublicSubmissionForm):
         self.community = community
         super().__init__(*args, **kwargs)
         where = self.fields["where"]
-        # Read when the select is shown, once however often the widget walks it.
-        where.choices = functools.cache(functools.partial(where_choices, community))
+        # Read when the select or the map is shown, once however often they are walked.
+        self.grids = functools.cache(functools.partial(community_grids, community))
+        where.choices = functools.cache(lambda: where_choices(community, self.grids()))
         if self.is_bound:
             value = str(self.data.get(self.add_prefix("where")) or "")
             place = where_place(community, value)
             where.places = {value: place} if place is not None else {}
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+
+    def grid_outlines(self) -> list[dict[str, Any]]:
+        """The grids' names and boundaries for the map pin (no personal data)."""
+        return [
+            {"name": grid.name, "boundary": grid.boundary} for grid in self.grids() if grid.boundary
+        ]
 
     def clean_description(self):
         description = self.cleaned_data["description"]

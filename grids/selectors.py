@@ -115,6 +115,17 @@ def grid_elsewhere(
     return grid
 
 
+def grid_outlines(grids: QuerySet[Grid]) -> list[dict[str, Any]]:
+    """Names and boundaries of the grids people choose from, for a map drawing them as
+    outlines (no personal data). One query."""
+    return [
+        {"name": name, "boundary": boundary}
+        for name, boundary in grids.filter(holds_unplaced=False, boundary__isnull=False)
+        .order_by("code", "pk")
+        .values_list("name", "boundary")[:500]
+    ]
+
+
 def community_overlaps(
     community_id: int, *, grids: Sequence[Grid] | None = None
 ) -> list[tuple[Grid, Grid]]:
