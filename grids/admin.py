@@ -258,8 +258,8 @@ class BoundaryWidget(forms.Textarea):
         context["widget"]["others"] = self.others
         context["widget"]["others_id"] = f"{widget_id}_others"
         context["widget"]["datum_id"] = "id_datum"
-        context["widget"]["center"] = "25.04,102.70"
-        context["widget"]["zoom"] = 14
+        context["widget"]["center"] = "35,105"
+        context["widget"]["zoom"] = 4
         return context
 
 

@@ -48,8 +48,10 @@ def _report_choose(request):
 def add_visible_errors(form, exc: ValidationError) -> None:
     """A service's errors on the form: those of hidden fields (the map pin's latitude and
     longitude) above the form, where the resident sees them."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, messages_ in errors.items():
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages_ in exc.message_dict.items():
         visible = field in form.fields and not form.fields[field].widget.is_hidden
         form.add_error(field if visible else None, messages_)
 

@@ -99,7 +99,7 @@ def _kml_ring(element: Any) -> list[list[float]]:
 
 
 def _kml_polygon(polygon: Any) -> list[list[list[float]]]:
-    rings = []
+    rings: list[list[list[float]]] = []
     for boundary in polygon:
         kind = _local(boundary.tag)
         if kind in ("outerBoundaryIs", "innerBoundaryIs"):

@@ -29,9 +29,9 @@ class Placement:
 def unplaced_grid(community: Community) -> Grid:
     """The community's holding grid of reports that lie in no grid, created on first use.
     People never choose it (Grid.objects.for_people()); community staff see it."""
-    grid = Grid.objects.filter(community=community, holds_unplaced=True).first()
-    if grid is not None:
-        return grid
+    found: Grid | None = Grid.objects.filter(community=community, holds_unplaced=True).first()
+    if found is not None:
+        return found
     code = UNPLACED_CODE
     if Grid.objects.filter(community=community, code=code).exists():
         code = f"{UNPLACED_CODE}-{community.pk}"[:20]
@@ -45,7 +45,8 @@ def unplaced_grid(community: Community) -> Grid:
             )
     except IntegrityError:  # created by a report racing this one
         grid = Grid.objects.get(community=community, holds_unplaced=True)
-    return grid
+    created: Grid = grid
+    return created
 
 
 def _not_here(latitude: Decimal, longitude: Decimal, community: Community) -> None:
@@ -79,14 +80,18 @@ def place_incident(
     if grid is not None:
         if grid.community_id != community.pk:
             raise ValidationError({"grid": _("Choose a grid of this community.")})
-        if located and grid_at(community.pk, latitude=latitude, longitude=longitude) is None:
-            _not_here(latitude, longitude, community)  # type: ignore[arg-type]
+        if (
+            latitude is not None
+            and longitude is not None
+            and grid_at(community.pk, latitude=latitude, longitude=longitude) is None
+        ):
+            _not_here(latitude, longitude, community)
         return Placement(grid)
-    if located:
-        found = grid_at(community.pk, latitude=latitude, longitude=longitude)  # type: ignore[arg-type]
+    if latitude is not None and longitude is not None:
+        found = grid_at(community.pk, latitude=latitude, longitude=longitude)
         if found is not None:
             return Placement(found)
-        _not_here(latitude, longitude, community)  # type: ignore[arg-type]
+        _not_here(latitude, longitude, community)
     if fallback is not None:
         return Placement(fallback)
     if located:

@@ -35,6 +35,7 @@
     return Math.round(n * 1e6) / 1e6;
   }
 
+  HiveMap.ready(function () {
   document.querySelectorAll("[data-boundary-map]").forEach(function (box) {
     var textarea = document.getElementById(box.dataset.for);
     var othersScript = document.getElementById(box.dataset.others);
@@ -45,6 +46,7 @@
     var own = L.featureGroup().addTo(map);
     var bounds = L.latLngBounds([]);
 
+    var outlines = [];
     others.forEach(function (other) {
       var geometry = parse(JSON.stringify(other.boundary));
       if (!geometry) {
@@ -57,11 +59,10 @@
         fillOpacity: 0.06,
         interactive: false,
         pmIgnore: true,
-      }).addTo(map);
-      layer.bindTooltip(other.name, { permanent: true, direction: "center", className: "hive-map-label" });
+      });
+      outlines.push([layer, other.name]);
       bounds.extend(layer.getBounds());
     });
-
     function draw() {
       own.clearLayers();
       var geometry = parse(textarea.value);
@@ -118,6 +119,10 @@
       var center = (box.dataset.center || "35,105").split(",").map(Number);
       map.setView(center, Number(box.dataset.zoom || 4));
     }
+    // Labels once the map has a view (a permanent tooltip needs one).
+    outlines.forEach(function (pair) {
+      pair[0].addTo(map).bindTooltip(pair[1], { permanent: true, direction: "center", className: "hive-map-label" });
+    });
 
     if (map.pm) {
       var lang = (document.documentElement.lang || "en").slice(0, 2);
@@ -150,4 +155,5 @@
       }
     });
   });
+});
 })();

@@ -52,26 +52,44 @@
     return el ? JSON.parse(el.textContent) : {};
   }
 
-  var current = settings();
-  var gcj = current.datum === "gcj02";
+  // Read when first needed: the admin loads this script in the page's head, before the
+  // settings' json_script.
+  var cached = null;
+  function current() {
+    if (!cached) {
+      cached = settings();
+    }
+    return cached;
+  }
+  function gcj() {
+    return current().datum === "gcj02";
+  }
 
   window.HiveMap = {
     settings: current,
     // Stored (WGS-84) → what the tiles show, and back.
     toTiles: function (lat, lng) {
-      return gcj ? toGcj(lat, lng) : [lat, lng];
+      return gcj() ? toGcj(lat, lng) : [lat, lng];
     },
     fromTiles: function (lat, lng) {
-      return gcj ? fromGcj(lat, lng) : [lat, lng];
+      return gcj() ? fromGcj(lat, lng) : [lat, lng];
     },
-    tileDatum: gcj ? "gcj02" : "wgs84",
+    // Run fn once the page is parsed (scripts in the head run before it).
+    ready: function (fn) {
+      if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", fn);
+      } else {
+        fn();
+      }
+    },
     base: function (element, options) {
+      var tiles = current();
       var map = L.map(element, Object.assign({ scrollWheelZoom: false }, options || {}));
-      if (current.url) {
-        L.tileLayer(current.url, {
-          attribution: current.attribution || "",
-          subdomains: current.subdomains || "abc",
-          maxZoom: current.maxZoom || 18,
+      if (tiles.url) {
+        L.tileLayer(tiles.url, {
+          attribution: tiles.attribution || "",
+          subdomains: tiles.subdomains || "abc",
+          maxZoom: tiles.maxZoom || 18,
         }).addTo(map);
       } else {
         element.classList.add("hive-map-plain");
