@@ -142,6 +142,12 @@
         cutPolygon: false,
         rotateMode: false,
       });
+      // Geoman's buttons carry their name on the container's title only: name the buttons.
+      box.querySelectorAll(".button-container[title] > .leaflet-buttons-control-button").forEach(
+        function (button) {
+          button.setAttribute("aria-label", button.parentElement.getAttribute("title"));
+        }
+      );
       map.on("pm:create", function (event) {
         watch(event.layer);
         write();
