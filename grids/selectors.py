@@ -58,7 +58,7 @@ def boundary_contains(
 def _shapes(grids: QuerySet[Grid]) -> list[tuple[int, int, Any]]:
     """(pk, community_id, prepared geometry) of the grids with a boundary, in code order."""
     rows = list(
-        grids.filter(boundary__isnull=False)
+        grids.filter(boundary__isnull=False, holds_unplaced=False)
         .order_by("code", "pk")
         .values_list("pk", "community_id", "updated_at")
     )
@@ -132,9 +132,9 @@ def community_overlaps(
     """Pairs of grids of one community whose boundaries overlap: a warning, not an error."""
     if grids is None:
         grids = list(
-            Grid.objects.filter(community_id=community_id, boundary__isnull=False).order_by(
-                "code", "pk"
-            )
+            Grid.objects.for_people()
+            .filter(community_id=community_id, boundary__isnull=False)
+            .order_by("code", "pk")
         )
     by_pk = {grid.pk: grid for grid in grids}
     return [

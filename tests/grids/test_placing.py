@@ -85,6 +85,18 @@ def test_place_incident_rules(mapped):
     )
 
 
+def test_a_boundary_on_the_holding_grid_places_nothing(mapped):
+    gw = mapped
+    holding = services.unplaced_grid(gw.a)
+    holding.boundary = {
+        "type": "Polygon",
+        "coordinates": [[[99, 29], [101, 29], [101, 31], [99, 31], [99, 29]]],
+    }
+    holding.save()
+    placed = services.place_incident(community=gw.a, latitude=D("30"), longitude=D("100"))
+    assert placed.grid == holding and placed.reason
+
+
 def test_one_holding_grid_per_community(mapped):
     gw = mapped
     services.unplaced_grid(gw.a)
