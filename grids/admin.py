@@ -5,10 +5,12 @@ import copy
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -19,7 +21,7 @@ from import_export.formats.base_formats import XLSX
 from import_export.widgets import ForeignKeyWidget
 
 from grids import services
-from grids.forms import DispatchForm
+from grids.forms import DispatchForm, MoveGridForm
 from grids.models import (
     Building,
     ChangeLogEntry,
@@ -38,7 +40,8 @@ from grids.models import (
     SweepCheck,
     Visit,
 )
-from grids.selectors import late_q, overdue_q
+from grids.selectors import community_overlaps, late_q, overdue_q
+from hive import geo
 from hive.access.authorization import administers, require_administers
 from hive.access.roles import Role
 from hive.admin import (
@@ -49,7 +52,7 @@ from hive.admin import (
     ScopedAdminMixin,
     run_for_each,
 )
-from hive.models import User
+from hive.models import Community, User
 from hive.personal_data import mask_id_number, mask_phone
 from hive.personal_data.registry import declared
 from hive.ui.admin_lists import WorkQueueAdminMixin, short_text_column
@@ -225,13 +228,73 @@ class GridListFilter(KeepChosenValueMixin, admin.RelatedFieldListFilter):
 # --- Grids -----------------------------------------------------------------------------
 
 
+class BoundaryWidget(forms.Textarea):
+    """The boundary's GeoJSON text, with a map above it where staff draw or edit the
+    polygon (static/grids/boundary_map.js, Leaflet-Geoman); the community's other grids
+    are drawn faintly. Without JavaScript the textarea alone is the field."""
+
+    template_name = "grids/widgets/boundary_map.html"
+
+    def __init__(self, attrs=None, others=()):
+        super().__init__({"rows": 6, **(attrs or {})})
+        self.others = list(others)
+
+    @property
+    def media(self):
+        return forms.Media(
+            css={
+                "all": [
+                    "vendor/leaflet/leaflet.css",
+                    "vendor/leaflet-geoman/leaflet-geoman.css",
+                    "hive/map.css",
+                ]
+            },
+            js=[
+                "vendor/leaflet/leaflet.js",
+                "vendor/leaflet-geoman/leaflet-geoman.min.js",
+                "hive/map.js",
+                "grids/boundary_map.js",
+            ],
+        )
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_id = context["widget"]["attrs"].get("id") or f"id_{name}"
+        context["widget"]["others"] = self.others
+        context["widget"]["others_id"] = f"{widget_id}_others"
+        context["widget"]["datum_id"] = "id_datum"
+        context["widget"]["center"] = "35,105"
+        context["widget"]["zoom"] = 4
+        return context
+
+
 class GridAdminForm(forms.ModelForm):
+    datum = forms.ChoiceField(
+        choices=geo.DATUM_CHOICES,
+        initial=geo.WGS84,
+        required=False,
+        label=_("Datum of the boundary"),
+        help_text=_(
+            "WGS-84 for GPS, 天地图 and what the map above writes; GCJ-02 for coordinates "
+            "copied from 高德 or Tencent maps (converted once, stored as WGS-84)."
+        ),
+    )
+
     class Meta:
         model = Grid
-        fields = ["community", "code", "name", "boundary", "member", "deputies"]
+        fields = ["community", "code", "name", "boundary", "datum", "member", "deputies"]
+        widgets = {"boundary": BoundaryWidget}
 
     def clean(self):
         cleaned = super().clean()
+        if "boundary" in cleaned:
+            try:
+                cleaned["boundary"] = geo.clean_boundary(
+                    cleaned["boundary"], datum=cleaned.get("datum") or geo.WGS84
+                )
+            except ValidationError as exc:
+                self.add_error("boundary", exc)
+        cleaned.pop("datum", None)
         community = cleaned.get("community")
         if community is not None:
             try:
@@ -245,6 +308,32 @@ class GridAdminForm(forms.ModelForm):
         return cleaned
 
 
+class BoundaryImportForm(forms.Form):
+    community = forms.ModelChoiceField(queryset=Community.objects.none(), label=_("Community"))
+    file = forms.FileField(
+        label=_("GeoJSON or KML file"),
+        help_text=_(
+            "A FeatureCollection (or KML placemarks) of the community's grids, each named by "
+            "its grid code in a `code` property, else by the grid's name."
+        ),
+    )
+    datum = forms.ChoiceField(choices=geo.DATUM_CHOICES, initial=geo.WGS84, label=_("Datum"))
+    check_only = forms.BooleanField(required=False, label=_("Only check the file; store nothing"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = Community.objects.managed_by(user).order_by("name")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.HIVE_MAP_MAX_IMPORT_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(size)s MB.")
+                % {"size": round(settings.HIVE_MAP_MAX_IMPORT_BYTES / 1024 / 1024, 1)}
+            )
+        return upload
+
+
 def _grid_member_users(request):
     return (
         User.objects.visible_to(request.user)
@@ -256,14 +345,123 @@ def _grid_member_users(request):
 @admin.register(Grid)
 class GridAdmin(CreateThroughServiceMixin, ScopedAdminMixin, ExportOnly, admin.ModelAdmin):
     form = GridAdminForm
-    list_display = ["code", "name", "community", "member"]
+    list_display = ["code", "name", "community", "member", "has_boundary"]
     list_filter = ["community"]
     search_fields = ["code", "name", "member__name"]
     list_select_related = ["community", "member"]
     filter_horizontal = ["deputies"]
+    change_list_template = "admin/grids/grid/change_list.html"
+
+    @admin.display(description=_("boundary"), boolean=True)
+    def has_boundary(self, obj):
+        return bool(obj.boundary)
 
     def create_through_service(self, request, obj, form):
-        return services.grid_create(**form.cleaned_data)
+        fields = ["community", "code", "name", "boundary", "member", "deputies"]
+        return services.grid_create(**{name: form.cleaned_data.get(name) for name in fields})
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        boundary = form.base_fields.get("boundary")
+        if boundary is not None:
+            others = (
+                Grid.objects.managed_by(request.user).for_people().filter(boundary__isnull=False)
+            )
+            if obj is not None:
+                others = others.filter(community_id=obj.community_id).exclude(pk=obj.pk)
+            boundary.widget = BoundaryWidget(
+                others=[
+                    {"name": f"{code} {name}", "boundary": shape}
+                    for code, name, shape in others.order_by("code").values_list(
+                        "code", "name", "boundary"
+                    )[:500]
+                ]
+            )
+        return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        grid = form.instance
+        if grid.pk and grid.boundary:
+            overlapping = [
+                other
+                for pair in community_overlaps(grid.community_id)
+                if grid in pair
+                for other in pair
+                if other != grid
+            ]
+            if overlapping:
+                messages.warning(
+                    request,
+                    gettext("The boundary of %(grid)s overlaps %(others)s: check both.")
+                    % {"grid": grid, "others": ", ".join(str(other) for other in overlapping)},
+                )
+
+    def get_urls(self):
+        return [
+            path(
+                "import-boundaries/",
+                self.admin_site.admin_view(self.import_boundaries_view),
+                name="grids_grid_import_boundaries",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        extra_context["can_import_boundaries"] = self.has_change_permission(request)
+        return super().changelist_view(request, extra_context)
+
+    def import_boundaries_view(self, request):
+        """Upload a GeoJSON/KML file of a community's grids; grids.services.boundary_import
+        stores every boundary or none and reports each bad feature."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BoundaryImportForm(request.POST or None, request.FILES or None, user=request.user)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.boundary_import(
+                    actor=request.user,
+                    community=form.cleaned_data["community"],
+                    data=upload.read(),
+                    filename=upload.name or "",
+                    datum=form.cleaned_data["datum"],
+                    check_only=form.cleaned_data["check_only"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if result.stored:
+                    self.message_user(
+                        request,
+                        gettext("%(count)s grid boundaries stored.") % {"count": len(result.rows)},
+                        messages.SUCCESS,
+                    )
+                elif result.errors:
+                    self.message_user(
+                        request,
+                        gettext("Nothing was stored: %(count)s features need correcting.")
+                        % {"count": len(result.errors)},
+                        messages.ERROR,
+                    )
+                for first, second in result.overlaps:
+                    self.message_user(
+                        request,
+                        gettext("The boundaries of %(first)s and %(second)s overlap.")
+                        % {"first": first, "second": second},
+                        messages.WARNING,
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Import grid boundaries"),
+            "form": form,
+            "result": result,
+            "max_mb": round(settings.HIVE_MAP_MAX_IMPORT_BYTES / 1024 / 1024, 1),
+        }
+        return TemplateResponse(request, "admin/grids/grid/import_boundaries.html", context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "member":
@@ -543,6 +741,21 @@ class IncidentGeoResource(GeoJSONResource):
         fields = ["id", "grid__code", "category", "status", "created_at", "latitude", "longitude"]
 
 
+class UnplacedFilter(admin.SimpleListFilter):
+    """Reports waiting in the community's holding grid: their point lay in no grid."""
+
+    title = _("placement")
+    parameter_name = "unplaced"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open, not in any grid"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(grid__holds_unplaced=True, status__in=Incident.OPEN_STATES)
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(
     WorkQueueAdminMixin,
@@ -575,7 +788,7 @@ class IncidentAdmin(
         "assigned_unit",
         "created_at",
     ]
-    list_filter = ["category", "status", "priority", OverdueFilter]
+    list_filter = ["category", "status", "priority", OverdueFilter, UnplacedFilter]
     search_fields = ["location", "description", "on_behalf_of"]
     list_select_related = ["grid", "assignee", "assigned_unit"]
     date_hierarchy = "created_at"
@@ -597,6 +810,7 @@ class IncidentAdmin(
             return self.add_fields
         return [
             *self.add_fields,
+            "placement_note",
             "status",
             "reporter",
             "deadline",
@@ -668,6 +882,11 @@ class IncidentAdmin(
                 self.admin_site.admin_view(self.dispatch_view),
                 name="grids_incident_dispatch",
             ),
+            path(
+                "<int:pk>/move-grid/",
+                self.admin_site.admin_view(self.move_grid_view),
+                name="grids_incident_move_grid",
+            ),
             *super().get_urls(),
         ]
 
@@ -689,7 +908,49 @@ class IncidentAdmin(
             and administers(request.user, obj.community_id)
         ):
             context["dispatch_form"] = DispatchForm(incident=obj)
+        if (
+            obj is not None
+            and "move_grid_form" not in context
+            and administers(request.user, obj.community_id)
+        ):
+            context["move_grid_form"] = MoveGridForm(incident=obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def move_grid_view(self, request, pk):
+        """POST only: grids.services.incident_move_grid decides; a refusal shows the change
+        page again with the errors on the panel's form."""
+        incident = get_object_or_404(
+            self.get_queryset(request).select_related("community", "grid"), pk=pk
+        )
+        require_administers(request.user, incident.community_id)
+        change_url = reverse("admin:grids_incident_change", args=[incident.pk])
+        if request.method != "POST":
+            return redirect(change_url)
+        form = MoveGridForm(request.POST, incident=incident)
+        if form.is_valid():
+            try:
+                services.incident_move_grid(
+                    incident=incident,
+                    grid=form.cleaned_data["grid"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Report #%(id)s moved to grid %(grid)s.")
+                    % {"id": incident.pk, "grid": incident.grid},
+                    messages.SUCCESS,
+                )
+                return redirect(change_url)
+        page_request = copy.copy(request)
+        page_request.method = "GET"
+        page_request.POST = QueryDict()
+        return self.change_view(
+            page_request, str(incident.pk), extra_context={"move_grid_form": form}
+        )
 
     def dispatch_view(self, request, pk):
         """POST only: the service decides; a refusal shows the change page again with

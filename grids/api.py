@@ -646,7 +646,7 @@ class IncidentViewSet(
 
     def create(self, request, *args, **kwargs):
         """Report an incident (multipart with up to six `photos`, or JSON without)."""
-        grids = list(Grid.objects.visible_to(request.user))
+        grids = list(Grid.objects.visible_to(request.user).select_related("community"))
         staff = bool(grids) and administers(request.user, grids[0].community_id)
         form = IncidentReportForm(request.data, request.FILES, grids=grids, staff=staff)
         if not form.is_valid():

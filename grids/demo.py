@@ -7,6 +7,7 @@ sweeps are created only for a community that has none yet.
 
 import datetime
 import random
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -49,6 +50,53 @@ PATHS = {
     S.REJECTED: ["reject"],
     S.DUPLICATE: ["mark_duplicate"],
 }
+
+
+# --- Where the demo lies ---------------------------------------------------------------
+# The demo street is 赛鱼街道 of 阳泉市矿区, as the demo addresses say: each community a block
+# of two grids side by side sharing one notched edge (no overlap), WGS-84.
+DEMO_ORIGIN = {"huweigou": (113.560, 37.860), "xinzeyuan": (113.575, 37.860)}
+GRID_WIDTH, GRID_HEIGHT, NOTCH = 0.006, 0.006, 0.0008
+
+
+def demo_boundary(community_code: str, number: int) -> dict:
+    """Grid `number` (1 or 2) of a demo community: a GeoJSON Polygon."""
+    x0, y0 = DEMO_ORIGIN[community_code]
+    xm, x1 = x0 + GRID_WIDTH, x0 + 2 * GRID_WIDTH
+    y1, yc = y0 + GRID_HEIGHT, y0 + GRID_HEIGHT / 2
+    if number == 1:
+        ring = [(x0, y0), (xm, y0), (xm + NOTCH, yc), (xm, y1), (x0, y1), (x0, y0)]
+    else:
+        ring = [(xm, y0), (x1, y0), (x1, y1), (xm, y1), (xm + NOTCH, yc), (xm, y0)]
+    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
+def demo_point(community_code: str, number: int, slot: int) -> tuple[Decimal, Decimal]:
+    """(latitude, longitude) well inside grid `number`: slot k of a 4 × 3 lattice, shifted a
+    little for each round of twelve so that points do not stack."""
+    x0, y0 = DEMO_ORIGIN[community_code]
+    left = x0 + (number - 1) * GRID_WIDTH + (NOTCH if number == 2 else 0)
+    usable = GRID_WIDTH - NOTCH
+    column, row, turn = slot % 4, (slot // 4) % 3, slot // 12
+    longitude = left + usable * (column + 0.5) / 4 + 0.00011 * (turn % 5)
+    latitude = y0 + GRID_HEIGHT * (row + 0.5) / 3 + 0.00009 * (turn % 7)
+    return Decimal(f"{latitude:.6f}"), Decimal(f"{longitude:.6f}")
+
+
+def _place(community_code: str, grids: list[Grid]) -> None:
+    """Boundaries on the grids and points on their buildings and key places, where missing."""
+    for number, grid in enumerate(grids, 1):
+        if not grid.boundary:
+            grid.boundary = demo_boundary(community_code, number)
+            grid.save(update_fields=["boundary", "updated_at"])
+        rows = [
+            *Building.objects.filter(grid=grid).order_by("name", "pk"),
+            *KeyPlace.objects.filter(grid=grid).order_by("name", "pk"),
+        ]
+        for slot, row in enumerate(rows):
+            if row.latitude is None:
+                row.latitude, row.longitude = demo_point(community_code, number, slot)
+                row.save(update_fields=["latitude", "longitude", "updated_at"])
 
 
 def _grid_user(username: str, name: str, community) -> User:
@@ -136,6 +184,11 @@ def _seed_places_and_tasks(rng, grid, community, member):
 def _seed_incidents(rng, community, grids, staff):
     if Incident.objects.filter(community=community).exists():
         return
+
+    def point(grid: Grid, slot: int) -> dict[str, Decimal]:
+        latitude, longitude = demo_point(community.code, grids.index(grid) + 1, 3 + slot * 5)
+        return {"latitude": latitude, "longitude": longitude}
+
     categories = [value for value, _label in Category.choices]
     originals = []
     count = 0
@@ -150,6 +203,7 @@ def _seed_incidents(rng, community, grids, staff):
                 location=f"{grid.name}{rng.randint(1, 5)}号楼附近",
                 description=f"演示：{Category(category).label}（{S(state).label}）",
                 priority=rng.choice(["low", "normal", "high", "urgent"]),
+                **point(grid, count),
             )
             data = {
                 "assign": {"assignee": grid.member or staff},
@@ -172,7 +226,7 @@ def _seed_incidents(rng, community, grids, staff):
     Incident.objects.filter(community=community, status__in=[S.ASSIGNED, S.IN_PROGRESS]).update(
         deadline=timezone.now() - datetime.timedelta(hours=5)
     )
-    _seed_mediation_and_units(community, grids, staff)
+    _seed_mediation_and_units(community, grids, staff, point)
     _seed_resident_reports(community, grids, staff)
 
 
@@ -207,6 +261,8 @@ def _seed_resident_reports(community, grids, staff):
             contact_phone=phone,
             building=building,
             grid=None if building else grid,
+            latitude=building.latitude if building else None,
+            longitude=building.longitude if building else None,
         )
         incidents.append(incident)
     _waiting, assigned, closed, working, handled, refused = incidents
@@ -231,7 +287,7 @@ def _seed_resident_reports(community, grids, staff):
     )
 
 
-def _seed_mediation_and_units(community, grids, staff):
+def _seed_mediation_and_units(community, grids, staff, point):
     """A neighbours' dispute sent to the mediation room, and a small demand handed to a
     resident unit whose representative works on it."""
     from disputes.models import MediationRoom
@@ -245,6 +301,7 @@ def _seed_mediation_and_units(community, grids, staff):
             category="dispute",
             location=f"{grids[0].name}2号楼",
             description="演示：楼上卫生间漏水，两户多次争吵，需调解。",
+            **point(grids[0], 101),
         )
         services.incident_escalate(
             incident=dispute,
@@ -270,6 +327,7 @@ def _seed_mediation_and_units(community, grids, staff):
             category="demand",
             location=f"{grids[0].name}小广场",
             description="演示：小广场路灯损坏，居民晚间出行不便。",
+            **point(grids[0], 102),
         )
         services.incident_accept(incident=demand, actor=staff)
         services.incident_assign(
@@ -301,6 +359,7 @@ def seed(context) -> None:
             grids.append(grid)
             _seed_households(rng, grid, community, tags)
             _seed_places_and_tasks(rng, grid, community, grid.member)
+        _place(code, grids)
         IncidentTimeLimit.objects.get_or_create(
             community=community, category="dispute", defaults={"hours": 48}
         )

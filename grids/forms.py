@@ -24,6 +24,8 @@ from grids.models import (
 )
 from grids.selectors import assignee_candidates
 from grids.services import MAX_INCIDENT_PHOTOS, MAX_RESIDENT_REPORT_PHOTOS
+from grids.services.placing import reporter_community
+from hive import geo
 from hive.access.roles import Role
 from hive.dashboard import DEFAULT_PERIOD
 from hive.models import User
@@ -59,30 +61,50 @@ class CameraPhotosField(PhotosField):
         self.widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
 
 
+def clean_point_fields(form: forms.Form, latitude_field="latitude", longitude_field="longitude"):
+    """The map point of a form through hive.geo.clean_point (both or neither, ranges, a
+    swapped pair named as such); errors go on the form's own fields."""
+    data = form.cleaned_data
+    latitude, longitude = data.get(latitude_field), data.get(longitude_field)
+    if latitude is None and longitude is None:
+        return
+    if latitude is None or longitude is None:
+        form.add_error(longitude_field, gettext("Give both latitude and longitude, or neither."))
+        return
+    try:
+        data[latitude_field], data[longitude_field] = geo.clean_point(latitude, longitude)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            name = {"latitude": latitude_field, "longitude": longitude_field}.get(field)
+            if name is not None and form.fields[name].widget.is_hidden:
+                name = None  # set by the map pin: the message goes above the form
+            form.add_error(name, messages)
+
+
+class PointField(forms.DecimalField):
+    """Latitude or longitude as typed or set by the map pin; the range and order checks are
+    hive.geo's (clean_point_fields), so a swapped pair gets its own message."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
 class IncidentReportForm(PortalFormMixin, forms.Form):
-    grid = forms.ModelChoiceField(queryset=Grid.objects.none(), label=_("Grid"))
+    grid = forms.ModelChoiceField(
+        queryset=Grid.objects.none(),
+        required=False,
+        label=_("Grid"),
+        help_text=_("Or leave it empty and set the point on the map: the point finds the grid."),
+    )
     category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
     priority = forms.ChoiceField(
         choices=Incident.Priority.choices, initial=Incident.Priority.NORMAL, label=_("Priority")
     )
     location = forms.CharField(max_length=200, label=_("Location"))
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Description"))
-    latitude = forms.DecimalField(
-        required=False,
-        max_digits=9,
-        decimal_places=6,
-        min_value=-90,
-        max_value=90,
-        label=_("Latitude"),
-    )
-    longitude = forms.DecimalField(
-        required=False,
-        max_digits=9,
-        decimal_places=6,
-        min_value=-180,
-        max_value=180,
-        label=_("Longitude"),
-    )
+    latitude = PointField(label=_("Latitude"))
+    longitude = PointField(label=_("Longitude"))
     photos = CameraPhotosField(label=_("Photos"), help_text=_("Up to 6 photos: JPEG, PNG or WebP."))
 
     on_behalf_of = forms.CharField(
@@ -93,16 +115,38 @@ class IncidentReportForm(PortalFormMixin, forms.Form):
     )
 
     def __init__(self, *args, grids, staff=False, **kwargs):
-        self.grids, self.staff = grids, staff
+        self.grids = [grid for grid in grids if not grid.holds_unplaced]
+        self.staff = staff
         super().__init__(*args, **kwargs)
 
     def narrow(self):
         grids = self.grids
-        self.fields["grid"].queryset = Grid.objects.filter(pk__in=[g.pk for g in grids])
+        self.fields["grid"].queryset = Grid.objects.for_people().filter(
+            pk__in=[g.pk for g in grids]
+        )
         if len(grids) == 1:
             self.fields["grid"].initial = grids[0].pk
         if not self.staff:
             del self.fields["on_behalf_of"]
+
+    def clean(self):
+        data = super().clean()
+        clean_point_fields(self)
+        if self.errors:
+            return data
+        data["community"] = None
+        if data.get("grid") is None:
+            latitude, longitude = data.get("latitude"), data.get("longitude")
+            if latitude is None:
+                self.add_error("grid", gettext("Choose the grid, or set the point on the map."))
+                return data
+            try:
+                data["community"] = reporter_community(
+                    grids=self.grids, latitude=latitude, longitude=longitude
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
 
 
 class VisitForm(PortalFormMixin, forms.Form):
@@ -233,6 +277,23 @@ class CandidateChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return " · ".join(part for part in candidate_parts(obj).values() if part)
+
+
+class MoveGridForm(forms.Form):
+    """Community staff move a report to another grid of its community (the admin's incident
+    page): above all a report waiting in the holding grid of unplaced reports."""
+
+    grid = forms.ModelChoiceField(queryset=Grid.objects.none(), label=_("Move to grid"))
+    note = forms.CharField(max_length=200, required=False, label=_("Note"))
+
+    def __init__(self, *args, incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = (
+            Grid.objects.for_people()
+            .filter(community_id=incident.community_id)
+            .exclude(pk=incident.grid_id)
+            .order_by("code", "pk")
+        )
 
 
 class DispatchForm(forms.Form):
@@ -421,14 +482,20 @@ class SweepCheckForm(PortalFormMixin, forms.Form):
 _HTML_TAG = re.compile(r"<\s*[a-zA-Z/!?]")
 
 
-def where_choices(community) -> list[tuple[str, Any]]:
+def community_grids(community) -> list[Grid]:
+    """The grids a resident chooses from, by code: one query."""
+    return list(Grid.objects.for_people().filter(community=community).order_by("code", "pk"))
+
+
+def where_choices(community, grids: list[Grid] | None = None) -> list[tuple[str, Any]]:
     """The "where" select: one group per grid, its buildings then "elsewhere in this
-    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Two queries."""
+    grid"; values "b<pk>" (a building) or "g<pk>" (a grid). Two queries (one when the
+    grids were read)."""
     buildings: dict[int, list[Building]] = {}
     for building in Building.objects.filter(community=community).order_by("name", "pk"):
         buildings.setdefault(building.grid_id, []).append(building)
     choices: list[tuple[str, Any]] = [("", gettext("Not sure: use my location"))]
-    for grid in Grid.objects.filter(community=community).order_by("code", "pk"):
+    for grid in community_grids(community) if grids is None else grids:
         options = [(f"b{building.pk}", building.name) for building in buildings.get(grid.pk, [])]
         options.append((f"g{grid.pk}", gettext("Elsewhere in this grid")))
         choices.append((grid.name, options))
@@ -452,7 +519,7 @@ def where_place(community, value: str) -> Building | Grid | None:
             .first()
         )
     if kind == "g":
-        return Grid.objects.filter(community=community, pk=int(pk)).order_by().first()
+        return Grid.objects.for_people().filter(community=community, pk=int(pk)).order_by().first()
     return None
 
 
@@ -509,22 +576,8 @@ class ResidentReportForm(PublicSubmissionForm):
         max_length=200,
         help_text=_("For example “by the east gate, next to the bicycle shed”."),
     )
-    latitude = forms.DecimalField(
-        required=False,
-        max_digits=9,
-        decimal_places=6,
-        min_value=-90,
-        max_value=90,
-        widget=forms.HiddenInput,
-    )
-    longitude = forms.DecimalField(
-        required=False,
-        max_digits=9,
-        decimal_places=6,
-        min_value=-180,
-        max_value=180,
-        widget=forms.HiddenInput,
-    )
+    latitude = PointField(widget=forms.HiddenInput)
+    longitude = PointField(widget=forms.HiddenInput)
     contact_name = forms.CharField(label=_("Your name"), max_length=30)
     contact_phone = forms.CharField(
         label=_("Mobile phone"),
@@ -536,13 +589,20 @@ class ResidentReportForm(PublicSubmissionForm):
         self.community = community
         super().__init__(*args, **kwargs)
         where = self.fields["where"]
-        # Read when the select is shown, once however often the widget walks it.
-        where.choices = functools.cache(functools.partial(where_choices, community))
+        # Read when the select or the map is shown, once however often they are walked.
+        self.grids = functools.cache(functools.partial(community_grids, community))
+        where.choices = functools.cache(lambda: where_choices(community, self.grids()))
         if self.is_bound:
             value = str(self.data.get(self.add_prefix("where")) or "")
             place = where_place(community, value)
             where.places = {value: place} if place is not None else {}
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+
+    def grid_outlines(self) -> list[dict[str, Any]]:
+        """The grids' names and boundaries for the map pin (no personal data)."""
+        return [
+            {"name": grid.name, "boundary": grid.boundary} for grid in self.grids() if grid.boundary
+        ]
 
     def clean_description(self):
         description = self.cleaned_data["description"]
@@ -560,6 +620,7 @@ class ResidentReportForm(PublicSubmissionForm):
         cleaned = super().clean()
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
             cleaned["latitude"] = cleaned["longitude"] = None
+        clean_point_fields(self)
         # The place was read with the value (__init__): no query here.
         place = self.fields["where"].places.get(cleaned.get("where") or "")
         cleaned["building"] = place if isinstance(place, Building) else None

@@ -14,7 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from grids import services
 from grids.forms import ReportRatingForm, ResidentReportForm
 from grids.models import IncidentPhoto, public_status
-from grids.selectors import public_progress, public_replies, resident_report_by_code
+from grids.selectors import (
+    public_progress,
+    public_replies,
+    resident_report_by_code,
+)
 from hive.models import Community
 from hive.ops.page_cache import cache_public_page
 from hive.personal_data import mask_personal_text
@@ -41,6 +45,17 @@ def _report_choose(request):
     # token, personal to the visitor, so it is never cached.
     communities = Community.objects.select_related("street").order_by("name")
     return render(request, "grids/report_choose.html", {"communities": communities})
+
+
+def add_visible_errors(form, exc: ValidationError) -> None:
+    """A service's errors on the form: those of hidden fields (the map pin's latitude and
+    longitude) above the form, where the resident sees them."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages_ in exc.message_dict.items():
+        visible = field in form.fields and not form.fields[field].widget.is_hidden
+        form.add_error(field if visible else None, messages_)
 
 
 @never_cache
@@ -81,7 +96,7 @@ def report_new(request):
                     notice_version=settings.HIVE_REPORT_NOTICE_VERSION,
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_visible_errors(form, exc)
             else:
                 code = incident.resident_report.tracking_code
                 if created:

@@ -1,12 +1,12 @@
 """Reused reads of the grids app."""
 
 import datetime
-import itertools
 import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+import shapely
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Count,
@@ -31,6 +31,7 @@ from grids.models import (
     ResidentReport,
     public_status,
 )
+from hive import geo
 from hive.access.roles import Role
 from hive.models import RoleAssignment, TimelineEntry, User
 from hive.personal_data import mask_personal_text
@@ -41,47 +42,105 @@ _MASKED_PHONE = re.compile(r"^1\d{2}\*{4}\d{4}$")
 
 # --- Where a point lies -------------------------------------------------------------------
 
-
-def _point_in_ring(ring: Sequence[Sequence[float]], x: float, y: float) -> bool:
-    """Ray casting: a point is inside when a ray to the right crosses the ring an odd
-    number of times."""
-    inside = False
-    for (x1, y1, *_z1), (x2, y2, *_z2) in itertools.pairwise(ring):
-        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
-            inside = not inside
-    return inside
+# Shapely geometries of grid boundaries, read once per process and kept while the grid's
+# updated_at stays the same: placing a point reads (pk, updated_at) of the grids and
+# parses only the boundaries that changed.
+_SHAPES: dict[int, tuple[datetime.datetime, Any]] = {}
 
 
 def boundary_contains(
     boundary: dict[str, Any] | None, *, longitude: float, latitude: float
 ) -> bool:
-    """Whether a GeoJSON Polygon/MultiPolygon (as grids.validators accepts) holds the point."""
-    if not boundary:
-        return False
-    if boundary.get("type") == "Feature":
-        boundary = boundary.get("geometry") or {}
-    coordinates = boundary.get("coordinates") or []
-    polygons = [coordinates] if boundary.get("type") == "Polygon" else coordinates
-    for rings in polygons:
-        if _point_in_ring(rings[0], longitude, latitude) and not any(
-            _point_in_ring(hole, longitude, latitude) for hole in rings[1:]
+    """Whether a GeoJSON Polygon/MultiPolygon (as hive.geo.clean_boundary stores it) holds
+    the point; a point on an edge counts as inside."""
+    return geo.contains(boundary, longitude=float(longitude), latitude=float(latitude))
+
+
+def _shapes(grids: QuerySet[Grid]) -> list[tuple[int, int, Any]]:
+    """(pk, community_id, prepared geometry) of the grids with a boundary, in code order."""
+    rows = list(
+        grids.filter(boundary__isnull=False, holds_unplaced=False)
+        .order_by("code", "pk")
+        .values_list("pk", "community_id", "updated_at")
+    )
+    stale = [pk for pk, _community, updated in rows if _SHAPES.get(pk, (None,))[0] != updated]
+    if stale:
+        for pk, boundary, updated in Grid.objects.filter(pk__in=stale).values_list(
+            "pk", "boundary", "updated_at"
         ):
-            return True
-    return False
+            shaped = geo.geometry(boundary)
+            if shaped is not None:
+                shapely.prepare(shaped)
+            _SHAPES[pk] = (updated, shaped)
+    found = []
+    for pk, community_id, _updated in rows:
+        shaped = _SHAPES.get(pk, (None, None))[1]
+        if shaped is not None:
+            found.append((pk, community_id, shaped))
+    return found
+
+
+def _first_holding(grids: QuerySet[Grid], latitude: float, longitude: float) -> int | None:
+    for pk, _community, shaped in _shapes(grids):
+        if shapely.intersects_xy(shaped, longitude, latitude):
+            return pk
+    return None
 
 
 def grid_at(
     community_id: int, *, latitude: Decimal | float, longitude: Decimal | float
 ) -> Grid | None:
     """The grid of the community whose boundary holds the point (the first by code when
-    boundaries overlap), or None: the one rule for Open311 and residents' reports."""
-    grids: QuerySet[Grid] = Grid.objects.filter(
-        community_id=community_id, boundary__isnull=False
-    ).order_by("code", "pk")
-    for grid in grids:
-        if boundary_contains(grid.boundary, longitude=float(longitude), latitude=float(latitude)):
-            return grid
-    return None
+    boundaries overlap), or None: the one rule for every door that places a report
+    (grids.services.place_incident)."""
+    pk = _first_holding(
+        Grid.objects.filter(community_id=community_id), float(latitude), float(longitude)
+    )
+    if pk is None:
+        return None
+    grid: Grid = Grid.objects.select_related("community").get(pk=pk)
+    return grid
+
+
+def grid_elsewhere(
+    community_id: int, *, latitude: Decimal | float, longitude: Decimal | float
+) -> Grid | None:
+    """A grid of another community whose boundary holds the point, or None: a report
+    there belongs to that community, not to this one."""
+    pk = _first_holding(
+        Grid.objects.exclude(community_id=community_id), float(latitude), float(longitude)
+    )
+    if pk is None:
+        return None
+    grid: Grid = Grid.objects.select_related("community").get(pk=pk)
+    return grid
+
+
+def grid_outlines(grids: QuerySet[Grid]) -> list[dict[str, Any]]:
+    """Names and boundaries of the grids people choose from, for a map drawing them as
+    outlines (no personal data). One query."""
+    return [
+        {"name": name, "boundary": boundary}
+        for name, boundary in grids.filter(holds_unplaced=False, boundary__isnull=False)
+        .order_by("code", "pk")
+        .values_list("name", "boundary")[:500]
+    ]
+
+
+def community_overlaps(
+    community_id: int, *, grids: Sequence[Grid] | None = None
+) -> list[tuple[Grid, Grid]]:
+    """Pairs of grids of one community whose boundaries overlap: a warning, not an error."""
+    if grids is None:
+        grids = list(
+            Grid.objects.for_people()
+            .filter(community_id=community_id, boundary__isnull=False)
+            .order_by("code", "pk")
+        )
+    by_pk = {grid.pk: grid for grid in grids}
+    return [
+        (by_pk[a], by_pk[b]) for a, b in geo.overlaps((grid.pk, grid.boundary) for grid in grids)
+    ]
 
 
 def overdue_q(now: datetime.datetime | None = None) -> Q:

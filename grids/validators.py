@@ -1,4 +1,5 @@
-"""Validators for grid data: mainland ID numbers (GB 11643) and GeoJSON boundaries."""
+"""Validators for grid data: mainland ID numbers (GB 11643) and GeoJSON boundaries
+(delegated to hive.geo, the one rule for geometry)."""
 
 import datetime
 import re
@@ -45,55 +46,9 @@ def validate_id_number(value: str) -> None:
         )
 
 
-def _is_position(position) -> bool:
-    return (
-        isinstance(position, list | tuple)
-        and len(position) in (2, 3)
-        and all(isinstance(n, int | float) and not isinstance(n, bool) for n in position)
-        and -180 <= position[0] <= 180
-        and -90 <= position[1] <= 90
-    )
-
-
-def _check_polygon(rings) -> None:
-    if not isinstance(rings, list) or not rings:
-        raise ValidationError(_("A polygon needs at least one ring of positions."), code="geojson")
-    for ring in rings:
-        if not isinstance(ring, list) or len(ring) < 4:
-            raise ValidationError(
-                _("Each ring of a polygon needs at least four positions."), code="geojson"
-            )
-        if not all(_is_position(position) for position in ring):
-            raise ValidationError(
-                _("Each position is [longitude, latitude] within the valid ranges."),
-                code="geojson",
-            )
-        if list(ring[0][:2]) != list(ring[-1][:2]):
-            raise ValidationError(_("A polygon ring must end where it starts."), code="geojson")
-
-
 def validate_geojson_polygon(value) -> None:
-    """A GeoJSON Polygon or MultiPolygon geometry (or a Feature wrapping one)."""
-    if value in (None, ""):
-        return
-    if not isinstance(value, dict):
-        raise ValidationError(_("The boundary must be a GeoJSON object."), code="geojson")
-    if value.get("type") == "Feature":
-        value = value.get("geometry")
-        if not isinstance(value, dict):
-            raise ValidationError(_("The boundary must be a GeoJSON object."), code="geojson")
-    kind = value.get("type")
-    coordinates = value.get("coordinates")
-    if kind == "Polygon":
-        _check_polygon(coordinates)
-    elif kind == "MultiPolygon":
-        if not isinstance(coordinates, list) or not coordinates:
-            raise ValidationError(
-                _("A polygon needs at least one ring of positions."), code="geojson"
-            )
-        for polygon in coordinates:
-            _check_polygon(polygon)
-    else:
-        raise ValidationError(
-            _("The boundary must be a GeoJSON Polygon or MultiPolygon."), code="geojson"
-        )
+    """A GeoJSON Polygon or MultiPolygon geometry (or a Feature wrapping one), WGS-84: the
+    rule of hive.geo.clean_boundary (closed rings, ranges, vertex cap, no self-crossing)."""
+    from hive.geo import clean_boundary
+
+    clean_boundary(value)

@@ -44,7 +44,13 @@ from grids.models import (
     Sweep,
     Visit,
 )
-from grids.selectors import count_per_row, grids_of_member, grids_with_counts, incident_timeline
+from grids.selectors import (
+    count_per_row,
+    grid_outlines,
+    grids_of_member,
+    grids_with_counts,
+    incident_timeline,
+)
 from hive.access.authorization import administers
 from hive.personal_data import mask_id_number, mask_phone
 from hive.selectors import offices_of
@@ -303,7 +309,8 @@ def incident_create(request):
         else:
             messages.success(request, _("Report #%(id)s was sent.") % {"id": incident.pk})
             return redirect(incident)
-    return render(request, "grids/incident_form.html", {"form": form})
+    outlines = grid_outlines(Grid.objects.filter(pk__in=[grid.pk for grid in grids]))
+    return render(request, "grids/incident_form.html", {"form": form, "grid_outlines": outlines})
 
 
 @login_required

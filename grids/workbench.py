@@ -39,6 +39,14 @@ workbench.register(
                     ("close", Status.VERIFIED, _("Incidents to close")),
                 ]
             ),
+            # Reports whose point lay in no grid wait in the community's holding grid.
+            workbench.Counted(
+                "unplaced",
+                _("Reports not in any grid"),
+                Q(grid__holds_unplaced=True, status__in=Incident.OPEN_STATES),
+                {"unplaced": "yes"},
+                urgent=True,
+            ),
             # overdue_q reads the clock: called at each count.
             workbench.Counted(
                 "overdue", _("Overdue incidents"), overdue_q, {"overdue": "yes"}, urgent=True

@@ -279,7 +279,10 @@ class ScopedAdminMixin:
     def _choices(related_model, user):
         manager = related_model._default_manager
         if hasattr(manager, "managed_by"):
-            return manager.managed_by(user)
+            choices = manager.managed_by(user)
+            # Rows only a rule fills (a community's holding grid of unplaced reports) are
+            # never offered to people.
+            return choices.for_people() if hasattr(choices, "for_people") else choices
         return None
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

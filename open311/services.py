@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy
 
 from grids import services as grid_services
 from grids.models import Category, Grid
-from grids.selectors import grid_at
+from grids.services import Placement
+from hive import geo
 from hive.access.authentication import token_digest
 from hive.access.authorization import NotAuthorized, require_administers
 from hive.models import Community, User
@@ -185,7 +186,7 @@ def service_attributes(
 ) -> list[AttributeEntry]:
     """The built-in `grid` question (which grid the report is for), then the questions
     staff defined for the service."""
-    grids = list(Grid.objects.filter(community=community).values_list("code", "name"))
+    grids = list(Grid.objects.for_people().filter(community=community).values_list("code", "name"))
     attributes = [
         AttributeEntry(
             code=GRID_ATTRIBUTE,
@@ -227,41 +228,29 @@ def request_grid(
     grid_code: str,
     latitude: decimal.Decimal | None,
     longitude: decimal.Decimal | None,
-) -> Grid:
+) -> Placement:
     """Which grid a report goes to: the grid named in attribute[grid]; else the grid whose
-    boundary holds lat/long; else the key's default grid; else the community's only grid."""
-    community_id = partner.community_id
-    grids: list[Grid] = list(Grid.objects.filter(community_id=community_id))
+    boundary holds lat/long; else the key's default grid; else the community's only grid;
+    else the community's holding grid of unplaced reports, with the reason (the one rule:
+    grids.services.place_incident, which refuses a point in another community's grid)."""
+    community = partner.community
+    grids: list[Grid] = list(Grid.objects.for_people().filter(community_id=community.pk))
     if grid_code:
         for grid in grids:
             if grid.code == grid_code:
-                return grid
+                return grid_services.place_incident(
+                    community=community, latitude=latitude, longitude=longitude, grid=grid
+                )
         raise ValidationError({"attribute[grid]": _("No grid of this community has this code.")})
-    if latitude is not None and longitude is not None:
-        located = grid_at(community_id, latitude=latitude, longitude=longitude)
-        if located is not None:
-            return located
-    if partner.default_grid is not None:
-        return partner.default_grid
-    if len(grids) == 1:
-        return grids[0]
-    raise ValidationError(
-        {
-            "attribute[grid]": _(
-                "The location lies in no grid of this community: name the grid in attribute[grid]."
-            )
-        }
-    )
-
-
-def _coordinate(name: str, raw: str, limit: int) -> decimal.Decimal:
+    fallback = partner.default_grid
+    if fallback is None and len(grids) == 1:
+        fallback = grids[0]
     try:
-        value = decimal.Decimal(raw.strip())
-    except (decimal.InvalidOperation, AttributeError):
-        raise ValidationError({name: _("Not a number.")}) from None
-    if not value.is_finite() or abs(value) > limit:
-        raise ValidationError({name: _("Out of range.")})
-    return value.quantize(decimal.Decimal("0.000001"))
+        return grid_services.place_incident(
+            community=community, latitude=latitude, longitude=longitude, fallback=fallback
+        )
+    except ValidationError as exc:
+        raise ValidationError({"lat": exc.message_dict.get("latitude", exc.messages)}) from None
 
 
 def _check_answers(
@@ -384,8 +373,13 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
     if data.lat.strip() or data.long.strip():
         if not (data.lat.strip() and data.long.strip()):
             raise ValidationError({"long": _("Give both lat and long, or neither.")})
-        latitude = _coordinate("lat", data.lat, 90)
-        longitude = _coordinate("long", data.long, 180)
+        try:
+            latitude, longitude = geo.clean_point(data.lat.strip(), data.long.strip())
+        except ValidationError as exc:
+            names = {"latitude": "lat", "longitude": "long"}
+            raise ValidationError(
+                {names.get(field, field): messages for field, messages in exc.message_dict.items()}
+            ) from None
     address = data.address_string.strip() or data.address_id.strip()
     if latitude is None and not address:
         raise ValidationError(
@@ -393,7 +387,7 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
         )
     attributes = service_attributes(community=community, entry=entry, partner=partner)
     answers, lines = _check_answers(attributes, data.attributes)
-    grid = request_grid(
+    placement = request_grid(
         partner=partner,
         grid_code=(answers.pop(GRID_ATTRIBUTE, [""]) or [""])[0],
         latitude=latitude,
@@ -411,7 +405,8 @@ def request_create(*, partner: PartnerKey, data: RequestInput) -> ServiceRequest
     try:
         incident = grid_services.incident_report(
             reporter=partner.reporter,
-            grid=grid,
+            grid=placement.grid,
+            placement_note=placement.reason,
             category=entry.category,
             location=location[:200],
             description=description,

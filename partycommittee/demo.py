@@ -118,6 +118,13 @@ def seed(context) -> None:
             },
         )
         units.append(unit)
+        if unit.latitude is None:
+            from grids.demo import demo_point
+
+            unit.latitude, unit.longitude = demo_point(
+                "huweigou", 1 + len(units) % 2, 9 + len(units)
+            )
+            unit.save(update_fields=["latitude", "longitude", "updated_at"])
     # The demo unit representative acts for the court.
     units[0].representatives.add(context.users["hwg_unit"])
 

@@ -274,6 +274,12 @@ class Incident(TimeStampedModel):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
+    placement_note = models.CharField(
+        _("placement"),
+        max_length=200,
+        blank=True,
+        help_text=_("Why the report waits in the community's queue of unplaced reports."),
+    )
     description = models.TextField(_("description"))
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -46,6 +46,11 @@ class GridScopedQuerySet(ScopedQuerySet):
 class GridQuerySet(GridScopedQuerySet):
     grid_path = "pk"
 
+    def for_people(self) -> "GridQuerySet":
+        """The grids people choose from: without the community's holding grid of unplaced
+        reports (Grid.holds_unplaced), which only the placing rule fills."""
+        return self.filter(holds_unplaced=False)
+
 
 class Grid(TimeStampedModel):
     """A grid (网格): a small area of a community with its exclusive grid member."""
@@ -61,6 +66,15 @@ class Grid(TimeStampedModel):
         blank=True,
         validators=[validate_geojson_polygon],
         help_text=_("Optional GeoJSON Polygon or MultiPolygon, longitude before latitude."),
+    )
+    holds_unplaced = models.BooleanField(
+        _("holds unplaced reports"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "The community's queue of reports whose point lies in no grid: staff move each "
+            "one to the right grid."
+        ),
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -85,7 +99,13 @@ class Grid(TimeStampedModel):
         verbose_name = _("grid")
         verbose_name_plural = _("grids")
         constraints = [
-            models.UniqueConstraint(fields=["community", "code"], name="grid_code_per_community")
+            models.UniqueConstraint(fields=["community", "code"], name="grid_code_per_community"),
+            models.UniqueConstraint(
+                fields=["community"],
+                condition=Q(holds_unplaced=True),
+                name="grid_one_unplaced_per_community",
+                violation_error_message=_("A community has one holding grid for unplaced reports."),
+            ),
         ]
 
     def __str__(self):

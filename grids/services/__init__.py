@@ -1,6 +1,7 @@
 """Writes with rules in them for grids, one module per concept; callers use
 `from grids import services` and `services.incident_accept(...)` etc."""
 
+from grids.services.boundaries import BoundaryImport, BoundaryRow, boundary_import
 from grids.services.incidents import (
     INCIDENT_SERVICES,
     MAX_INCIDENT_PHOTOS,
@@ -43,6 +44,13 @@ from grids.services.places import (
     resident_update,
     works_in_grid,
 )
+from grids.services.placing import (
+    Placement,
+    incident_move_grid,
+    place_incident,
+    reporter_community,
+    unplaced_grid,
+)
 from grids.services.sweeps import (
     sweep_check,
     sweep_create,
@@ -56,6 +64,10 @@ __all__ = [
     "MAX_INCIDENT_PHOTOS",
     "MAX_RESIDENT_REPORT_PHOTOS",
     "RESIDENT_EDITABLE_FIELDS",
+    "BoundaryImport",
+    "BoundaryRow",
+    "Placement",
+    "boundary_import",
     "change_log_record",
     "grid_create",
     "grid_task_complete",
@@ -70,6 +82,7 @@ __all__ = [
     "incident_escalate",
     "incident_flag_overdue",
     "incident_mark_duplicate",
+    "incident_move_grid",
     "incident_reject",
     "incident_reopen",
     "incident_reply",
@@ -81,6 +94,8 @@ __all__ = [
     "incident_start",
     "incident_verify",
     "key_person_tags_restore_builtin",
+    "place_incident",
+    "reporter_community",
     "resident_add",
     "resident_move_out",
     "resident_record_death",
@@ -94,6 +109,7 @@ __all__ = [
     "sweep_create",
     "sweep_default_places",
     "sweep_record_check",
+    "unplaced_grid",
     "visit_log",
     "works_in_grid",
 ]

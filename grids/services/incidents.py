@@ -29,9 +29,17 @@ from grids.models import (
     ResidentReport,
     works_on_incident,
 )
-from grids.selectors import eligible_assignees, grid_at
+from grids.selectors import eligible_assignees
 from grids.services.places import _require_grid_access
-from hive.access.authorization import administers, community_staff, require_administers
+from grids.services.placing import Placement, place_incident
+from hive.access.authorization import (
+    NotAuthorized,
+    administers,
+    community_staff,
+    holds_role,
+    require_administers,
+)
+from hive.access.roles import Role
 from hive.dashboard import dashboard_invalidate
 from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
@@ -101,7 +109,8 @@ def _attach_photos(incident: Incident, photos: Iterable["File[bytes]"], actor: U
 def incident_report(
     *,
     reporter: User,
-    grid: Grid,
+    grid: Grid | None = None,
+    community: Community | None = None,
     category: str,
     location: str,
     description: str,
@@ -110,13 +119,34 @@ def incident_report(
     longitude: Decimal | None = None,
     on_behalf_of: str = "",
     photos: Sequence["File[bytes]"] = (),
+    placement_note: str = "",
 ) -> Incident:
     """A grid member reports a six-small incident in their grid, or staff report one
     (also on a resident's behalf). The deadline follows the category's time limit.
+    Without a grid, the point places it in `community` (grids.services.place_incident):
+    the grid whose boundary holds it, else the community's holding grid with the reason.
 
-    Authorization: checked here (_require_grid_access).
+    Authorization: checked here (_require_grid_access for a named grid; working in the
+    community, as staff or grid member, for a report placed by its point).
     """
-    _require_grid_access(reporter, grid)
+    if grid is not None:
+        _require_grid_access(reporter, grid)
+        placement = place_incident(
+            community=grid.community, latitude=latitude, longitude=longitude, grid=grid
+        )
+        placement = Placement(placement.grid, placement_note)
+    else:
+        if community is None:
+            raise ValidationError({"grid": _("Choose the grid, or set the point on the map.")})
+        if not (
+            administers(reporter, community.pk)
+            or holds_role(reporter, Role.GRID_MEMBER, community.pk)
+        ):
+            raise NotAuthorized(_("You do not work in this community."))
+        if latitude is None or longitude is None:
+            raise ValidationError({"grid": _("Choose the grid, or set the point on the map.")})
+        placement = place_incident(community=community, latitude=latitude, longitude=longitude)
+    grid = placement.grid
     if on_behalf_of and not administers(reporter, grid.community_id):
         raise ValidationError(
             {"on_behalf_of": _("Only community staff report on a resident's behalf.")}
@@ -125,6 +155,7 @@ def incident_report(
     incident = Incident(
         community_id=grid.community_id,
         grid=grid,
+        placement_note=placement.reason[:200],
         category=category,
         location=location,
         description=description,
@@ -164,26 +195,26 @@ def resident_report_grid(
     grid: Grid | None = None,
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
-) -> Grid:
+) -> Placement:
     """Where a resident's report goes: the grid of the building they picked, or the grid
-    they picked; else the grid whose boundary holds the map point; else the community's
-    only grid. A ValidationError on "where" when none of these places it."""
+    they picked; else by the map point (grids.services.place_incident: the grid whose
+    boundary holds it, else the holding grid of unplaced reports, refused inside another
+    community's grid); else the community's only grid. A ValidationError on "where" when
+    none of these places it."""
     if building is not None:
         if building.community_id != community.pk:
             raise ValidationError({"where": _("Choose a building of this community.")})
         placed: Grid = building.grid
-        return placed
+        return Placement(placed)
     if grid is not None:
-        if grid.community_id != community.pk:
+        if grid.community_id != community.pk or grid.holds_unplaced:
             raise ValidationError({"where": _("Choose a grid of this community.")})
-        return grid
+        return Placement(grid)
     if latitude is not None and longitude is not None:
-        located = grid_at(community.pk, latitude=latitude, longitude=longitude)
-        if located is not None:
-            return located
-    only: list[Grid] = list(Grid.objects.filter(community=community)[:2])
+        return place_incident(community=community, latitude=latitude, longitude=longitude)
+    only: list[Grid] = list(Grid.objects.for_people().filter(community=community)[:2])
     if len(only) == 1:
-        return only[0]
+        return Placement(only[0])
     raise ValidationError(
         {
             "where": _(
@@ -237,13 +268,15 @@ def incident_report_by_resident(
     fingerprint = resident_report_fingerprint(
         community_id=community.pk, phone=contact_phone, category=category, description=description
     )
-    placed = resident_report_grid(
+    placement = resident_report_grid(
         community=community, building=building, grid=grid, latitude=latitude, longitude=longitude
     )
+    placed = placement.grid
     place = (location or "").strip() or (building.name if building is not None else placed.name)
     incident = Incident(
         community=community,
         grid=placed,
+        placement_note=placement.reason[:200],
         category=category,
         location=place[:200],
         description=description,

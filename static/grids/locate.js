@@ -1,4 +1,4 @@
-// "Use my location" on the incident form: fills the latitude and longitude fields from
+// "Use my location" on the report forms: fills the latitude and longitude fields from
 // the phone's position. The button starts hidden and stays so without geolocation.
 (function () {
   var button = document.querySelector("[data-locate]");
@@ -17,6 +17,12 @@
       function (position) {
         document.getElementById(button.dataset.latitude).value = position.coords.latitude.toFixed(6);
         document.getElementById(button.dataset.longitude).value = position.coords.longitude.toFixed(6);
+        // The map pin (pin_map.js) moves there.
+        document.dispatchEvent(
+          new CustomEvent("hive:located", {
+            detail: { latitude: position.coords.latitude, longitude: position.coords.longitude },
+          })
+        );
         button.disabled = false;
         if (status) {
           status.textContent = button.dataset.done;

@@ -208,12 +208,33 @@ def test_placed_in_the_only_grid_of_the_community(client, gw):
     assert Incident.objects.get().grid == gw.b1
 
 
-def test_refused_when_it_lies_in_no_grid(client, gw):
+def test_a_point_in_no_grid_waits_in_the_holding_grid(client, gw):
     gw.a2.boundary = SQUARE
     gw.a2.save()
     response = post(client, gw.a, form_data("", latitude="30.000000", longitude="100.000000"))
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert incident.grid.holds_unplaced and incident.grid.community == gw.a
+    assert "30.000000" in incident.placement_note
+
+
+def test_refused_when_nothing_places_it(client, gw):
+    response = post(client, gw.a, form_data(""))
     assert response.status_code == 200
     assert "where" in response.context["form"].errors
+    assert nothing_stored()
+
+
+def test_refused_when_the_point_lies_in_another_communitys_grid(client, gw):
+    gw.b1.boundary = SQUARE
+    gw.b1.save()
+    response = post(client, gw.a, form_data("", latitude="40.000000", longitude="116.000000"))
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert nothing_stored()
+    response = post(client, gw.a, form_data("", latitude="116.000000", longitude="40.000000"))
+    assert response.status_code == 200
+    assert "swapped" in str(response.context["form"].errors) or response.context["form"].errors
     assert nothing_stored()
     # Another community's grid or building is no choice here.
     other = BuildingFactory(grid=gw.b1)
@@ -415,7 +436,7 @@ def test_grid_at_and_open311_place_by_the_same_boundary(gw):
         latitude=decimal.Decimal("40.0"),
         longitude=decimal.Decimal("116.0"),
     )
-    assert placed == gw.a1
+    assert placed.grid == gw.a1
 
 
 def test_demo_like_deadline_follows_the_category(gw):

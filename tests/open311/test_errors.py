@@ -38,7 +38,7 @@ POST_CASES = {
     "latitude not a number": ({"lat": "north", "long": "116"}, 400, "lat"),
     "only lat": ({"long": ""}, 400, "long"),
     "unknown grid": ({"attribute[grid]": "Z9"}, 400, "attribute[grid]"),
-    "position in no grid": ({"lat": "10", "long": "10"}, 400, "attribute[grid]"),
+    "swapped lat and long": ({"lat": "116", "long": "40"}, 400, "lat"),
     "bad email": ({"email": "not-an-email"}, 400, "email"),
     "unknown jurisdiction": ({"jurisdiction_id": "nowhere"}, 404, "jurisdiction"),
     "no jurisdiction": ({"jurisdiction_id": ""}, 400, "jurisdiction_id"),
