@@ -1,5 +1,8 @@
 """Reused reads of the core."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import slug_re
@@ -59,7 +62,7 @@ def community_or_404(code: str) -> Community:
     return community
 
 
-def forget_communities(codes) -> None:
+def forget_communities(codes: Iterable[str]) -> None:
     """Drop the cached communities of these codes, now and when the transaction commits
     (a request reading between the write and the commit must not keep the old row)."""
     keys = [_community_key(code) for code in codes if code]
@@ -68,11 +71,11 @@ def forget_communities(codes) -> None:
         transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def _forget_saved_community(sender, instance, **kwargs) -> None:
+def _forget_saved_community(sender: type, instance: Any, **kwargs: Any) -> None:
     forget_communities([instance.code])
 
 
-def _forget_old_code(sender, instance, **kwargs) -> None:
+def _forget_old_code(sender: type, instance: Any, **kwargs: Any) -> None:
     # A community's code changed (rare, in the admin): the old code's key goes too.
     if instance.pk is not None:
         forget_communities(
@@ -82,7 +85,7 @@ def _forget_old_code(sender, instance, **kwargs) -> None:
         )
 
 
-def _forget_street_communities(sender, instance, **kwargs) -> None:
+def _forget_street_communities(sender: type, instance: Any, **kwargs: Any) -> None:
     forget_communities(Community.objects.filter(street=instance).values_list("code", flat=True))
 
 

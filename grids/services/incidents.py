@@ -73,7 +73,7 @@ def time_limits_of(community_id: int) -> dict[str, int]:
     return limits
 
 
-def time_limits_changed(sender, instance, **kwargs) -> None:
+def time_limits_changed(sender: type, instance: Any, **kwargs: Any) -> None:
     key = _time_limits_key(instance.community_id)
     cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
