@@ -56,7 +56,11 @@ class IncidentTimeLimit(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["community", "category"], name="time_limit_per_category"
             ),
-            models.CheckConstraint(condition=Q(hours__gte=1), name="time_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(hours__gte=1),
+                name="time_limit_positive",
+                violation_error_message=_("The time limit is at least 1 hour."),
+            ),
         ]
 
     def __str__(self):
@@ -344,14 +348,17 @@ class Incident(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(status="duplicate") | Q(duplicate_of__isnull=False),
                 name="incident_duplicate_names_original",
+                violation_error_message=_("A duplicate report names the report it repeats."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="rejected") | Q(rejected_by__isnull=False),
                 name="incident_rejection_names_who",
+                violation_error_message=_("A report not taken on names who decided so."),
             ),
             models.CheckConstraint(
                 condition=Q(assignee__isnull=True) | Q(assigned_unit__isnull=True),
                 name="incident_one_assignee",
+                violation_error_message=_("Assign to a person or to a unit, not both."),
             ),
         ]
         indexes = [

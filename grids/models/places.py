@@ -251,12 +251,16 @@ class KeyPersonTag(TimeStampedModel):
         verbose_name_plural = _("key-person tags")
         constraints = [
             models.UniqueConstraint(
-                fields=["code"], condition=Q(community__isnull=True), name="tag_code_builtin"
+                fields=["code"],
+                condition=Q(community__isnull=True),
+                name="tag_code_builtin",
+                violation_error_message=_("A built-in tag with this code already exists."),
             ),
             models.UniqueConstraint(
                 fields=["community", "code"],
                 condition=Q(community__isnull=False),
                 name="tag_code_per_community",
+                violation_error_message=_("This community already has a tag with this code."),
             ),
         ]
 
@@ -335,6 +339,9 @@ class Resident(TimeStampedModel):
                 fields=["community", "id_number"],
                 condition=~Q(id_number=""),
                 name="resident_id_number_per_community",
+                violation_error_message=_(
+                    "A resident with this ID number is already registered in this community."
+                ),
             )
         ]
         indexes = [

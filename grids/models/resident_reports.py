@@ -96,11 +96,13 @@ class ResidentReport(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                 name="resident_report_rating_1_to_5",
+                violation_error_message=_("Choose a rating from 1 to 5."),
             ),
             models.CheckConstraint(
                 condition=Q(rating__isnull=True, rated_at__isnull=True)
                 | Q(rating__isnull=False, rated_at__isnull=False),
                 name="resident_report_rating_has_time",
+                violation_error_message=_("A rating is stored with the time it was given."),
             ),
         ]
 

@@ -138,6 +138,7 @@ class SweepCheck(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(result="finding") | Q(incident__isnull=False),
                 name="sweep_finding_has_incident",
+                violation_error_message=_("A finding of a sweep becomes an incident."),
             ),
         ]
 

@@ -10,9 +10,6 @@ from django.conf import settings
 from django.db.models import UniqueConstraint
 from django.utils import translation
 
-# grids' constraints are given theirs once the map work on that app has landed.
-PENDING_APPS = {"grids"}
-
 
 def _told_by_message(constraint) -> bool:
     if isinstance(constraint, UniqueConstraint):
@@ -23,8 +20,6 @@ def _told_by_message(constraint) -> bool:
 def _constraints():
     for model in apps.get_models():
         if model._meta.app_label not in settings.PROJECT_APPS:
-            continue
-        if model._meta.app_label in PENDING_APPS:
             continue
         for constraint in model._meta.constraints:
             if _told_by_message(constraint):
