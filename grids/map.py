@@ -95,6 +95,7 @@ PAGE_SCRIPTS = (
     "vendor/leaflet/leaflet.js",
     "vendor/leaflet.markercluster/leaflet.markercluster.js",
     "vendor/leaflet.heat/leaflet-heat.js",
+    "hive/map.js",
     "grids/map.js",
 )
 PAGE_STYLES = (

@@ -2,7 +2,6 @@
 its workflow, photos, replies and overdue flags."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -14,7 +13,7 @@ from grids import escalation
 from grids.models.places import Grid, GridScopedQuerySet
 from hive.access.roles import Role
 from hive.access.scoping import ScopedQuerySet
-from hive.models import Community, TimeStampedModel
+from hive.models import Community, Located, TimeStampedModel
 from hive.uploads import PhotoField
 from hive.workflow import Action, Workflow, by_staff
 from partycommittee.models import units_represented_by
@@ -142,7 +141,7 @@ def _nobody(incident, user) -> bool:
     return False
 
 
-class Incident(TimeStampedModel):
+class Incident(Located, TimeStampedModel):
     """A six-small incident report (六小) and its handling."""
 
     class Status(models.TextChoices):
@@ -262,22 +261,6 @@ class Incident(TimeStampedModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.REPORTED
     )
     location = models.CharField(_("location"), max_length=200)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
     placement_note = models.CharField(
         _("placement"),
         max_length=200,
@@ -391,10 +374,6 @@ class Incident(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("grids:incident_detail", args=[self.pk])
-
-    def clean(self) -> None:
-        if (self.latitude is None) != (self.longitude is None):
-            raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
 
     @property
     def is_open(self) -> bool:

@@ -19,54 +19,18 @@
     }
   }
 
-  // --- WGS-84 <-> GCJ-02 (the published formula; outside China no shift) ---------------
-  var A = 6378245.0;
-  var EE = 0.00669342162296594323;
-  function outOfChina(lng, lat) {
-    return lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271;
-  }
-  function tLat(x, y) {
-    var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-    r += ((20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0) / 3.0;
-    r += ((20.0 * Math.sin(y * Math.PI) + 40.0 * Math.sin((y / 3.0) * Math.PI)) * 2.0) / 3.0;
-    r += ((160.0 * Math.sin((y / 12.0) * Math.PI) + 320 * Math.sin((y * Math.PI) / 30.0)) * 2.0) / 3.0;
-    return r;
-  }
-  function tLng(x, y) {
-    var r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-    r += ((20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0) / 3.0;
-    r += ((20.0 * Math.sin(x * Math.PI) + 40.0 * Math.sin((x / 3.0) * Math.PI)) * 2.0) / 3.0;
-    r += ((150.0 * Math.sin((x / 12.0) * Math.PI) + 300.0 * Math.sin((x / 30.0) * Math.PI)) * 2.0) / 3.0;
-    return r;
-  }
-  function toGcj(lng, lat) {
-    if (outOfChina(lng, lat)) {
-      return [lng, lat];
-    }
-    var dLat = tLat(lng - 105.0, lat - 35.0);
-    var dLng = tLng(lng - 105.0, lat - 35.0);
-    var radLat = (lat / 180.0) * Math.PI;
-    var magic = 1 - EE * Math.sin(radLat) * Math.sin(radLat);
-    var sqrtMagic = Math.sqrt(magic);
-    dLat = (dLat * 180.0) / (((A * (1 - EE)) / (magic * sqrtMagic)) * Math.PI);
-    dLng = (dLng * 180.0) / ((A / sqrtMagic) * Math.cos(radLat) * Math.PI);
-    return [lng + dLng, lat + dLat];
-  }
-
-  function Projection(datum) {
-    var gcj = datum === "gcj02";
+  // Stored WGS-84 <-> the tiles' datum: window.HiveMap (static/hive/map.js) holds the
+  // shift, for every map page.
+  function Projection() {
     // WGS-84 [lng, lat] -> the tiles' LatLng.
     this.show = function (lng, lat) {
-      var p = gcj ? toGcj(lng, lat) : [lng, lat];
-      return L.latLng(p[1], p[0]);
+      var p = window.HiveMap.toTiles(lat, lng);
+      return L.latLng(p[0], p[1]);
     };
-    // The tiles' LatLng -> WGS-84 [lng, lat] (one step back: metres off, enough for a viewport).
+    // The tiles' LatLng -> WGS-84 [lng, lat].
     this.back = function (latlng) {
-      if (!gcj) {
-        return [latlng.lng, latlng.lat];
-      }
-      var p = toGcj(latlng.lng, latlng.lat);
-      return [2 * latlng.lng - p[0], 2 * latlng.lat - p[1]];
+      var p = window.HiveMap.fromTiles(latlng.lat, latlng.lng);
+      return [p[1], p[0]];
     };
     this.coordsToLatLng = function (coords) {
       return this.show(coords[0], coords[1]);
@@ -74,23 +38,12 @@
   }
 
   // --- The map and its background -------------------------------------------------------
-  function makeMap(element, settings, projection) {
-    var map = L.map(element, {
-      zoomControl: true,
+  function makeMap(element, settings) {
+    return window.HiveMap.base(element, {
+      scrollWheelZoom: true,
       maxZoom: settings.maxZoom || 18,
       preferCanvas: true,
     });
-    if (settings.url) {
-      var options = { attribution: settings.attribution || "", maxZoom: settings.maxZoom || 18 };
-      if (settings.subdomains) {
-        options.subdomains = settings.subdomains;
-      }
-      L.tileLayer(settings.url, options).addTo(map);
-    } else {
-      element.classList.add("hive-map-plain");
-    }
-    L.control.scale({ imperial: false }).addTo(map);
-    return map;
   }
 
   function fitTo(map, bounds, projection) {
@@ -560,11 +513,11 @@
   }
 
   function start() {
-    if (!window.L) {
+    if (!window.L || !window.HiveMap) {
       return;
     }
-    var settings = readJSON("hive-map-settings", {}) || {};
-    var projection = new Projection(settings.datum);
+    var settings = window.HiveMap.settings() || {};
+    var projection = new Projection();
     var kinds = { staff: staffMap, grid: gridMap, heat: heatMap };
     document.querySelectorAll("[data-hive-map]").forEach(function (element) {
       var kind = kinds[element.dataset.hiveMap];

@@ -32,8 +32,9 @@ def square(west, south, size=0.01):
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def _english(client, settings):
+    # The language is the visitor's cookie (hive.ops.middleware.LanguageMiddleware).
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 

@@ -40,9 +40,10 @@ def _english():
 
 
 @pytest.fixture(autouse=True)
-def _english_requests(client, api_client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def _english_requests(client, api_client, settings):
+    # The language is the visitor's cookie (hive.ops.middleware.LanguageMiddleware).
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    api_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture
