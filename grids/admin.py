@@ -41,6 +41,7 @@ from grids.models import (
     Visit,
 )
 from grids.selectors import community_overlaps, late_q, overdue_q
+from grids.views import admin_map
 from hive import geo
 from hive.access.authorization import administers, require_administers
 from hive.access.roles import Role
@@ -1142,3 +1143,7 @@ class ResidentReportAdmin(PersonalDataAdminMixin, ScopedAdminMixin, admin.ModelA
 
     def has_delete_permission(self, request, obj=None):
         return False  # retention erases the contact; the incident keeps its history
+
+
+# The staff map (一张图), a page of the admin: admin/map/.
+admin.site.register_view("map/", admin_map, "map")

@@ -251,6 +251,21 @@ def warm_map(community_ids: list[int]) -> None:
     grid_map.warm_cells(community_ids)
 
 
+def heat_panel(period, communities, chosen) -> dict | None:
+    """The heat layer of incidents in the period: the page's script loads the grids'
+    outlines (and fits the view to them) and the cells from api/map/; no query here."""
+    if not communities:
+        return None
+    from grids import map as grid_map
+
+    return {
+        "template": "grids/dashboard_heat.html",
+        "query": {"period": period.key, **({"community": chosen.pk} if chosen else {})},
+        "scripts": grid_map.PAGE_SCRIPTS,
+        "styles": grid_map.PAGE_STYLES,
+    }
+
+
 dashboard.register(
     dashboard.Part(
         name="grids",
@@ -262,5 +277,6 @@ dashboard.register(
         block=block,
         order=20,
         warm=warm_map,
+        panel=heat_panel,
     )
 )

@@ -162,6 +162,11 @@ class Part:
     # What else the part keeps cached per community under the same version key (the
     # map's cells), recomputed by the warm-up with the figures: warm(community_ids).
     warm: Callable[[list[int]], None] | None = None
+    # A panel of the page above the sections (the map's heat layer):
+    # panel(period, communities, chosen) returns None or {"template": …, "scripts": […],
+    # "styles": […], …}, the template's context as `panel`; the page loads the scripts and
+    # styles once each.
+    panel: Callable[[Period, list[Community], Community | None], dict | None] | None = None
 
 
 _PARTS: dict[str, Part] = {}
@@ -173,6 +178,18 @@ def register(part: Part) -> None:
 
 def parts() -> list[Part]:
     return sorted(_PARTS.values(), key=lambda part: (part.order, part.name))
+
+
+def panels(period: Period, communities: list[Community], chosen: Community | None) -> dict:
+    """The parts' panels for this page, and the scripts and styles they need, once each."""
+    shown = [
+        panel
+        for part in parts()
+        if part.panel is not None and (panel := part.panel(period, communities, chosen)) is not None
+    ]
+    scripts = list(dict.fromkeys(s for panel in shown for s in panel.get("scripts", ())))
+    styles = list(dict.fromkeys(s for panel in shown for s in panel.get("styles", ())))
+    return {"panels": shown, "panel_scripts": scripts, "panel_styles": styles}
 
 
 def autodiscover() -> None:

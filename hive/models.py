@@ -79,7 +79,7 @@ class Located(models.Model):
     def has_point(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if (self.latitude is None) != (self.longitude is None):
             raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})

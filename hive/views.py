@@ -167,22 +167,6 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
-def _heat_panel(period, communities, chosen) -> dict:
-    """The dashboard's heat layer of incidents in the period (grids.map): its query; the
-    page's script loads the grids' outlines (and fits the view to them) and the cells
-    from api/map/: no query here."""
-    if not communities:
-        return {}
-    from grids import map as grid_map
-
-    query = {"period": period.key, **({"community": chosen.pk} if chosen else {})}
-    return {
-        "map_query": query,
-        "map_scripts": grid_map.PAGE_SCRIPTS,
-        "map_styles": grid_map.PAGE_STYLES,
-    }
-
-
 def admin_dashboard(request, admin_site):
     """The staff dashboard (admin): figures of the user's communities, side by side."""
     if not administers_any(request.user):
@@ -204,7 +188,7 @@ def admin_dashboard(request, admin_site):
         "title": _("Dashboard"),
         "form": form,
         "period": period,
-        **_heat_panel(period, communities, chosen),
+        **dashboard.panels(period, communities, chosen),
         "page": dashboard.dashboard_page(user=request.user, period=period, communities=communities),
     }
     return TemplateResponse(request, "admin/hive/dashboard.html", context)

@@ -7,6 +7,7 @@ import datetime
 from django.utils import timezone
 
 from hive.access.roles import Role
+from hive.demo import demo_point
 from hive.services import role_assign
 from partycommittee.models import (
     BigPartyCommittee,
@@ -119,8 +120,6 @@ def seed(context) -> None:
         )
         units.append(unit)
         if unit.latitude is None:
-            from grids.demo import demo_point
-
             unit.latitude, unit.longitude = demo_point(
                 "huweigou", 1 + len(units) % 2, 9 + len(units)
             )

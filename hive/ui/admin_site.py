@@ -1,4 +1,6 @@
+import functools
 import hashlib
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
@@ -87,8 +89,17 @@ class HiveAdminSite(admin.AdminSite):
             return redirect(f"{reverse('admin:otp_verify')}?{query}")
         return super().login(request, extra_context)
 
+    # Pages an app adds to the admin (route, view(request, admin_site), name), registered
+    # from its admin module: the core names no feature app.
+    extra_views: list[tuple[str, Any, str]]
+
+    def register_view(self, route: str, view: Any, name: str) -> None:
+        """Add `view(request, admin_site)` at admin/<route>, for staff (admin_view)."""
+        if not hasattr(self, "extra_views"):
+            self.extra_views = []
+        self.extra_views.append((route, view, name))
+
     def get_urls(self):
-        from grids.views import admin_map
         from hive.access import two_factor
         from hive.views import admin_dashboard
 
@@ -106,7 +117,10 @@ class HiveAdminSite(admin.AdminSite):
                 self.admin_view(lambda request: admin_dashboard(request, self)),
                 name="dashboard",
             ),
-            path("map/", self.admin_view(lambda request: admin_map(request, self)), name="map"),
+            *[
+                path(route, self.admin_view(functools.partial(view, admin_site=self)), name=name)
+                for route, view, name in getattr(self, "extra_views", [])
+            ],
             *super().get_urls(),
         ]
 

@@ -61,7 +61,7 @@ def test_grid_member_reports_with_a_photo_and_staff_assign_resolve_and_close(
     page = member.goto("/portal/grids/incidents/new/")
     expect(page.get_by_role("heading", level=1)).to_have_text("上报“六小”事件")
     page.get_by_role("combobox", name="网格").select_option(value=str(grid.pk))
-    page.get_by_label("位置").fill("3号楼东侧路面")
+    page.get_by_role("textbox", name="位置", exact=True).fill("3号楼东侧路面")
     page.get_by_label("情况描述").fill("路面塌陷一个坑，雨天积水")
     page.get_by_label("照片").set_input_files(str(_jpeg(artifacts)))
     member.snap("report-form")

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from grids.models import Grid, Incident
+from grids.selectors import boundary_contains
 from tests.e2e.conftest import AXE, AXE_IMPACTS
 from tests.grids.factories import GridFactory
 
@@ -85,7 +86,7 @@ def test_staff_draw_a_boundary_and_a_pinned_report_lands_in_that_grid(world, jou
     pin_map = page.locator("[data-pin-map]")
     expect(pin_map).to_be_visible()
     page.get_by_role("combobox", name="网格").select_option(value="")
-    page.get_by_label("位置").fill("东门路灯")
+    page.get_by_role("textbox", name="位置", exact=True).fill("东门路灯")
     page.get_by_label("情况描述").fill("路灯不亮，晚上看不清路")
     pin_map.scroll_into_view_if_needed()
     pin_box = pin_map.bounding_box()
@@ -99,3 +100,20 @@ def test_staff_draw_a_boundary_and_a_pinned_report_lands_in_that_grid(world, jou
     assert incident.grid == grid
     assert not Grid.objects.filter(holds_unplaced=True).exists()
     member.snap("reported")
+
+    # The staff map's incident layer counts it, at its point (the mean of a cell's points
+    # at low zoom: here the cell holds only this report).
+    page = staff.page
+    with page.expect_response(
+        lambda r: "/api/map/incidents/" in r.url and r.status == 200
+    ) as answer:
+        staff.goto("/admin/map/")
+    features = answer.value.json()["features"]
+    assert sum(f["properties"].get("count", 1) for f in features) == 1
+    lng, lat = features[0]["geometry"]["coordinates"]
+    assert boundary_contains(grid.boundary, longitude=lng, latitude=lat)
+    assert (
+        abs(lat - float(incident.latitude)) < 1e-5 and abs(lng - float(incident.longitude)) < 1e-5
+    )
+    page.wait_for_timeout(500)
+    _snap_admin(staff, "staff-map")
