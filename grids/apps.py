@@ -14,15 +14,15 @@ class GridsConfig(AppConfig):
 
         grant_to_staff("grids.*")
         escalation.connect()
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         from grids.services.incidents import time_limits_changed
 
-        for signal in (post_save, post_delete):
+        for name, signal in (("pre", pre_save), ("save", post_save), ("delete", post_delete)):
             signal.connect(
                 time_limits_changed,
                 sender="grids.IncidentTimeLimit",
-                dispatch_uid=f"grids.time_limits.{signal is post_save}",
+                dispatch_uid=f"grids.time_limits.{name}",
             )
 
         grid_member = frozenset({Role.GRID_MEMBER})

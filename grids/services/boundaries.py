@@ -53,7 +53,8 @@ Feature = tuple[str, str, dict[str, Any] | None, str]
 def _geojson_features(data: bytes) -> Iterator[Feature]:
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: JSON nested thousands deep, small enough to pass the size cap.
         raise ValidationError(
             {"file": _("The file is not valid GeoJSON (JSON text in UTF-8).")}
         ) from None

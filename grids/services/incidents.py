@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,9 +75,16 @@ def time_limits_of(community_id: int) -> dict[str, int]:
 
 
 def time_limits_changed(sender: type, instance: Any, **kwargs: Any) -> None:
-    key = _time_limits_key(instance.community_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    """Forget the cached limits of the row's community, and (before a save) of the
+    community it belonged to until now: the admin can move a limit to another one."""
+    community_ids = {instance.community_id}
+    if kwargs.get("signal") is pre_save and instance.pk is not None:
+        community_ids.update(
+            IncidentTimeLimit.objects.filter(pk=instance.pk).values_list("community_id", flat=True)
+        )
+    keys = [_time_limits_key(pk) for pk in community_ids if pk]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def incident_deadline_for(

@@ -211,6 +211,8 @@ def test_import_all_or_none_with_each_bad_feature_reported(gw, client):
         (b'{"type": "FeatureCollection", "features": []}', "x.geojson", "no features"),
         (b"\x89PNG....", "x.png", "GeoJSON"),
         (b"<kml><Document>", "x.kml", "not valid KML"),
+        # Nested deeper than Python's JSON reader recurses, yet far under the size cap.
+        (b"[" * 200_000, "deep.geojson", "not valid GeoJSON"),
     ],
 )
 def test_import_refuses_bad_files(gw, client, data, name, words):

@@ -434,3 +434,15 @@ def test_a_changed_time_limit_applies_to_the_next_report_at_once(gw):
     limit.delete()
     third = _report(gw, category="dispute")
     assert round((third.deadline - third.created_at).total_seconds() / 3600) == 72
+
+
+def test_a_limit_moved_to_another_community_is_forgotten_by_both(gw):
+    """The admin can move a limit to another community: the cache of the community it
+    left forgets it too, so that community's next report gets the default."""
+    limit = IncidentTimeLimit.objects.create(community=gw.a, category="dispute", hours=24)
+    first = _report(gw, category="dispute")
+    assert round((first.deadline - first.created_at).total_seconds() / 3600) == 24
+    limit.community = gw.b
+    limit.save()
+    second = _report(gw, category="dispute")
+    assert round((second.deadline - second.created_at).total_seconds() / 3600) == 72
