@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import slug_re
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.http import Http404
 
 from hive.access.scoping import access_scope
 from hive.models import Community, TimelineEntry, User
+from hive.ops.page_cache import public_cache_prefix
 
 
 def timeline_for(obj: Model) -> QuerySet[TimelineEntry]:
@@ -33,9 +33,7 @@ COMMUNITY_CACHE_SECONDS = 300
 
 
 def _community_key(code: str) -> str:
-    # Under the public pages' prefix: tests give each test its own (tests/conftest.py).
-    prefix = getattr(settings, "HIVE_PUBLIC_PAGE_CACHE_PREFIX", "hive:public-page")
-    return f"{prefix}:community:{code}"
+    return f"{public_cache_prefix()}:community:{code}"
 
 
 def community_by_code(code: str) -> Community | None:
@@ -98,5 +96,5 @@ def connect_community_cache() -> None:
     pre_save.connect(_forget_old_code, sender=Community, dispatch_uid=f"{uid}.pre")
     post_save.connect(_forget_saved_community, sender=Community, dispatch_uid=f"{uid}.save")
     post_delete.connect(_forget_saved_community, sender=Community, dispatch_uid=f"{uid}.del")
+    # A street with communities cannot be deleted (Community.street is PROTECT): saves only.
     post_save.connect(_forget_street_communities, sender=Street, dispatch_uid=f"{uid}.street")
-    post_delete.connect(_forget_street_communities, sender=Street, dispatch_uid=f"{uid}.street-del")

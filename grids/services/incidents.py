@@ -44,6 +44,7 @@ from hive.access.roles import Role
 from hive.dashboard import dashboard_invalidate
 from hive.models import Community, ConsentRecord, TimelineEntry, User
 from hive.notifications import notify
+from hive.ops.page_cache import public_cache_prefix
 from hive.personal_data.consent import RESIDENT_REPORT_NOTICE, consent_record
 from hive.submissions import store_once, submission_fingerprint
 from hive.workflow import TransitionNotAllowed, transition
@@ -54,9 +55,7 @@ if TYPE_CHECKING:
 
 
 def _time_limits_key(community_id: int) -> str:
-    # Under the public pages' prefix, as hive.selectors.community_by_code (fresh per test).
-    prefix = getattr(settings, "HIVE_PUBLIC_PAGE_CACHE_PREFIX", "hive:public-page")
-    return f"{prefix}:time-limits:{community_id}"
+    return f"{public_cache_prefix()}:time-limits:{community_id}"
 
 
 def time_limits_of(community_id: int) -> dict[str, int]:

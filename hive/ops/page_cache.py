@@ -21,8 +21,10 @@ from django.utils.translation import get_language
 GENERATION_KEY = "hive:public-pages:generation"
 
 
-def _prefix() -> str:
-    # Tests give each test a prefix of its own (tests/conftest.py), as for rate limits.
+def public_cache_prefix() -> str:
+    """The prefix of what the public doors keep in the cache (whole pages, the community
+    named by its code, its time limits). Tests give each test a prefix of its own
+    (tests/conftest.py), as for rate limits."""
     return getattr(settings, "HIVE_PUBLIC_PAGE_CACHE_PREFIX", "hive:public-page")
 
 
@@ -77,7 +79,7 @@ def cache_public_page(view):
         if not seconds or not _anonymous_without_state(request):
             return view(request, *args, **kwargs)
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-        key = f"{_prefix()}:{get_language()}:{path}"
+        key = f"{public_cache_prefix()}:{get_language()}:{path}"
         # One round trip: the generation, and the page with the generation it is of.
         found = cache.get_many([GENERATION_KEY, key])
         generation = found.get(GENERATION_KEY, 0)

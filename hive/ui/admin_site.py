@@ -89,14 +89,14 @@ class HiveAdminSite(admin.AdminSite):
             return redirect(f"{reverse('admin:otp_verify')}?{query}")
         return super().login(request, extra_context)
 
-    # Pages an app adds to the admin (route, view(request, admin_site), name), registered
-    # from its admin module: the core names no feature app.
-    extra_views: list[tuple[str, Any, str]]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Pages an app adds to the admin (route, view(request, admin_site), name),
+        # registered from its admin module: the core names no feature app.
+        self.extra_views: list[tuple[str, Any, str]] = []
 
     def register_view(self, route: str, view: Any, name: str) -> None:
         """Add `view(request, admin_site)` at admin/<route>, for staff (admin_view)."""
-        if not hasattr(self, "extra_views"):
-            self.extra_views = []
         self.extra_views.append((route, view, name))
 
     def get_urls(self):
@@ -119,7 +119,7 @@ class HiveAdminSite(admin.AdminSite):
             ),
             *[
                 path(route, self.admin_view(functools.partial(view, admin_site=self)), name=name)
-                for route, view, name in getattr(self, "extra_views", [])
+                for route, view, name in self.extra_views
             ],
             *super().get_urls(),
         ]
